@@ -1,0 +1,573 @@
+"""The catalog: every activation, optimizer, loss, regularizer, initializer,
+layer kind and built-in data set, with parameters, defaults, valid ranges and
+a short explanation.
+
+It is the single source for validation, the window's pickers and tooltips,
+the CLI's listings and the Keras builder's mapping.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Literal
+
+ParamKind = Literal["float", "int", "bool"]
+
+
+@dataclass(frozen=True)
+class Param:
+    """One numeric or boolean hyper-parameter with its valid range."""
+
+    name: str
+    label: str
+    kind: ParamKind
+    default: float | int | bool
+    minimum: float | None = None
+    maximum: float | None = None
+    min_inclusive: bool = True
+    max_inclusive: bool = True
+    log_scale: bool = False
+    help: str = ""
+
+    def range_text(self) -> str:
+        """The valid range, written the way a person reads it."""
+        if self.kind == "bool":
+            return "true or false"
+        lo = "" if self.minimum is None else f"{self.minimum:g}"
+        hi = "" if self.maximum is None else f"{self.maximum:g}"
+        if self.minimum is not None and self.maximum is not None:
+            left = "[" if self.min_inclusive else "("
+            right = "]" if self.max_inclusive else ")"
+            return f"in {left}{lo}, {hi}{right}"
+        if self.minimum is not None:
+            return f"{'at least' if self.min_inclusive else 'greater than'} {lo}"
+        if self.maximum is not None:
+            return f"{'at most' if self.max_inclusive else 'less than'} {hi}"
+        return "any number"
+
+    def check(self, value: object) -> str | None:
+        """Return why ``value`` is not valid for this parameter, or None."""
+        if self.kind == "bool":
+            return None if isinstance(value, bool) else f"must be true or false, got {value!r}"
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            return f"must be a number, got {value!r}"
+        if self.kind == "int" and not isinstance(value, int):
+            if not (isinstance(value, float) and value.is_integer()):
+                return f"must be a whole number, got {value!r}"
+        v = float(value)
+        if not math.isfinite(v):
+            return f"must be a finite number, got {value!r}"
+        too_low = self.minimum is not None and (
+            v < self.minimum or (not self.min_inclusive and v == self.minimum)
+        )
+        too_high = self.maximum is not None and (
+            v > self.maximum or (not self.max_inclusive and v == self.maximum)
+        )
+        if too_low or too_high:
+            return f"must be {self.range_text()}, got {value:g}"
+        return None
+
+
+@dataclass(frozen=True)
+class Entry:
+    """A named choice (activation, optimizer, loss, ...) and its parameters."""
+
+    name: str
+    label: str
+    help: str
+    params: tuple[Param, ...] = ()
+    formula: str = ""
+
+    def param(self, name: str) -> Param:
+        for p in self.params:
+            if p.name == name:
+                return p
+        raise KeyError(name)
+
+    def defaults(self) -> dict[str, float | int | bool]:
+        return {p.name: p.default for p in self.params}
+
+
+@dataclass(frozen=True)
+class ActivationEntry(Entry):
+    """An activation; ``hidden`` says whether it may be used in a hidden layer."""
+
+    hidden: bool = True
+
+
+_ALPHA_LEAKY = Param(
+    "alpha",
+    "Negative slope α",
+    "float",
+    0.01,
+    0.0,
+    1.0,
+    min_inclusive=False,
+    max_inclusive=False,
+    help="Slope for negative inputs: f(x) = αx when x < 0.",
+)
+_ALPHA_ELU = Param(
+    "alpha",
+    "α",
+    "float",
+    1.0,
+    0.0,
+    10.0,
+    min_inclusive=False,
+    help="Saturation value for negative inputs: f(x) → −α as x → −∞.",
+)
+
+ACTIVATIONS: dict[str, ActivationEntry] = {
+    a.name: a
+    for a in (
+        ActivationEntry(
+            "step",
+            "Step (binary)",
+            "The perceptron's original threshold: 1 if x ≥ 0, else 0. Its derivative is "
+            "zero everywhere except at 0, so plain backpropagation cannot learn through "
+            "it; the studio trains it with a straight-through gradient (the gradient "
+            "passes as if the unit were the identity near 0).",
+            formula="f(x) = 1 if x ≥ 0 else 0",
+        ),
+        ActivationEntry(
+            "sigmoid",
+            "Sigmoid",
+            "Squashes to (0, 1); its derivative σ(x)(1 − σ(x)) is at most 0.25, so "
+            "gradients shrink by 4× or more per layer and deep sigmoid stacks suffer "
+            "from the vanishing gradient. Units saturate for large |x|.",
+            formula="f(x) = 1 / (1 + e^(−x))",
+        ),
+        ActivationEntry(
+            "tanh",
+            "tanh",
+            "Squashes to (−1, 1) and is zero-centred; its derivative reaches 1 at 0, "
+            "so it learns faster than sigmoid, but it saturates for large |x| too.",
+            formula="f(x) = (e^x − e^(−x)) / (e^x + e^(−x))",
+        ),
+        ActivationEntry(
+            "relu",
+            "ReLU",
+            "max(0, x): cheap, and its gradient is 1 for positive inputs, so deep "
+            "networks keep their gradients. Units whose input stays negative output 0 "
+            "and stop learning (\"dead\" ReLUs), e.g. after a too-large learning rate.",
+            formula="f(x) = max(0, x)",
+        ),
+        ActivationEntry(
+            "leaky_relu",
+            "Leaky ReLU",
+            "Like ReLU but with a small slope α for negative inputs, so units cannot "
+            "die completely.",
+            params=(_ALPHA_LEAKY,),
+            formula="f(x) = x if x ≥ 0 else αx",
+        ),
+        ActivationEntry(
+            "elu",
+            "ELU",
+            "Identity for positive inputs and a smooth exponential curve down to −α "
+            "for negative ones: no dead units and outputs closer to zero mean.",
+            params=(_ALPHA_ELU,),
+            formula="f(x) = x if x ≥ 0 else α(e^x − 1)",
+        ),
+        ActivationEntry(
+            "linear",
+            "Linear",
+            "The identity. A stack of linear layers is still one linear map, so a "
+            "hidden layer needs a non-linear activation to add expressive power; "
+            "linear is the regression output.",
+            formula="f(x) = x",
+        ),
+        ActivationEntry(
+            "softmax",
+            "Softmax",
+            "Turns a vector of scores into probabilities that sum to 1: the output of "
+            "multi-class classification. Not for hidden layers.",
+            formula="f(x)ᵢ = e^(xᵢ) / Σⱼ e^(xⱼ)",
+            hidden=False,
+        ),
+    )
+}
+
+HIDDEN_ACTIVATIONS: tuple[str, ...] = tuple(n for n, a in ACTIVATIONS.items() if a.hidden)
+
+
+def _lr(default: float) -> Param:
+    return Param(
+        "learning_rate",
+        "Learning rate",
+        "float",
+        default,
+        0.0,
+        10.0,
+        min_inclusive=False,
+        log_scale=True,
+        help="Step size of each update. Too large diverges; too small crawls.",
+    )
+
+
+OPTIMIZERS: dict[str, Entry] = {
+    o.name: o
+    for o in (
+        Entry(
+            "sgd",
+            "SGD",
+            "Plain stochastic gradient descent: w ← w − η·∇L. Simple and noisy; "
+            "needs a well-chosen learning rate and is slow in ravines.",
+            params=(_lr(0.01),),
+        ),
+        Entry(
+            "momentum",
+            "Momentum",
+            "SGD with a velocity that accumulates past gradients, so steps speed up "
+            "along consistent directions and oscillations damp out. Nesterov looks "
+            "ahead before computing the gradient.",
+            params=(
+                _lr(0.01),
+                Param(
+                    "momentum",
+                    "Momentum",
+                    "float",
+                    0.9,
+                    0.0,
+                    1.0,
+                    max_inclusive=False,
+                    help="Fraction of the previous velocity kept at each step.",
+                ),
+                Param("nesterov", "Nesterov", "bool", False, help="Use Nesterov momentum."),
+            ),
+        ),
+        Entry(
+            "adagrad",
+            "Adagrad",
+            "Divides each weight's step by the root of its summed squared gradients: "
+            "rarely-updated weights get larger steps. The sum only grows, so learning "
+            "slows down and can stall in long runs.",
+            params=(
+                _lr(0.01),
+                Param(
+                    "initial_accumulator_value",
+                    "Initial accumulator",
+                    "float",
+                    0.1,
+                    0.0,
+                    None,
+                    help="Starting value of the squared-gradient sums.",
+                ),
+            ),
+        ),
+        Entry(
+            "rmsprop",
+            "RMSprop",
+            "Like Adagrad but with a decaying average of squared gradients, so the "
+            "step size does not shrink forever.",
+            params=(
+                _lr(0.001),
+                Param(
+                    "rho",
+                    "ρ (decay)",
+                    "float",
+                    0.9,
+                    0.0,
+                    1.0,
+                    max_inclusive=False,
+                    help="Decay rate of the squared-gradient average.",
+                ),
+                Param(
+                    "momentum",
+                    "Momentum",
+                    "float",
+                    0.0,
+                    0.0,
+                    1.0,
+                    max_inclusive=False,
+                    help="Momentum on top of the scaled step.",
+                ),
+            ),
+        ),
+        Entry(
+            "adam",
+            "Adam",
+            "Momentum plus RMSprop-style scaling with bias correction: a robust "
+            "default that works across most problems with little tuning.",
+            params=(
+                _lr(0.001),
+                Param(
+                    "beta_1",
+                    "β₁",
+                    "float",
+                    0.9,
+                    0.0,
+                    1.0,
+                    max_inclusive=False,
+                    help="Decay rate of the gradient average (momentum).",
+                ),
+                Param(
+                    "beta_2",
+                    "β₂",
+                    "float",
+                    0.999,
+                    0.0,
+                    1.0,
+                    max_inclusive=False,
+                    help="Decay rate of the squared-gradient average.",
+                ),
+            ),
+        ),
+    )
+}
+
+LOSSES: dict[str, Entry] = {
+    e.name: e
+    for e in (
+        Entry(
+            "mse",
+            "Mean squared error",
+            "Average of (prediction − target)². The natural loss for regression; for "
+            "classification it works but its gradient vanishes when a sigmoid or "
+            "softmax output saturates on a wrong answer.",
+            formula="L = (1/n) Σ (ŷ − y)²",
+        ),
+        Entry(
+            "cross_entropy",
+            "Cross-entropy",
+            "−Σ y·log ŷ: the loss for classification (binary or categorical, chosen "
+            "from the task). It punishes confident wrong answers hard and keeps "
+            "gradients alive through sigmoid/softmax outputs. Not for regression.",
+            formula="L = −(1/n) Σ y·log ŷ",
+        ),
+    )
+}
+
+REGULARIZERS: dict[str, Entry] = {
+    e.name: e
+    for e in (
+        Entry(
+            "l1",
+            "L1",
+            "Adds λ·Σ|w| to the loss: pushes weights to exactly zero, giving sparse "
+            "networks.",
+            params=(Param("l1", "L1 strength λ", "float", 0.0, 0.0, 1.0),),
+        ),
+        Entry(
+            "l2",
+            "L2",
+            "Adds λ·Σw² to the loss (weight decay): keeps weights small and smooth, "
+            "a remedy for over-fitting.",
+            params=(Param("l2", "L2 strength λ", "float", 0.0, 0.0, 1.0),),
+        ),
+    )
+}
+
+INITIALIZERS: dict[str, Entry] = {
+    e.name: e
+    for e in (
+        Entry("glorot_uniform", "Glorot uniform", "Keras's default; suits tanh/sigmoid."),
+        Entry("glorot_normal", "Glorot normal", "Glorot (Xavier) with a normal distribution."),
+        Entry("he_uniform", "He uniform", "Scaled for ReLU-family activations."),
+        Entry("he_normal", "He normal", "Scaled for ReLU-family activations."),
+        Entry("lecun_normal", "LeCun normal", "Scaled by fan-in; suits SELU/ELU."),
+        Entry(
+            "random_normal",
+            "Random normal (σ=0.05)",
+            "Small random weights, not scaled to the layer: deep stacks then show the "
+            "vanishing gradient clearly.",
+        ),
+    )
+}
+
+UNITS = Param("units", "Units", "int", 16, 1, 4096, help="Number of neurons in the layer.")
+DROPOUT_RATE = Param(
+    "rate",
+    "Dropout rate",
+    "float",
+    0.2,
+    0.0,
+    1.0,
+    max_inclusive=False,
+    help="Fraction of the previous layer's outputs set to zero at each training step.",
+)
+
+LAYER_KINDS: dict[str, Entry] = {
+    e.name: e
+    for e in (
+        Entry(
+            "dense",
+            "Dense",
+            "A fully connected layer of perceptrons: a = f(X·Wᵀ + b).",
+            params=(UNITS,),
+        ),
+        Entry(
+            "dropout",
+            "Dropout",
+            "During training, zeroes a random fraction of the previous layer's "
+            "outputs at every step, so the network cannot rely on any single unit: "
+            "a remedy for over-fitting. Does nothing at prediction time.",
+            params=(DROPOUT_RATE,),
+        ),
+    )
+}
+
+
+@dataclass(frozen=True)
+class TrainingParams:
+    """Ranges of the training settings that are not catalog choices."""
+
+    epochs: Param = Param("epochs", "Epochs", "int", 100, 1, 100_000)
+    batch_size: Param = Param("batch_size", "Batch size", "int", 32, 1, 65_536)
+    validation_fraction: Param = Param(
+        "validation_fraction",
+        "Validation fraction",
+        "float",
+        0.2,
+        0.0,
+        0.9,
+        max_inclusive=True,
+        help="Share of the data held out to measure generalization.",
+    )
+    seed: Param = Param("seed", "Seed", "int", 0, 0, 2**31 - 1)
+    patience: Param = Param(
+        "patience",
+        "Patience",
+        "int",
+        10,
+        1,
+        10_000,
+        help="Epochs without a better validation loss before training stops.",
+    )
+
+
+TRAINING = TrainingParams()
+
+TaskName = Literal["binary", "multiclass", "regression"]
+
+
+@dataclass(frozen=True)
+class DatasetEntry:
+    """A built-in data set: its task, size and generator parameters."""
+
+    name: str
+    label: str
+    task: TaskName
+    help: str
+    synthetic: bool
+    params: tuple[Param, ...] = field(default_factory=tuple)
+
+    def defaults(self) -> dict[str, float | int | bool]:
+        return {p.name: p.default for p in self.params}
+
+    def param(self, name: str) -> Param:
+        for p in self.params:
+            if p.name == name:
+                return p
+        raise KeyError(name)
+
+
+def _synthetic_params(n: int = 600, noise: float = 0.1) -> tuple[Param, ...]:
+    return (
+        Param("n_samples", "Samples", "int", n, 20, 200_000),
+        Param("noise", "Noise", "float", noise, 0.0, 5.0),
+        Param("seed", "Data seed", "int", 0, 0, 2**31 - 1),
+    )
+
+
+DATASETS: dict[str, DatasetEntry] = {
+    d.name: d
+    for d in (
+        DatasetEntry(
+            "circle",
+            "Circle",
+            "binary",
+            "A disc of one class inside a ring of the other: not linearly separable.",
+            True,
+            _synthetic_params(600, 0.1),
+        ),
+        DatasetEntry(
+            "xor",
+            "XOR",
+            "binary",
+            "Four quadrants, opposite ones sharing a class: the problem a single "
+            "perceptron cannot solve.",
+            True,
+            _synthetic_params(600, 0.1),
+        ),
+        DatasetEntry(
+            "gaussians",
+            "Gaussian clusters",
+            "binary",
+            "Two Gaussian blobs: linearly separable, the perceptron's home ground.",
+            True,
+            _synthetic_params(600, 0.5),
+        ),
+        DatasetEntry(
+            "spirals",
+            "Two spirals",
+            "binary",
+            "Two interleaved spirals: needs several non-linear hidden layers.",
+            True,
+            _synthetic_params(1000, 0.1),
+        ),
+        DatasetEntry(
+            "blobs",
+            "Three classes",
+            "multiclass",
+            "Three Gaussian clusters in the plane: multi-class classification with "
+            "softmax.",
+            True,
+            _synthetic_params(900, 0.5),
+        ),
+        DatasetEntry(
+            "plane",
+            "Plane",
+            "regression",
+            "y = a linear function of two inputs plus noise.",
+            True,
+            _synthetic_params(600, 0.1),
+        ),
+        DatasetEntry(
+            "multi_gaussian",
+            "Multi-Gaussian",
+            "regression",
+            "y = a sum of Gaussian bumps over the plane plus noise: a smooth non-linear "
+            "surface.",
+            True,
+            _synthetic_params(1000, 0.05),
+        ),
+        DatasetEntry(
+            "iris",
+            "Iris",
+            "multiclass",
+            "150 iris flowers, 4 measurements, 3 species (scikit-learn).",
+            False,
+        ),
+        DatasetEntry(
+            "wine",
+            "Wine",
+            "multiclass",
+            "178 wines, 13 chemical measurements, 3 cultivars (scikit-learn).",
+            False,
+        ),
+        DatasetEntry(
+            "breast_cancer",
+            "Breast cancer",
+            "binary",
+            "569 tumours, 30 features, malignant or benign (scikit-learn).",
+            False,
+        ),
+        DatasetEntry(
+            "digits",
+            "Digits (8×8)",
+            "multiclass",
+            "1,797 handwritten digits as 8×8 images, 64 pixel features, 10 classes "
+            "(scikit-learn).",
+            False,
+        ),
+        DatasetEntry(
+            "diabetes",
+            "Diabetes",
+            "regression",
+            "442 patients, 10 features, disease progression after one year "
+            "(scikit-learn).",
+            False,
+        ),
+    )
+}

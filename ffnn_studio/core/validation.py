@@ -1,0 +1,262 @@
+"""Checks a project against the catalog, with messages a person can act on.
+
+Every problem names where it is (``Layer 2 (Dense) › units``) and what is
+wrong; the window shows them inline, the CLI prints them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ffnn_studio.core.catalog import (
+    ACTIVATIONS,
+    DATASETS,
+    DROPOUT_RATE,
+    INITIALIZERS,
+    LOSSES,
+    OPTIMIZERS,
+    REGULARIZERS,
+    TRAINING,
+    UNITS,
+    Param,
+)
+from ffnn_studio.core.errors import StudioError
+from ffnn_studio.core.spec import (
+    BuiltinDataSource,
+    CsvDataSource,
+    DenseLayer,
+    DropoutLayer,
+    LayerSpec,
+    NetworkSpec,
+    Project,
+    Task,
+    TrainingSettings,
+)
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One validation failure: where it is and what is wrong."""
+
+    where: str
+    message: str
+    #: Position in ``NetworkSpec.layers`` when the problem is about a layer.
+    layer: int | None = None
+    field: str | None = None
+
+    def __str__(self) -> str:
+        return f"{self.where}: {self.message}"
+
+
+def layer_label(index: int, layer: LayerSpec) -> str:
+    """``Layer 2 (Dense)``: 1-based, as the layer stack shows it."""
+    return f"Layer {index + 1} ({layer.kind.capitalize()})"
+
+
+def _check_param(problems: list[Problem], where: str, param: Param, value: object, **kw) -> None:
+    why = param.check(value)
+    if why:
+        problems.append(Problem(f"{where} › {param.name}", why, field=param.name, **kw))
+
+
+def _choice(name: str, options: dict) -> str:
+    return f"unknown {name}; choose one of: {', '.join(options)}"
+
+
+def validate_layer(index: int, layer: LayerSpec) -> list[Problem]:
+    """Problems of one hidden layer at position ``index``."""
+    problems: list[Problem] = []
+    where = layer_label(index, layer)
+    if isinstance(layer, DenseLayer):
+        _check_param(problems, where, UNITS, layer.units, layer=index)
+        entry = ACTIVATIONS.get(layer.activation)
+        if entry is None:
+            problems.append(
+                Problem(
+                    f"{where} › activation",
+                    f"'{layer.activation}' is an {_choice('activation', ACTIVATIONS)}",
+                    layer=index,
+                    field="activation",
+                )
+            )
+        elif not entry.hidden:
+            problems.append(
+                Problem(
+                    f"{where} › activation",
+                    f"{entry.label} belongs only in the output layer; a hidden layer needs "
+                    "an element-wise activation such as ReLU or tanh",
+                    layer=index,
+                    field="activation",
+                )
+            )
+        elif layer.alpha is not None:
+            if entry.params:
+                _check_param(problems, where, entry.params[0], layer.alpha, layer=index)
+            else:
+                problems.append(
+                    Problem(
+                        f"{where} › alpha",
+                        f"{entry.label} has no α parameter; remove it",
+                        layer=index,
+                        field="alpha",
+                    )
+                )
+        if layer.kernel_initializer not in INITIALIZERS:
+            problems.append(
+                Problem(
+                    f"{where} › kernel_initializer",
+                    f"'{layer.kernel_initializer}' is an {_choice('initializer', INITIALIZERS)}",
+                    layer=index,
+                    field="kernel_initializer",
+                )
+            )
+        if not isinstance(layer.use_bias, bool):
+            problems.append(
+                Problem(f"{where} › use_bias", "must be true or false", layer=index, field="use_bias")
+            )
+        for reg in REGULARIZERS.values():
+            param = reg.params[0]
+            _check_param(problems, where, param, getattr(layer, param.name), layer=index)
+    elif isinstance(layer, DropoutLayer):
+        _check_param(problems, where, DROPOUT_RATE, layer.rate, layer=index)
+    else:  # pragma: no cover - the type union is closed
+        problems.append(Problem(f"Layer {index + 1}", f"unknown layer type {type(layer).__name__}"))
+    return problems
+
+
+def validate_network(network: NetworkSpec) -> list[Problem]:
+    """Problems of the layer stack as a whole and of each layer."""
+    problems: list[Problem] = []
+    if not network.dense_layers:
+        problems.append(
+            Problem(
+                "Network",
+                "has no Dense layer; add at least one hidden Dense layer "
+                "(drag one from the palette)",
+            )
+        )
+    for i, layer in enumerate(network.layers):
+        problems.extend(validate_layer(i, layer))
+    for i, layer in enumerate(network.layers):
+        if isinstance(layer, DropoutLayer) and i + 1 < len(network.layers):
+            nxt = network.layers[i + 1]
+            if isinstance(nxt, DropoutLayer):
+                problems.append(
+                    Problem(
+                        layer_label(i + 1, nxt),
+                        "follows another Dropout layer; merge them into one rate",
+                        layer=i + 1,
+                    )
+                )
+    return problems
+
+
+def validate_training(training: TrainingSettings, task: Task | None) -> list[Problem]:
+    """Problems of the loss, optimizer and schedule (``task`` None: not yet known)."""
+    problems: list[Problem] = []
+    if training.loss not in LOSSES:
+        problems.append(
+            Problem(
+                "Training › loss",
+                f"'{training.loss}' is an {_choice('loss', LOSSES)}",
+                field="loss",
+            )
+        )
+    elif training.loss == "cross_entropy" and task is Task.REGRESSION:
+        problems.append(
+            Problem(
+                "Training › loss",
+                "cross-entropy needs class labels, but this data set is a regression task; "
+                "use mean squared error",
+                field="loss",
+            )
+        )
+    opt = OPTIMIZERS.get(training.optimizer.name)
+    if opt is None:
+        problems.append(
+            Problem(
+                "Training › optimizer",
+                f"'{training.optimizer.name}' is an {_choice('optimizer', OPTIMIZERS)}",
+                field="optimizer",
+            )
+        )
+    else:
+        known = {p.name for p in opt.params}
+        for name, value in training.optimizer.params.items():
+            if name not in known:
+                problems.append(
+                    Problem(
+                        f"Training › optimizer › {name}",
+                        f"{opt.label} has no parameter '{name}'; it takes: {', '.join(sorted(known))}",
+                        field=name,
+                    )
+                )
+            else:
+                _check_param(problems, f"Training › {opt.label}", opt.param(name), value)
+    for param in (
+        TRAINING.epochs,
+        TRAINING.batch_size,
+        TRAINING.validation_fraction,
+        TRAINING.seed,
+        TRAINING.patience,
+    ):
+        _check_param(problems, "Training", param, getattr(training, param.name))
+    if training.early_stopping and training.validation_fraction == 0:
+        problems.append(
+            Problem(
+                "Training › early_stopping",
+                "needs a validation set; set the validation fraction above 0",
+                field="early_stopping",
+            )
+        )
+    return problems
+
+
+def validate_data_source(project: Project) -> list[Problem]:
+    """Problems of the data source that show without reading any data."""
+    problems: list[Problem] = []
+    data = project.data
+    if isinstance(data, BuiltinDataSource):
+        entry = DATASETS.get(data.name)
+        if entry is None:
+            problems.append(
+                Problem("Data › name", f"'{data.name}' is an {_choice('data set', DATASETS)}")
+            )
+            return problems
+        known = {p.name for p in entry.params}
+        for name, value in data.params.items():
+            if name not in known:
+                takes = ", ".join(sorted(known)) or "no parameters"
+                problems.append(
+                    Problem(f"Data › {name}", f"{entry.label} has no parameter '{name}'; it takes: {takes}")
+                )
+            else:
+                _check_param(problems, f"Data › {entry.label}", entry.param(name), value)
+    elif isinstance(data, CsvDataSource):
+        if not data.path:
+            problems.append(Problem("Data › path", "no CSV file chosen"))
+        if not data.target:
+            problems.append(Problem("Data › target", "no target column chosen"))
+        if data.missing not in ("drop", "mean"):
+            problems.append(
+                Problem("Data › missing", f"'{data.missing}' is not a policy; use 'drop' or 'mean'")
+            )
+    return problems
+
+
+def validate_project(project: Project, task: Task | None = None) -> list[Problem]:
+    """Every problem of a project; ``task`` overrides what the spec alone tells."""
+    task = task or project.known_task()
+    return [
+        *validate_data_source(project),
+        *validate_network(project.network),
+        *validate_training(project.training, task),
+    ]
+
+
+def check_project(project: Project, task: Task | None = None) -> None:
+    """Raise ``StudioError`` listing every problem, if there is any."""
+    problems = validate_project(project, task)
+    if problems:
+        lines = "\n".join(f"  • {p}" for p in problems)
+        raise StudioError(f"the project has {len(problems)} problem(s):\n{lines}")

@@ -1,0 +1,1 @@
+"""TensorFlow/Keras side: model building, training sessions, export, code generation (no Qt)."""

@@ -1,0 +1,26 @@
+"""The studio's custom activation: the binary step with a straight-through gradient.
+
+Importing this module registers it with Keras as ``ffnn_studio>step``, so a
+saved ``.keras`` file that uses it loads after ``import ffnn_studio``.
+"""
+
+from __future__ import annotations
+
+import keras
+from keras import ops
+
+
+@keras.saving.register_keras_serializable(package="ffnn_studio", name="step")
+def step(x):
+    """1 where x ≥ 0, else 0, trained with a straight-through gradient.
+
+    The true derivative of a step is zero almost everywhere, so plain
+    backpropagation through it never moves the weights below it. Following
+    the straight-through estimator (Hinton 2012; Bengio, Léonard & Courville
+    2013), the forward pass is the exact step, while the backward pass uses
+    the gradient of clip(x, -1, 1): 1 for |x| < 1 and 0 outside. Units far
+    from their threshold get no gradient, which keeps training stable.
+    """
+    surrogate = ops.clip(x, -1.0, 1.0)
+    hard = ops.cast(ops.greater_equal(x, 0.0), x.dtype)
+    return surrogate + ops.stop_gradient(hard - surrogate)

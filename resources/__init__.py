@@ -1,0 +1,1 @@
+"""Bundled resources: example projects, icons, the .desktop file, the style sheet."""
