@@ -30,12 +30,18 @@ class Param:
     log_scale: bool = False
     help: str = ""
 
+    def format(self, value: float) -> str:
+        """A value as this parameter shows it (whole numbers without exponent)."""
+        if self.kind == "int" and float(value).is_integer():
+            return f"{int(value):,}".replace(",", " ") if abs(value) >= 100_000 else str(int(value))
+        return f"{value:g}"
+
     def range_text(self) -> str:
         """The valid range, written the way a person reads it."""
         if self.kind == "bool":
             return "true or false"
-        lo = "" if self.minimum is None else f"{self.minimum:g}"
-        hi = "" if self.maximum is None else f"{self.maximum:g}"
+        lo = "" if self.minimum is None else self.format(self.minimum)
+        hi = "" if self.maximum is None else self.format(self.maximum)
         if self.minimum is not None and self.maximum is not None:
             left = "[" if self.min_inclusive else "("
             right = "]" if self.max_inclusive else ")"
@@ -65,7 +71,7 @@ class Param:
             v > self.maximum or (not self.max_inclusive and v == self.maximum)
         )
         if too_low or too_high:
-            return f"must be {self.range_text()}, got {value:g}"
+            return f"must be {self.range_text()}, got {self.format(v)}"
         return None
 
 

@@ -1,0 +1,332 @@
+"""The ``ffnn-studio`` command: the window by default; ``train``, ``export`` and
+``datasets`` run headless.
+
+Exit status: 0 success; 1 a run that failed or diverged, or an export whose
+reload check failed; 2 a mistake in the command line or the project (the
+message says which), never with a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from ffnn_studio import __version__
+from ffnn_studio.core.errors import StudioError
+
+SUBCOMMANDS = ("train", "export", "datasets")
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that raises instead of exiting, so main() decides the status."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise StudioError(f"{message} (see '{self.prog} --help')")
+
+
+def _window_parser() -> argparse.ArgumentParser:
+    p = _Parser(
+        prog="ffnn-studio",
+        description="Build, train, inspect and export feed-forward neural networks. "
+        "With no arguments the window opens on the built-in default project. "
+        f"Headless commands: {', '.join(SUBCOMMANDS)} (ffnn-studio COMMAND --help).",
+    )
+    p.add_argument("file", nargs="?", help="a project file (*.ffnn.json) to open")
+    p.add_argument(
+        "--screenshot",
+        metavar="PNG",
+        help="open the window (offscreen works), save a screenshot of it to PNG and exit",
+    )
+    p.add_argument(
+        "--train-epochs",
+        type=int,
+        metavar="N",
+        help="with --screenshot: train N epochs before taking the screenshot",
+    )
+    p.add_argument("--version", action="version", version=f"FFNN Studio {__version__}")
+    return p
+
+
+def _headless_parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="ffnn-studio", description="FFNN Studio, headless commands.")
+    sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    t = sub.add_parser("train", help="train a project and print its progress and scores")
+    t.add_argument("project", nargs="?", help="project file (*.ffnn.json)")
+    t.add_argument("--epochs", type=int, metavar="N", help="override the project's epochs")
+    t.add_argument("--seed", type=int, metavar="S", help="override the project's seed")
+    t.add_argument("--csv", metavar="FILE", help="train on this CSV file instead")
+    t.add_argument("--target", metavar="COLUMN", help="with --csv: the column to predict")
+    t.add_argument("--export", metavar="PATH", help="write the trained model here")
+    t.add_argument("--format", metavar="FMT", help="export format (default: from the extension)")
+    t.add_argument("--history", metavar="CSV", help="write the per-epoch history as CSV")
+    t.add_argument("--quiet", action="store_true", help="print only the final scores")
+
+    e = sub.add_parser(
+        "export",
+        help="convert a trained .keras model, or train a project and export it, "
+        "or write a project's standalone Keras script (.py)",
+    )
+    e.add_argument("source", help="a trained .keras model or a project file (*.ffnn.json)")
+    e.add_argument("output", help="output file or folder (SavedModel)")
+    e.add_argument("--format", metavar="FMT", help="keras, savedmodel, tflite, onnx, h5 or script")
+    e.add_argument("--epochs", type=int, metavar="N", help="with a project: epochs to train")
+
+    sub.add_parser("datasets", help="list the built-in data sets")
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of ``ffnn-studio`` and ``python -m ffnn_studio``."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    try:
+        if args and args[0] in SUBCOMMANDS:
+            ns = _headless_parser().parse_args(args)
+            os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+            return {"train": _cmd_train, "export": _cmd_export, "datasets": _cmd_datasets}[
+                ns.command
+            ](ns)
+        ns = _window_parser().parse_args(args)
+        if ns.train_epochs is not None and not ns.screenshot:
+            raise StudioError("--train-epochs goes with --screenshot")
+        if ns.train_epochs is not None and ns.train_epochs < 1:
+            raise StudioError("--train-epochs must be at least 1")
+        from ffnn_studio.ui.app import run_window
+
+        return run_window(ns.file, screenshot=ns.screenshot, train_epochs=ns.train_epochs)
+    except StudioError as exc:
+        print(f"ffnn-studio: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("ffnn-studio: interrupted", file=sys.stderr)
+        return 130
+
+
+# ----------------------------------------------------------------- datasets
+
+
+def _cmd_datasets(ns: argparse.Namespace) -> int:
+    from ffnn_studio.core.catalog import DATASETS
+
+    width = max(len(n) for n in DATASETS)
+    print(f"{'name':<{width}}  {'task':<10}  {'kind':<9}  description")
+    for entry in DATASETS.values():
+        kind = "synthetic" if entry.synthetic else "real"
+        params = ", ".join(f"{p.name}={p.default}" for p in entry.params)
+        extra = f" [{params}]" if params else ""
+        print(f"{entry.name:<{width}}  {entry.task:<10}  {kind:<9}  {entry.help}{extra}")
+    return EXIT_OK
+
+
+# -------------------------------------------------------------------- train
+
+
+def _load_for_training(ns: argparse.Namespace):
+    """The project to train, with command-line overrides applied."""
+    from dataclasses import replace
+
+    from ffnn_studio.core.project_file import load_project
+    from ffnn_studio.core.spec import CsvDataSource
+    from ffnn_studio.core.examples import default_project_path
+
+    if ns.target and not ns.csv:
+        raise StudioError("--target goes with --csv")
+    if ns.project:
+        project = load_project(ns.project)
+    elif ns.csv:
+        project = load_project(default_project_path())
+    else:
+        raise StudioError("name a project file, or a CSV file with --csv FILE --target COLUMN")
+    if ns.csv:
+        if not ns.target:
+            raise StudioError("--csv needs --target COLUMN (the column to predict)")
+        project = replace(
+            project,
+            name=Path(ns.csv).stem,
+            data=CsvDataSource(path=str(Path(ns.csv).resolve()), target=ns.target),
+        )
+        project = _loss_for_csv(project)
+    training = project.training
+    if ns.epochs is not None:
+        training = replace(training, epochs=ns.epochs)
+    if ns.seed is not None:
+        training = replace(training, seed=ns.seed)
+    return replace(project, training=training)
+
+
+def _loss_for_csv(project):
+    """A CSV chosen on the command line may be a regression task: use MSE then."""
+    from dataclasses import replace
+
+    from ffnn_studio.core.spec import Task
+    from ffnn_studio.data import load_dataset
+
+    task = load_dataset(project.data).task
+    if task is Task.REGRESSION and project.training.loss != "mse":
+        project = replace(project, training=replace(project.training, loss="mse"))
+    return project
+
+
+class _TerminalSink:
+    """Prints a line per epoch (throttled for long runs) and a live progress line."""
+
+    def __init__(self, quiet: bool) -> None:
+        self.quiet = quiet
+        self.metric = "metric"
+        self.planned = 0
+        self.start_epoch = 0
+        self.last_line = 0.0
+        self.tty = sys.stdout.isatty()
+        self.last_epoch = None
+
+    def run_started(self, info) -> None:
+        self.metric = info.metric_name
+        self.planned = info.epochs_planned
+        self.start_epoch = info.start_epoch
+        if not self.quiet:
+            print(
+                f"Training: {info.parameter_count:,} parameters, {info.train_samples:,} training "
+                f"and {info.val_samples:,} validation samples, {info.epochs_planned} epochs"
+            )
+
+    def progress(self, report) -> None:
+        if self.quiet or not self.tty:
+            return
+        total = self.start_epoch + self.planned
+        print(
+            f"\r  epoch {report.epoch + 1}/{total} {report.epoch_fraction:4.0%} "
+            f"loss {report.loss:.4f}  {report.samples_per_second:,.0f} samples/s",
+            end="",
+            flush=True,
+        )
+
+    def epoch_end(self, report) -> None:
+        self.last_epoch = report
+        if self.quiet:
+            return
+        total = self.start_epoch + self.planned
+        now = time.monotonic()
+        # At most ~5 lines a second, but always the first and the last epoch.
+        if report.epoch not in (1, total) and now - self.last_line < 0.2:
+            return
+        self.last_line = now
+        val = "" if report.val_loss is None else f"  val_loss {report.val_loss:.4f}"
+        vm = "" if report.val_metric is None else f"  val_{self.metric} {report.val_metric:.4f}"
+        prefix = "\r" if self.tty else ""
+        print(
+            f"{prefix}epoch {report.epoch:>4}/{total}  loss {report.loss:.4f}{val}  "
+            f"{self.metric} {report.metric:.4f}{vm}" + (" " * 10 if self.tty else "")
+        )
+
+    def probes(self, report) -> None:
+        pass
+
+    def finished(self, report) -> None:
+        if self.tty and not self.quiet:
+            print()
+
+
+def _train(project, *, quiet: bool):
+    """Load the data, train the project; returns the session and the finish report."""
+    from ffnn_studio.data import load_dataset, prepare
+    from ffnn_studio.engine.session import TrainingSession
+
+    dataset = load_dataset(project.data)
+    prepared = prepare(dataset, project.training.validation_fraction, project.training.seed)
+    sink = _TerminalSink(quiet)
+    session = TrainingSession(project, prepared, sink)
+    finished = session.run()
+    return session, finished, sink
+
+
+def _print_scores(sink: _TerminalSink, finished) -> None:
+    e = sink.last_epoch
+    print(f"Finished ({finished.reason}) after {finished.epochs_completed} epochs"
+          f" in {finished.elapsed_s:.1f} s." + (f" {finished.message}" if finished.message else ""))
+    if e is not None:
+        parts = [f"loss {e.loss:.4f}", f"{sink.metric} {e.metric:.4f}"]
+        if e.val_loss is not None:
+            parts += [f"val_loss {e.val_loss:.4f}", f"val_{sink.metric} {e.val_metric:.4f}"]
+        print("Final scores: " + "  ".join(parts))
+
+
+def _cmd_train(ns: argparse.Namespace) -> int:
+    project = _load_for_training(ns)
+    fmt = None
+    if ns.export:
+        from ffnn_studio.engine.export import format_for_path
+
+        fmt = format_for_path(ns.export, ns.format)
+    elif ns.format:
+        raise StudioError("--format goes with --export")
+    session, finished, sink = _train(project, quiet=ns.quiet)
+    _print_scores(sink, finished)
+    if finished.reason in ("failed", "diverged"):
+        return EXIT_FAILED
+    if ns.history:
+        session.history.to_csv(ns.history)
+        print(f"History written to {ns.history}")
+    if ns.export:
+        return _export_session(session, ns.export, fmt)
+    return EXIT_OK
+
+
+def _export_session(session, output: str, fmt: str) -> int:
+    from ffnn_studio.engine.export import export_session
+
+    result = export_session(session, output, fmt)
+    print(result.message)
+    return EXIT_OK if result.ok else EXIT_FAILED
+
+
+# ------------------------------------------------------------------- export
+
+
+def _cmd_export(ns: argparse.Namespace) -> int:
+    from ffnn_studio.core.project_file import EXTENSION, load_project
+
+    source = Path(ns.source)
+    fmt = (ns.format or "").lower() or None
+    if fmt == "script" or (fmt is None and ns.output.endswith(".py")):
+        if not ns.source.endswith(EXTENSION):
+            raise StudioError(f"a Python script is generated from a project file (*{EXTENSION})")
+        from ffnn_studio.engine.codegen import write_script
+
+        write_script(load_project(source), ns.output)
+        print(f"Script written to {ns.output}")
+        return EXIT_OK
+
+    from ffnn_studio.engine.export import format_for_path
+
+    fmt = format_for_path(ns.output, fmt)
+    if ns.source.endswith(EXTENSION):
+        project = load_project(source)
+        if ns.epochs is not None:
+            from dataclasses import replace
+
+            project = replace(project, training=replace(project.training, epochs=ns.epochs))
+        session, finished, sink = _train(project, quiet=True)
+        _print_scores(sink, finished)
+        if finished.reason in ("failed", "diverged"):
+            return EXIT_FAILED
+        return _export_session(session, ns.output, fmt)
+    if source.suffix != ".keras":
+        raise StudioError(
+            f"{source.name}: export reads a trained .keras model or a project file (*{EXTENSION})"
+        )
+    if ns.epochs is not None:
+        raise StudioError("--epochs goes with a project file, not a trained model")
+    from ffnn_studio.engine.export import export_keras_file
+
+    result = export_keras_file(source, ns.output, fmt)
+    print(result.message)
+    return EXIT_OK if result.ok else EXIT_FAILED
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,178 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from ffnn_studio.core import (
+    BuiltinDataSource,
+    CsvDataSource,
+    DenseLayer,
+    DropoutLayer,
+    NetworkSpec,
+    OptimizerSpec,
+    Project,
+    StudioError,
+    Task,
+    TrainingSettings,
+)
+from ffnn_studio.core.examples import example_paths
+from ffnn_studio.core.project_file import (
+    SCHEMA_VERSION,
+    dumps,
+    load_project,
+    loads,
+    project_to_dict,
+    save_project,
+)
+
+
+def rich_project(csv_path: str = "") -> Project:
+    data = (
+        CsvDataSource(
+            path=csv_path,
+            target="label",
+            features=("a", "b"),
+            task=Task.MULTICLASS,
+            missing="mean",
+            delimiter=";",
+        )
+        if csv_path
+        else BuiltinDataSource("circle", {"n_samples": 300, "noise": 0.2, "seed": 7})
+    )
+    return Project(
+        name="Everything",
+        description="all fields set",
+        network=NetworkSpec(
+            (
+                DenseLayer(12, "leaky_relu", alpha=0.05, use_bias=False, kernel_initializer="he_normal", l1=0.001, l2=0.01),
+                DropoutLayer(0.3),
+                DenseLayer(5, "step"),
+                DenseLayer(3, "elu"),
+            )
+        ),
+        data=data,
+        training=TrainingSettings(
+            loss="mse",
+            optimizer=OptimizerSpec("momentum", {"learning_rate": 0.05, "momentum": 0.8, "nesterov": True}),
+            epochs=17,
+            batch_size=8,
+            validation_fraction=0.25,
+            seed=42,
+            early_stopping=True,
+            patience=4,
+            restore_best_weights=False,
+        ),
+    )
+
+
+def test_round_trip_builtin(tmp_path: Path) -> None:
+    project = rich_project()
+    path = tmp_path / "p.ffnn.json"
+    save_project(project, path)
+    assert load_project(path) == project
+
+
+def test_round_trip_csv_path_is_relative_in_file_and_absolute_in_memory(tmp_path: Path) -> None:
+    data_dir = tmp_path / "data"
+    data_dir.mkdir()
+    csv = data_dir / "table.csv"
+    project = rich_project(str(csv))
+    path = tmp_path / "proj" / "p.ffnn.json"
+    path.parent.mkdir()
+    save_project(project, path)
+    stored = json.loads(path.read_text())
+    assert stored["data"]["path"] == "../data/table.csv"
+    assert load_project(path) == project
+
+
+def test_text_round_trip_is_stable() -> None:
+    project = rich_project()
+    text = dumps(project)
+    assert dumps(loads(text)) == text
+
+
+def test_examples_load() -> None:
+    paths = example_paths()
+    assert {p.name for p in paths} >= {"spirals.ffnn.json", "surface.ffnn.json", "digits.ffnn.json"}
+    for p in paths:
+        assert load_project(p).network.layers
+
+
+def _doc(**changes) -> dict:
+    d = project_to_dict(rich_project())
+    for dotted, value in changes.items():
+        target = d
+        keys = dotted.split("__")
+        for k in keys[:-1]:
+            target = target[int(k)] if k.isdigit() else target[k]
+        last = keys[-1]
+        if value is KeyError:
+            del target[last]
+        else:
+            target[last] = value
+    return d
+
+
+@pytest.mark.parametrize(
+    ("doc", "where", "fragment"),
+    [
+        (_doc(network__layers__0__colour="red"), "$.network.layers[0].colour", "unknown field 'colour'"),
+        (_doc(training__surprise=1), "$.training.surprise", "unknown field"),
+        (_doc(network__layers__0__units="many"), "$.network.layers[0].units", "whole number"),
+        (_doc(network__layers__1__rate=True), "$.network.layers[1].rate", "expected a number"),
+        (_doc(network__layers__2__kind="conv"), "$.network.layers[2].kind", "unknown layer kind"),
+        (_doc(network__layers__0__activation=KeyError), "$.network.layers[0].activation", "required field"),
+        (_doc(training__optimizer__params__momentum="fast"), "$.training.optimizer.params.momentum", "number"),
+        (_doc(training__early_stopping="yes"), "$.training.early_stopping", "true or false"),
+        (_doc(data__kind="sql"), "$.data.kind", "unknown data source kind"),
+        (_doc(network__layers={}), "$.network.layers", "expected a list"),
+        (_doc(format="something-else"), "$.format", "not an FFNN Studio project"),
+    ],
+)
+def test_invalid_fields_are_rejected_with_their_path(doc: dict, where: str, fragment: str) -> None:
+    with pytest.raises(StudioError) as info:
+        loads(json.dumps(doc))
+    assert info.value.where == where
+    assert fragment in info.value.message
+
+
+def test_newer_schema_is_refused() -> None:
+    doc = _doc(schema_version=SCHEMA_VERSION + 1)
+    with pytest.raises(StudioError, match="newer FFNN Studio"):
+        loads(json.dumps(doc))
+
+
+def test_bad_json_names_line_and_column() -> None:
+    with pytest.raises(StudioError, match=r"line 2, column"):
+        loads('{\n  "format": }')
+
+
+def test_load_errors_name_the_file(tmp_path: Path) -> None:
+    with pytest.raises(StudioError, match="not found"):
+        load_project(tmp_path / "missing.ffnn.json")
+    binary = tmp_path / "b.ffnn.json"
+    binary.write_bytes(b"\xff\xfe\x00garbage")
+    with pytest.raises(StudioError, match="not UTF-8"):
+        load_project(binary)
+    bad = tmp_path / "bad.ffnn.json"
+    bad.write_text(json.dumps(_doc(network__layers__0__units="x")))
+    with pytest.raises(StudioError) as info:
+        load_project(bad)
+    assert "bad.ffnn.json" in str(info.value) and "units" in str(info.value)
+
+
+def test_failed_save_keeps_the_old_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "p.ffnn.json"
+    save_project(rich_project(), path)
+    before = path.read_bytes()
+
+    def full_disk(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr("ffnn_studio.core.atomic.os.fsync", full_disk)
+    with pytest.raises(StudioError, match="No space left on device"):
+        save_project(Project(name="new"), path)
+    assert path.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["p.ffnn.json"]
