@@ -130,9 +130,9 @@ def _load_for_training(ns: argparse.Namespace):
     """The project to train, with command-line overrides applied."""
     from dataclasses import replace
 
+    from ffnn_studio.core.examples import default_project_path
     from ffnn_studio.core.project_file import load_project
     from ffnn_studio.core.spec import CsvDataSource
-    from ffnn_studio.core.examples import default_project_path
 
     if ns.target and not ns.csv:
         raise StudioError("--target goes with --csv")

@@ -58,9 +58,8 @@ class Param:
             return None if isinstance(value, bool) else f"must be true or false, got {value!r}"
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             return f"must be a number, got {value!r}"
-        if self.kind == "int" and not isinstance(value, int):
-            if not (isinstance(value, float) and value.is_integer()):
-                return f"must be a whole number, got {value!r}"
+        if self.kind == "int" and not isinstance(value, int) and not float(value).is_integer():
+            return f"must be a whole number, got {value!r}"
         v = float(value)
         if not math.isfinite(v):
             return f"must be a finite number, got {value!r}"

@@ -10,8 +10,19 @@ from ffnn_studio.core.project_file import EXTENSION
 DEFAULT_EXAMPLE = "spirals"
 
 
+def resources_dir() -> Path:
+    """The bundled resources: the installed package, or ``resources/`` in a source checkout."""
+    try:
+        return Path(str(resources.files("ffnn_studio.resources")))
+    except ModuleNotFoundError:
+        # Importing the package straight from a checkout that was installed
+        # non-editable: the wheel maps resources/ to ffnn_studio.resources,
+        # the source tree keeps it beside the package.
+        return Path(__file__).resolve().parents[2] / "resources"
+
+
 def examples_dir() -> Path:
-    return Path(str(resources.files("ffnn_studio.resources") / "examples"))
+    return resources_dir() / "examples"
 
 
 def example_paths() -> list[Path]:

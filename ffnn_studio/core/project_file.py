@@ -11,6 +11,7 @@ relative to the project file's folder, so a project folder can be moved.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 from collections.abc import Mapping
@@ -53,10 +54,8 @@ def _data_to_dict(data: DataSource, base_dir: Path | None) -> dict[str, Any]:
         return {"kind": "builtin", "name": data.name, "params": dict(data.params)}
     path = data.path
     if base_dir is not None and path and os.path.isabs(path):
-        try:
+        with contextlib.suppress(ValueError):  # another drive on Windows: keep it absolute
             path = os.path.relpath(path, base_dir)
-        except ValueError:  # another drive on Windows: keep it absolute
-            pass
     return {
         "kind": "csv",
         "path": Path(path).as_posix() if path else "",
@@ -166,7 +165,7 @@ class _Reader:
             raise self.fail(path, f"expected an object, got {_type_name(value)}")
         out: dict[str, float | int | bool] = {}
         for key, item in value.items():
-            if isinstance(item, bool) or isinstance(item, (int, float)):
+            if isinstance(item, (bool, int, float)):
                 out[key] = item
             else:
                 raise self.fail(

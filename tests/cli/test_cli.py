@@ -1,0 +1,124 @@
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from ffnn_studio.cli import main
+from ffnn_studio.core.catalog import DATASETS
+from ffnn_studio.core.examples import default_project_path, example_path
+from ffnn_studio.core.project_file import project_to_dict
+
+PROJECT = {
+    "format": "ffnn-studio-project",
+    "schema_version": 1,
+    "name": "tiny",
+    "data": {"kind": "builtin", "name": "xor", "params": {"n_samples": 200}},
+    "network": {"layers": [{"kind": "dense", "units": 8, "activation": "tanh"}]},
+    "training": {"loss": "cross_entropy", "optimizer": {"name": "adam"}, "epochs": 2, "batch_size": 32},
+}
+
+
+def write(tmp_path: Path, doc: dict, name: str = "p.ffnn.json") -> Path:
+    path = tmp_path / name
+    path.write_text(json.dumps(doc))
+    return path
+
+
+def test_datasets_lists_every_data_set(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["datasets"]) == 0
+    out = capsys.readouterr().out
+    for name in DATASETS:
+        assert re.search(rf"^{name}\s", out, re.MULTILINE), name
+
+
+@pytest.mark.parametrize(
+    ("argv", "fragment"),
+    [
+        (["train"], "name a project file"),
+        (["train", "missing.ffnn.json"], "project file not found"),
+        (["train", "--bogus"], "unrecognized arguments"),
+        (["train", "--csv", "x.csv"], "--csv needs --target"),
+        (["train", "--target", "y"], "--target goes with --csv"),
+        (["export", "model.bin", "out.onnx"], "export reads a trained .keras model"),
+        (["--train-epochs", "3"], "--train-epochs goes with --screenshot"),
+    ],
+)
+def test_usage_errors_exit_2_with_a_message(argv, fragment, capsys, tmp_path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert fragment in err
+    assert "Traceback" not in err
+
+
+def test_bad_project_file_exits_2_naming_the_field(tmp_path, capsys) -> None:
+    doc = json.loads(json.dumps(PROJECT))
+    doc["network"]["layers"][0]["units"] = 0
+    assert main(["train", str(write(tmp_path, doc))]) == 2
+    err = capsys.readouterr().err
+    assert "Layer 1 (Dense) › units" in err
+    doc["network"]["layers"][0]["colour"] = "red"
+    assert main(["train", str(write(tmp_path, doc))]) == 2
+    assert "$.network.layers[0].colour" in capsys.readouterr().err
+
+
+def test_process_exit_status_and_no_traceback(tmp_path) -> None:
+    bad = tmp_path / "bad.ffnn.json"
+    bad.write_text("{ not json")
+    proc = subprocess.run(
+        [sys.executable, "-m", "ffnn_studio", "train", str(bad)], capture_output=True, text=True
+    )
+    assert proc.returncode == 2
+    assert "not valid JSON" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_train_prints_progress_and_writes_history(tmp_path, capsys) -> None:
+    history = tmp_path / "h.csv"
+    assert main(["train", str(write(tmp_path, PROJECT)), "--epochs", "3", "--history", str(history)]) == 0
+    out = capsys.readouterr().out
+    assert "Final scores:" in out and "val_accuracy" in out
+    assert re.search(r"epoch\s+3/3", out)
+    lines = history.read_text().strip().splitlines()
+    assert len(lines) == 4  # header + 3 epochs
+
+
+def test_default_project_is_an_example() -> None:
+    assert default_project_path().exists()
+    assert default_project_path() == example_path("spirals")
+
+
+@pytest.mark.slow
+def test_spirals_reach_095_and_the_export_reloads_in_plain_keras(tmp_path) -> None:
+    model_path = tmp_path / "m.keras"
+    proc = subprocess.run(
+        [sys.executable, "-m", "ffnn_studio", "train", str(default_project_path()),
+         "--epochs", "30", "--export", str(model_path), "--quiet"],
+        capture_output=True, text=True, cwd=tmp_path,
+    )
+    assert proc.returncode == 0, proc.stderr
+    val_acc = float(re.search(r"val_accuracy (\d\.\d+)", proc.stdout).group(1))
+    assert val_acc >= 0.95, proc.stdout
+    assert model_path.exists()
+    # The studio's own predictions on a sample, then a plain Keras session's.
+    from ffnn_studio.data import load_dataset
+    from ffnn_studio.core.project_file import load_project
+
+    x = load_dataset(load_project(default_project_path()).data).x[:64]
+    np.save(tmp_path / "x.npy", x)
+    code = (
+        "import numpy as np, keras\n"
+        "m = keras.models.load_model('m.keras')\n"
+        "np.save('plain.npy', m.predict(np.load('x.npy'), verbose=0))\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=tmp_path, capture_output=True)
+    import keras
+
+    studio = keras.models.load_model(model_path).predict(x, verbose=0)
+    np.testing.assert_allclose(np.load(tmp_path / "plain.npy"), studio, atol=1e-6)
+    assert project_to_dict(load_project(default_project_path()))["network"]["layers"]
