@@ -64,6 +64,7 @@ def _data_to_dict(data: DataSource, base_dir: Path | None) -> dict[str, Any]:
         "task": str(data.task) if data.task is not None else None,
         "missing": data.missing,
         "delimiter": data.delimiter,
+        "has_header": data.has_header,
     }
 
 
@@ -218,7 +219,7 @@ def _read_data(r: _Reader, value: object, path: str, base_dir: Path | None) -> D
         d = r.obj(
             value,
             path,
-            {"kind", "path", "target", "features", "task", "missing", "delimiter"},
+            {"kind", "path", "target", "features", "task", "missing", "delimiter", "has_header"},
             {"kind", "path", "target"},
         )
         csv_path = r.string(d["path"], f"{path}.path")
@@ -237,6 +238,9 @@ def _read_data(r: _Reader, value: object, path: str, base_dir: Path | None) -> D
                 f"{path}.task", f"unknown task {task!r}; use binary, multiclass or regression"
             )
         delimiter = r.string(d.get("delimiter"), f"{path}.delimiter", optional=True)
+        has_header = d.get("has_header")
+        if has_header is not None:
+            has_header = r.boolean(has_header, f"{path}.has_header")
         return CsvDataSource(
             path=csv_path,
             target=r.string(d["target"], f"{path}.target"),
@@ -244,6 +248,7 @@ def _read_data(r: _Reader, value: object, path: str, base_dir: Path | None) -> D
             task=Task(task) if task else None,
             missing=r.string(d.get("missing", "drop"), f"{path}.missing"),
             delimiter=delimiter,
+            has_header=has_header,
         )
     raise r.fail(f"{path}.kind", f"unknown data source kind {kind!r}; use 'builtin' or 'csv'")
 

@@ -166,6 +166,8 @@ class CsvDataSource:
     missing: str = "drop"
     #: ``None`` means detected from the file.
     delimiter: str | None = None
+    #: ``None`` means detected from the file.
+    has_header: bool | None = None
 
     def describe(self) -> str:
         return f"CSV {self.path} → {self.target}"

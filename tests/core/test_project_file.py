@@ -37,6 +37,7 @@ def rich_project(csv_path: str = "") -> Project:
             task=Task.MULTICLASS,
             missing="mean",
             delimiter=";",
+            has_header=False,
         )
         if csv_path
         else BuiltinDataSource("circle", {"n_samples": 300, "noise": 0.2, "seed": 7})
