@@ -44,15 +44,16 @@ def atomic_path(target: str | os.PathLike[str], *, suffix: str = "", directory: 
     parent = target.parent if str(target.parent) else Path(".")
     if not parent.is_dir():
         raise StudioError(f"could not write {target}: folder {parent} does not exist")
-    if directory:
-        tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=parent))
-        shutil.rmtree(tmp)
-    else:
-        fd, name = tempfile.mkstemp(prefix=f".{target.stem}.", suffix=f".tmp{suffix}", dir=parent)
-        os.close(fd)
-        tmp = Path(name)
+    try:
+        tmp = _make_temporary(target, parent, suffix, directory)
+    except OSError as exc:
+        raise StudioError(_os_error_message(target, exc)) from exc
     try:
         yield tmp
+        if not directory and tmp.exists():
+            # mkstemp creates files readable by the owner only; give the result
+            # the permissions a plain open() would have given it.
+            os.chmod(tmp, 0o666 & ~_umask())
         _replace(tmp, target, directory)
     except OSError as exc:
         _discard(tmp)
@@ -60,6 +61,22 @@ def atomic_path(target: str | os.PathLike[str], *, suffix: str = "", directory: 
     except BaseException:
         _discard(tmp)
         raise
+
+
+def _make_temporary(target: Path, parent: Path, suffix: str, directory: bool) -> Path:
+    if directory:
+        tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=parent))
+        tmp.rmdir()  # the writer creates the folder itself
+        return tmp
+    fd, name = tempfile.mkstemp(prefix=f".{target.stem}.", suffix=f".tmp{suffix}", dir=parent)
+    os.close(fd)
+    return Path(name)
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def _replace(tmp: Path, target: Path, directory: bool) -> None:

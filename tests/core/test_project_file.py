@@ -177,3 +177,23 @@ def test_failed_save_keeps_the_old_file(tmp_path: Path, monkeypatch: pytest.Monk
         save_project(Project(name="new"), path)
     assert path.read_bytes() == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["p.ffnn.json"]
+
+
+def test_unwritable_folder_is_a_studio_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def denied(*args, **kwargs):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr("ffnn_studio.core.atomic.tempfile.mkstemp", denied)
+    with pytest.raises(StudioError, match="Permission denied"):
+        save_project(rich_project(), tmp_path / "p.ffnn.json")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_saved_file_gets_ordinary_permissions(tmp_path: Path) -> None:
+    import os
+
+    path = tmp_path / "p.ffnn.json"
+    save_project(rich_project(), path)
+    mask = os.umask(0)
+    os.umask(mask)
+    assert path.stat().st_mode & 0o777 == 0o666 & ~mask

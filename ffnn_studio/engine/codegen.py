@@ -1,0 +1,1068 @@
+"""Project → a standalone, readable Keras training script (a teaching artefact).
+
+The generated script uses only Keras, numpy, scikit-learn and (for CSV data)
+pandas; it never imports FFNN Studio. It rebuilds the same network as
+``engine.builder`` (layers, activations with their α, initializers and their
+seeds, L1/L2, dropout, a Normalization layer adapted on the training part),
+loads the same data (the built-in generators are inlined as plain numpy and
+give the same samples for the same seed), splits it like ``data.prepare``
+(same fraction and seed, stratified for classification), trains with the same
+optimizer, loss, epochs, batch size and early stopping, prints the final
+scores and saves a ``.keras`` file.
+
+Numbers match the studio's where the libraries allow; training itself is not
+bit-identical (the studio trains in chunks with in-graph probes), so scores
+agree closely, not exactly.
+
+This module imports neither TensorFlow nor Keras.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import os
+import re
+import textwrap
+from pathlib import Path
+
+from ffnn_studio.core.catalog import ACTIVATIONS, DATASETS, OPTIMIZERS
+from ffnn_studio.core.errors import StudioError
+from ffnn_studio.core.spec import (
+    BuiltinDataSource,
+    CsvDataSource,
+    DenseLayer,
+    DropoutLayer,
+    Project,
+    Task,
+    output_activation,
+)
+from ffnn_studio.core.validation import check_project
+
+_INITIALIZER_CLASSES = {
+    "glorot_uniform": "GlorotUniform",
+    "glorot_normal": "GlorotNormal",
+    "he_uniform": "HeUniform",
+    "he_normal": "HeNormal",
+    "lecun_normal": "LecunNormal",
+}
+
+_OPTIMIZER_CLASSES = {
+    "sgd": "SGD",
+    "momentum": "SGD",
+    "adagrad": "Adagrad",
+    "rmsprop": "RMSprop",
+    "adam": "Adam",
+}
+
+_REAL_LOADERS = {
+    "iris": ("load_iris", ""),
+    "wine": ("load_wine", ""),
+    "breast_cancer": ("load_breast_cancer", ""),
+    "digits": ("load_digits", ""),
+    # Unscaled, as the studio loads it: the network scales its inputs itself.
+    "diabetes": ("load_diabetes", "scaled=False"),
+}
+
+#: Comment and docstring width.
+_WIDTH = 79
+#: Code line width: ruff format's and black's default.
+_LINE = 88
+
+
+# ---------------------------------------------------------------- small helpers
+
+
+def _lit(value: object) -> str:
+    """A Python literal for ``value``, strings in double quotes as a formatter writes them."""
+    if isinstance(value, str):
+        # JSON's string syntax is valid Python; non-ASCII letters stay readable.
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(_lit(v) for v in value) + "]"
+    if isinstance(value, float):
+        return repr(float(value))
+    return repr(value)
+
+
+def _call(head: str, args: list[str], indent: str = "    ", tail: str = ")") -> list[str]:
+    """``head(args)`` laid out as ruff format / black would: one line if it fits in
+    ``_LINE`` characters, else the arguments on one indented line, else one per line."""
+    one = f"{indent}{head}({', '.join(args)}{tail}"
+    if len(one) <= _LINE:
+        return [one]
+    inner = f"{indent}    {', '.join(args)}"
+    if len(inner) <= _LINE:
+        return [f"{indent}{head}(", inner, f"{indent}{tail}"]
+    return [f"{indent}{head}(", *(f"{indent}    {a}," for a in args), f"{indent}{tail}"]
+
+
+def _comment(text: str, indent: str = "") -> str:
+    """``text`` as wrapped ``#`` comment lines."""
+    return "\n".join(
+        textwrap.wrap(
+            text,
+            width=_WIDTH,
+            initial_indent=f"{indent}# ",
+            subsequent_indent=f"{indent}# ",
+            break_on_hyphens=False,
+        )
+    )
+
+
+def _docstring_text(text: str) -> str:
+    """Text that is safe inside a triple-quoted docstring."""
+    return text.replace("\\", "\\\\").replace('"""', '\\"\\"\\"')
+
+
+def _doc_lines(text: str, indent: str = "    ") -> list[str]:
+    """The opening lines of a docstring: ``\"\"\"`` and ``text``, wrapped."""
+    return textwrap.wrap(
+        '"""' + _docstring_text(text),
+        width=_WIDTH,
+        initial_indent=indent,
+        subsequent_indent=indent,
+        break_on_hyphens=False,
+    )
+
+
+def _slug(name: str) -> str:
+    cleaned = re.sub(r"[^A-Za-z0-9]+", "_", name).strip("_").lower()
+    return cleaned or "model"
+
+
+def _model_name(name: str) -> str:
+    # Same rule as engine.builder._model_name, so both models have one name.
+    cleaned = "".join(ch if ch.isalnum() else "_" for ch in name).strip("_")
+    return cleaned or "ffnn"
+
+
+def _block(text: str) -> str:
+    return textwrap.dedent(text).strip("\n")
+
+
+# ---------------------------------------------------------------- the task
+
+
+def _task(project: Project) -> Task:
+    """The project's task; for a CSV source without one, inferred from the file as the studio does."""
+    task = project.known_task()
+    if isinstance(project.data, CsvDataSource) and task is None:
+        from ffnn_studio.data import load_dataset
+
+        try:
+            dataset = load_dataset(project.data)
+        except StudioError as exc:
+            raise StudioError(
+                f"cannot tell the task from the CSV file ({exc}); choose the task in the data "
+                "settings, then generate the script again"
+            ) from exc
+        return dataset.task
+    if task is None:
+        raise StudioError("the project's data source does not tell whether to classify or regress")
+    return task
+
+
+# ---------------------------------------------------------------- data: synthetic
+
+_SYNTHETIC_HELPERS = {
+    "class_sizes": '''
+        def class_sizes(n_samples, n_classes):
+            """Split n_samples into n_classes sizes that differ by at most one."""
+            base, extra = divmod(n_samples, n_classes)
+            return [base + (1 if k < extra else 0) for k in range(n_classes)]
+        ''',
+    "jitter_and_shuffle": '''
+        def jitter_and_shuffle(rng, parts):
+            """Stack one point cloud per class, add Gaussian noise, shuffle the rows."""
+            x = np.concatenate(parts)
+            labels = [np.full(len(p), k, dtype=np.int32) for k, p in enumerate(parts)]
+            y = np.concatenate(labels)
+            # Labels come from the clean pattern: large noise makes the classes overlap.
+            x = x + rng.normal(0.0, NOISE, size=x.shape)
+            order = rng.permutation(len(x))
+            return x[order].astype(np.float32), y[order]
+        ''',
+    "polar": '''
+        def polar(rng, r):
+            """Points at distances r from the origin, at random angles."""
+            angle = rng.uniform(0.0, 2 * np.pi, size=len(r))
+            return np.column_stack([r * np.cos(angle), r * np.sin(angle)])
+        ''',
+    "regression_data": '''
+        def regression_data(surface):
+            """x uniform in [-RADIUS, RADIUS]², y = surface(x) plus Gaussian noise."""
+            rng = np.random.default_rng(DATA_SEED)
+            x = rng.uniform(-RADIUS, RADIUS, size=(N_SAMPLES, 2))
+            y = surface(x) + rng.normal(0.0, NOISE, size=N_SAMPLES)
+            return x.astype(np.float32), y.astype(np.float32)
+        ''',
+}
+
+#: name → (helpers it needs, extra top-level code, body of load_data, class names)
+_SYNTHETIC: dict[str, tuple[tuple[str, ...], str, str, tuple[str, ...]]] = {
+    "circle": (
+        ("class_sizes", "jitter_and_shuffle", "polar"),
+        "",
+        """
+        rng = np.random.default_rng(DATA_SEED)
+        n_outside, n_inside = class_sizes(N_SAMPLES, 2)
+        # Class 0 ("outside"): a ring between 70 % and 100 % of RADIUS.
+        outside = polar(rng, rng.uniform(0.7 * RADIUS, RADIUS, size=n_outside))
+        # Class 1 ("inside"): a disc of half the radius.
+        inside = polar(rng, rng.uniform(0.0, 0.5 * RADIUS, size=n_inside))
+        x, y = jitter_and_shuffle(rng, [outside, inside])
+        """,
+        ("outside", "inside"),
+    ),
+    "xor": (
+        ("class_sizes", "jitter_and_shuffle"),
+        "",
+        """
+        rng = np.random.default_rng(DATA_SEED)
+        parts = []
+        for label, n in enumerate(class_sizes(N_SAMPLES, 2)):
+            # Keep a margin around the axes so the clean classes are separable.
+            magnitude = rng.uniform(0.3, RADIUS, size=(n, 2))
+            sign_1 = rng.choice([-1.0, 1.0], size=n)
+            # Class 0: both coordinates have the same sign; class 1: opposite signs.
+            sign_2 = sign_1 if label == 0 else -sign_1
+            parts.append(magnitude * np.column_stack([sign_1, sign_2]))
+        x, y = jitter_and_shuffle(rng, parts)
+        """,
+        ("0", "1"),
+    ),
+    "gaussians": (
+        ("class_sizes", "jitter_and_shuffle"),
+        "",
+        """
+        rng = np.random.default_rng(DATA_SEED)
+        # Two unit-variance clusters centred at (-2, -2) and (2, 2).
+        centres = np.array([[-2.0, -2.0], [2.0, 2.0]])
+        parts = [
+            rng.normal(centre, 1.0, size=(n, 2))
+            for centre, n in zip(centres, class_sizes(N_SAMPLES, 2), strict=True)
+        ]
+        x, y = jitter_and_shuffle(rng, parts)
+        """,
+        ("A", "B"),
+    ),
+    "spirals": (
+        ("class_sizes", "jitter_and_shuffle"),
+        "",
+        """
+        rng = np.random.default_rng(DATA_SEED)
+        parts = []
+        for label, n in enumerate(class_sizes(N_SAMPLES, 2)):
+            # Evenly spaced along the arm; the second spiral is the first turned by 180°.
+            t = np.linspace(0.0, 1.0, n, endpoint=False)
+            r = t * RADIUS
+            angle = 1.75 * 2 * np.pi * t + label * np.pi
+            parts.append(np.column_stack([r * np.sin(angle), r * np.cos(angle)]))
+        x, y = jitter_and_shuffle(rng, parts)
+        """,
+        ("A", "B"),
+    ),
+    "blobs": (
+        ("class_sizes", "jitter_and_shuffle"),
+        "",
+        """
+        rng = np.random.default_rng(DATA_SEED)
+        # Three unit-variance clusters on a circle of radius 3.
+        angles = np.pi / 2 + np.arange(3) * 2 * np.pi / 3
+        centres = 3.0 * np.column_stack([np.cos(angles), np.sin(angles)])
+        parts = [
+            rng.normal(centre, 1.0, size=(n, 2))
+            for centre, n in zip(centres, class_sizes(N_SAMPLES, 3), strict=True)
+        ]
+        x, y = jitter_and_shuffle(rng, parts)
+        """,
+        ("A", "B", "C"),
+    ),
+    "plane": (
+        ("regression_data",),
+        '''
+        def plane(x):
+            """The clean target: a tilted plane."""
+            return 0.12 * x[:, 0] - 0.06 * x[:, 1] + 0.1
+        ''',
+        """
+        x, y = regression_data(plane)
+        """,
+        (),
+    ),
+    "multi_gaussian": (
+        ("regression_data",),
+        '''
+        # (centre x1, centre x2, sign) of the six Gaussian bumps of the surface.
+        BUMPS = np.array(
+            [
+                [-4.0, 2.5, 1.0],
+                [0.0, 2.5, -1.0],
+                [4.0, 2.5, 1.0],
+                [-4.0, -2.5, -1.0],
+                [0.0, -2.5, 1.0],
+                [4.0, -2.5, -1.0],
+            ]
+        )
+        BUMP_WIDTH = 1.5
+
+
+        def bumps(x):
+            """The clean target: a sum of Gaussian bumps of alternating sign."""
+            # Squared distance of every point (rows) to every bump centre (columns).
+            dx = x[:, None, 0] - BUMPS[None, :, 0]
+            dy = x[:, None, 1] - BUMPS[None, :, 1]
+            d2 = dx**2 + dy**2
+            return (BUMPS[None, :, 2] * np.exp(-d2 / (2 * BUMP_WIDTH**2))).sum(axis=1)
+        ''',
+        """
+        x, y = regression_data(bumps)
+        """,
+        (),
+    ),
+}
+
+
+def _synthetic_data(source: BuiltinDataSource) -> tuple[str, str]:
+    """(settings lines, data section) for a built-in generator."""
+    entry = DATASETS[source.name]
+    params = source.resolved_params()
+    helpers, extra, body, class_names = _SYNTHETIC[source.name]
+    settings = "\n".join(
+        [
+            f"# The data set: {entry.label}, as FFNN Studio generates it.",
+            f"N_SAMPLES = {int(params['n_samples'])}",
+            f"NOISE = {_lit(float(params['noise']))}",
+            f"DATA_SEED = {int(params['seed'])}  # the same seed gives the same samples",
+            "RADIUS = 5.0  # the inputs lie roughly in [-RADIUS, RADIUS]",
+        ]
+    )
+    parts = [_block(_SYNTHETIC_HELPERS[h]) for h in helpers]
+    if extra:
+        parts.append(_block(extra))
+    returned = (
+        '    return x, y, ["x1", "x2"], ' + _lit(list(class_names))
+        if class_names
+        else '    return x, y, ["x1", "x2"], []'
+    )
+    loader = "\n".join(
+        [
+            "def load_data():",
+            *_doc_lines(entry.help),
+            "",
+            "    Returns the features x (n × 2), the targets y, the feature names and the",
+            "    class names. It is FFNN Studio's generator: the same seed, the same rows.",
+            '    """',
+            textwrap.indent(_block(body), "    "),
+            returned,
+        ]
+    )
+    parts.append(loader)
+    return settings, "\n\n\n".join(parts)
+
+
+# ---------------------------------------------------------------- data: real and CSV
+
+
+def _real_data(source: BuiltinDataSource, task: Task) -> tuple[str, str]:
+    entry = DATASETS[source.name]
+    function, args = _REAL_LOADERS[source.name]
+    classes = "[str(c) for c in bunch.target_names]" if task.is_classification else "[]"
+
+    y_type = "np.int32" if task.is_classification else "np.float32"
+    loader = "\n".join(
+        [
+            "def load_data():",
+            *_doc_lines(entry.help),
+            "",
+            "    Returns the features x, the targets y, the feature names and the class names.",
+            '    """',
+            "    # Bundled with scikit-learn: read from its package, nothing is downloaded.",
+            f"    bunch = datasets.{function}({args})",
+            "    x = np.asarray(bunch.data, dtype=np.float32)",
+            f"    y = np.asarray(bunch.target, dtype={y_type})",
+            "    feature_names = [str(f) for f in bunch.feature_names]",
+            f"    class_names = {classes}",
+            "    return x, y, feature_names, class_names",
+        ]
+    )
+    return "", loader
+
+
+def _csv_layout(source: CsvDataSource) -> tuple[str, str, bool, tuple[str, ...] | None]:
+    """(delimiter, decimal mark, has header, column names) as the studio detects them."""
+    try:
+        from ffnn_studio.data.csv_format import detect_layout, resolve_path
+
+        layout = detect_layout(resolve_path(source.path), source.delimiter)
+    except (StudioError, OSError, ImportError):
+        return source.delimiter or ",", ".", True, None
+    return layout.delimiter, layout.decimal, layout.has_header, layout.columns
+
+
+def _csv_data(source: CsvDataSource, task: Task, csv_path: str) -> tuple[str, str]:
+    delimiter, decimal, has_header, columns = _csv_layout(source)
+    settings = [
+        "# The data: a CSV file and the columns chosen in FFNN Studio.",
+        f"CSV_PATH = {_lit(csv_path)}",
+        f"TARGET = {_lit(source.target)}",
+    ]
+    if source.features is None:
+        settings.append("FEATURES = None  # None: every column except the target")
+    else:
+        settings.append(f"FEATURES = {_lit(list(source.features))}")
+    settings.append(
+        '# Missing values: "drop" the rows that have any, or fill them with the "mean".'
+    )
+    settings.append(f"MISSING = {_lit(source.missing)}")
+    read_args = [f"sep={_lit(delimiter)}"]
+    if decimal != ".":
+        read_args.append(f"decimal={_lit(decimal)}")
+    if not has_header and columns is not None:
+        read_args.append("header=None")
+        read_args.append(f"names={_lit(list(columns))}")
+    # pandas' missing-value markers plus "?", as the studio reads them.
+    read_args.append('na_values=["?"]')
+    read_args.append('encoding="utf-8-sig"')
+    if task.is_classification:
+        target_code = _block(
+            """
+            # The target's distinct values, sorted, are the classes; y holds class indices.
+            target = frame[TARGET]
+            if not is_number_column(target):
+                target = target.astype(str).str.strip()
+            class_values, y = np.unique(target.to_numpy(), return_inverse=True)
+            class_names = [class_name(v) for v in class_values]
+            y = y.astype(np.int32)
+            """
+        )
+    else:
+        target_code = _block(
+            """
+            y = frame[TARGET].to_numpy(dtype=np.float32)
+            class_names = []
+            """
+        )
+    helpers = [
+        _block(
+            '''
+            def is_number_column(column):
+                """True for numbers; text and true/false columns are categories."""
+                is_bool = pd.api.types.is_bool_dtype(column)
+                return pd.api.types.is_numeric_dtype(column) and not is_bool
+            '''
+        ),
+        _block(
+            '''
+            def one_hot(column):
+                """One 0/1 column per category, named like "color=red", categories sorted.
+
+                A missing value becomes a category of its own, "(missing)".
+                """
+                text = column.astype(str).str.strip().where(column.notna(), None)
+                categories = sorted(text.dropna().unique())
+                if text.isna().any():
+                    categories.append("(missing)")
+                text = text.fillna("(missing)")
+                return pd.DataFrame(
+                    {f"{column.name}={c}": (text == c).astype(np.float32) for c in categories}
+                )
+            '''
+        ),
+    ]
+    if task.is_classification:
+        helpers.append(
+            _block(
+                '''
+                def class_name(value):
+                    """A class's name: "3" for the number 3.0, the text itself otherwise."""
+                    if isinstance(value, float) and value.is_integer():
+                        return str(int(value))
+                    return str(value)
+                '''
+            )
+        )
+    loader = "\n".join(
+        [
+            "def load_data(csv_path):",
+            '    """Read the CSV file: numbers as they are, text features one-hot encoded.',
+            "",
+            "    Returns the features x, the targets y, the feature names and the class",
+            "    names.",
+            '    """',
+            *_call("frame = pd.read_csv", ["csv_path", *read_args]),
+            "    features = FEATURES or [c for c in frame.columns if c != TARGET]",
+            "    # Rows without a target value cannot be learned from.",
+            "    frame = frame.dropna(subset=[TARGET])",
+            "    # A column with no values at all carries no information: leave it out.",
+            "    features = [c for c in features if frame[c].notna().any()]",
+            '    if MISSING == "drop":',
+            "        frame = frame.dropna(subset=features)",
+            "    frame = frame.reset_index(drop=True)",
+            "",
+            "    blocks = []",
+            "    for name in features:",
+            "        column = frame[name]",
+            "        if is_number_column(column):",
+            '            # A gap (left only when MISSING is "mean") gets the column\'s mean.',
+            "            blocks.append(column.astype(np.float64).fillna(column.mean()))",
+            "        else:",
+            "            blocks.append(one_hot(column))",
+            "    table = pd.concat(blocks, axis=1)",
+            "    x = table.to_numpy(dtype=np.float32)",
+            "",
+            textwrap.indent(target_code, "    "),
+            "    return x, y, [str(c) for c in table.columns], class_names",
+        ]
+    )
+    return "\n".join(settings), "\n\n\n".join([*helpers, loader])
+
+
+# ---------------------------------------------------------------- the network
+
+
+def _activation_comment(layer: DenseLayer) -> str:
+    entry = ACTIVATIONS[layer.activation]
+    alpha = layer.activation_alpha()
+    label = entry.label + (f" (α = {alpha:g})" if alpha is not None else "")
+    return f"{label}: {entry.formula}" if entry.formula else label
+
+
+def _initializer_code(name: str, seed_offset: int) -> str:
+    seed = f"SEED + {seed_offset}" if seed_offset else "SEED"
+    if name == "random_normal":
+        return f"keras.initializers.RandomNormal(stddev=0.05, seed={seed})"
+    return f"keras.initializers.{_INITIALIZER_CLASSES[name]}(seed={seed})"
+
+
+def _regularizer_code(layer: DenseLayer) -> str | None:
+    if layer.l1 and layer.l2:
+        return f"keras.regularizers.L1L2(l1={_lit(layer.l1)}, l2={_lit(layer.l2)})"
+    if layer.l1:
+        return f"keras.regularizers.L1({_lit(layer.l1)})"
+    if layer.l2:
+        return f"keras.regularizers.L2({_lit(layer.l2)})"
+    return None
+
+
+def _dense_code(index: int, layer: DenseLayer) -> list[str]:
+    name = f"dense_{index + 1}"
+    lines = [
+        _comment(f"Layer {index + 1}: Dense {layer.units}, {_activation_comment(layer)}", "    ")
+    ]
+    separate = layer.activation in ("leaky_relu", "elu")
+    if separate:
+        lines.append(
+            _comment(
+                "Keras's activation names cannot carry α, so the Dense layer stays linear "
+                "and an activation layer follows it.",
+                "    ",
+            )
+        )
+    reg = _regularizer_code(layer)
+    if reg:
+        what = {
+            (True, False): "L1 adds λ·Σ|w| to the loss",
+            (False, True): "L2 adds λ·Σw² to the loss",
+            (True, True): "L1 and L2 add λ₁·Σ|w| + λ₂·Σw² to the loss",
+        }[(bool(layer.l1), bool(layer.l2))]
+        lines.append(_comment(f"{what}.", "    "))
+    args = [str(layer.units)]
+    if not separate:
+        act = "step" if layer.activation == "step" else _lit(layer.activation)
+        args.append(f"activation={act}")
+    if not layer.use_bias:
+        args.append("use_bias=False")
+    args.append(f"kernel_initializer={_initializer_code(layer.kernel_initializer, index)}")
+    if reg:
+        args.append(f"kernel_regularizer={reg}")
+    args.append(f"name={_lit(name)}")
+    lines.append("    x = keras.layers.Dense(")
+    lines.extend(f"        {a}," for a in args)
+    lines.append("    )(x)")
+    if layer.activation == "leaky_relu":
+        lines.append(
+            f"    x = keras.layers.LeakyReLU(negative_slope={_lit(layer.activation_alpha())}, "
+            f"name={_lit(name + '_act')})(x)"
+        )
+    elif layer.activation == "elu":
+        lines.append(
+            f"    x = keras.layers.ELU(alpha={_lit(layer.activation_alpha())}, "
+            f"name={_lit(name + '_act')})(x)"
+        )
+    return lines
+
+
+def _dropout_code(index: int, layer: DropoutLayer) -> list[str]:
+    return [
+        _comment(
+            f"Layer {index + 1}: Dropout {layer.rate:g}. While training, zero a random "
+            f"{layer.rate:.0%} of the previous layer's outputs at every step (and scale the "
+            "rest up); at prediction time it does nothing.",
+            "    ",
+        ),
+        f"    x = keras.layers.Dropout({_lit(layer.rate)}, seed=SEED + {1000 + index}, "
+        f"name={_lit(f'dropout_{index + 1}')})(x)",
+    ]
+
+
+def _output_comment(task: Task) -> str:
+    return {
+        Task.BINARY: "The output: one sigmoid unit, the probability of class 1.",
+        Task.MULTICLASS: "The output: one softmax unit per class; together they are the "
+        "class probabilities.",
+        Task.REGRESSION: "The output: one linear unit, the predicted value.",
+    }[task]
+
+
+def _loss_code(loss: str, task: Task) -> tuple[str, str]:
+    """(code, comment) of the loss."""
+    if loss == "mse":
+        return "keras.losses.MeanSquaredError()", "mean squared error, the average of (ŷ − y)²"
+    if task is Task.BINARY:
+        return (
+            "keras.losses.BinaryCrossentropy()",
+            "binary cross-entropy, −[y·log ŷ + (1−y)·log(1−ŷ)]",
+        )
+    return (
+        "keras.losses.SparseCategoricalCrossentropy()",
+        "categorical cross-entropy, −log of the probability given to the true class "
+        '("sparse": y holds class indices)',
+    )
+
+
+def _metric_code(loss: str, task: Task) -> str:
+    if task is Task.REGRESSION:
+        return 'keras.metrics.MeanAbsoluteError(name="mae")'
+    if task is Task.BINARY:
+        return 'keras.metrics.BinaryAccuracy(name="accuracy")'
+    if loss == "mse":
+        return 'keras.metrics.CategoricalAccuracy(name="accuracy")'
+    return 'keras.metrics.SparseCategoricalAccuracy(name="accuracy")'
+
+
+def _optimizer_code(project: Project) -> tuple[list[str], str, list[str]]:
+    """(settings lines, the optimizer's Keras class, its arguments)."""
+    spec = project.training.optimizer
+    entry = OPTIMIZERS[spec.name]
+    values = spec.resolved()
+    settings = [_comment(f"The optimizer: {entry.label}. {entry.help}")]
+    args = []
+    for param in entry.params:
+        constant = param.name.upper()
+        value = values[param.name]
+        if param.kind == "bool":
+            literal = repr(bool(value))
+        elif param.kind == "int":
+            literal = str(int(value))
+        else:
+            literal = _lit(float(value))
+        settings.append(f"{constant} = {literal}")
+        args.append(f"{param.name}={constant}")
+    return settings, f"keras.optimizers.{_OPTIMIZER_CLASSES[spec.name]}", args
+
+
+_STEP_FUNCTION = '''
+# The binary step activation, the perceptron's original threshold. Its true
+# derivative is 0 almost everywhere, so backpropagation could not learn through
+# it. It is trained with a straight-through gradient instead: the forward pass
+# is the exact step, the backward pass uses the gradient of clip(x, -1, 1).
+# Registered under the same name as in FFNN Studio, so a model saved by this
+# script also loads there (and here, as long as this function is defined).
+@keras.saving.register_keras_serializable(package="ffnn_studio", name="step")
+def step(x):
+    """1 where x >= 0, else 0; its gradient is 1 where |x| < 1 and 0 elsewhere."""
+    surrogate = keras.ops.clip(x, -1.0, 1.0)
+    hard = keras.ops.cast(keras.ops.greater_equal(x, 0.0), x.dtype)
+    # Forward: surrogate + (hard - surrogate) = hard. Backward: stop_gradient
+    # hides the bracket, so only the surrogate's gradient flows.
+    return surrogate + keras.ops.stop_gradient(hard - surrogate)
+'''
+
+
+def _network_summary(project: Project, task: Task) -> str:
+    parts = ["Input", "Normalization"]
+    for layer in project.network.layers:
+        if isinstance(layer, DenseLayer):
+            alpha = layer.activation_alpha()
+            label = ACTIVATIONS[layer.activation].label + (
+                f" α={alpha:g}" if alpha is not None else ""
+            )
+            parts.append(f"Dense {layer.units} {label}")
+        else:
+            parts.append(f"Dropout {layer.rate:g}")
+    out = output_activation(task)
+    units = "(one per class)" if task is Task.MULTICLASS else "1"
+    parts.append(f"Dense {units} {out}")
+    return " → ".join(parts)
+
+
+def _build_model_code(project: Project, task: Task) -> str:
+    loss_code, loss_comment = _loss_code(project.training.loss, task)
+    lines = [
+        "def build_model(n_features, n_classes, normalizer):",
+        '    """The network: raw features in, probabilities (or values) out."""',
+        '    inputs = keras.Input(shape=(n_features,), name="features")',
+        "    # Scale every feature to mean 0 and variance 1 with the training part's statistics.",
+        "    # Inside the model, so the saved model takes raw features.",
+        "    x = normalizer(inputs)",
+    ]
+    for i, layer in enumerate(project.network.layers):
+        lines.append("")
+        if isinstance(layer, DenseLayer):
+            lines.extend(_dense_code(i, layer))
+        else:
+            lines.extend(_dropout_code(i, layer))
+    out_units = "n_classes" if task is Task.MULTICLASS else "1"
+    lines += [
+        "",
+        _comment(_output_comment(task), "    "),
+        "    outputs = keras.layers.Dense(",
+        f"        {out_units},",
+        f"        activation={_lit(output_activation(task))},",
+        "        kernel_initializer=keras.initializers.GlorotUniform(seed=SEED + 999),",
+        '        name="output",',
+        "    )(x)",
+        f"    model = keras.Model(inputs, outputs, name={_lit(_model_name(project.name))})",
+        "",
+        _comment(f"The loss: {loss_comment}.", "    "),
+        "    model.compile(",
+        "        optimizer=make_optimizer(),",
+        f"        loss={loss_code},",
+        f"        metrics=[{_metric_code(project.training.loss, task)}],",
+        "    )",
+        "    return model",
+    ]
+    return "\n".join(lines)
+
+
+# ---------------------------------------------------------------- the script
+
+
+def _module_docstring(
+    project: Project, task: Task, data_line: str, default_output: str, script_name: str
+) -> str:
+    import ffnn_studio
+
+    today = _dt.date.today().isoformat()
+    title = _docstring_text(project.name or "Untitled")
+    lines = [
+        *textwrap.wrap(
+            f'"""{title}: a feed-forward network, rebuilt and trained with plain Keras.',
+            width=_WIDTH,
+        ),
+        "",
+        f"Generated by FFNN Studio {ffnn_studio.__version__} on {today}. It needs Keras (with",
+        "TensorFlow), "
+        + (
+            "numpy, scikit-learn and pandas"
+            if isinstance(project.data, CsvDataSource)
+            else "numpy and scikit-learn"
+        )
+        + "; it does not need FFNN Studio.",
+        "",
+    ]
+    if project.description:
+        lines += [
+            *textwrap.wrap(_docstring_text(project.description), width=_WIDTH),
+            "",
+        ]
+    lines += [
+        f"Task: {task.value}. Data: {data_line}",
+        *textwrap.wrap(
+            "Network: " + _network_summary(project, task),
+            width=_WIDTH,
+            subsequent_indent="    ",
+            break_on_hyphens=False,
+        ),
+        "",
+        "Run it:",
+        "",
+        f"    python {script_name}",
+        f"        trains the network and saves it as {default_output}",
+        f"    python {script_name} other.keras",
+        "        saves the trained model as other.keras instead",
+        '"""',
+    ]
+    return "\n".join(lines)
+
+
+def generate_script(
+    project: Project,
+    *,
+    csv_path: str | os.PathLike[str] | None = None,
+    script_name: str | None = None,
+) -> str:
+    """The project as a standalone Python training script (source text).
+
+    ``csv_path`` is where the script looks for a CSV data source (default: the
+    project's path to it); it is the default of the script's ``--csv`` option.
+    ``script_name`` is the file name the usage lines show.
+    """
+    task = _task(project)
+    check_project(project, task)
+    data = project.data
+    training = project.training
+    slug = _slug(project.name)
+    default_output = f"{slug}.keras"
+    uses_step = any(
+        isinstance(layer, DenseLayer) and layer.activation == "step"
+        for layer in project.network.layers
+    )
+    is_csv = isinstance(data, CsvDataSource)
+
+    if isinstance(data, BuiltinDataSource) and data.name in _SYNTHETIC:
+        data_settings, data_code = _synthetic_data(data)
+        data_line = f"{DATASETS[data.name].label} (generated)."
+    elif isinstance(data, BuiltinDataSource):
+        data_settings, data_code = _real_data(data, task)
+        data_line = f"{DATASETS[data.name].label} (scikit-learn)."
+    else:
+        path = os.fspath(csv_path) if csv_path is not None else data.path
+        data_settings, data_code = _csv_data(data, task, Path(path).as_posix())
+        data_line = f"the CSV file {Path(path).name}, target column '{data.target}'."
+
+    optimizer_settings, optimizer_class, optimizer_args = _optimizer_code(project)
+
+    imports = ["import argparse", ""]
+    imports.append("import keras")
+    imports.append("import numpy as np")
+    if is_csv:
+        imports.append("import pandas as pd")
+    if isinstance(data, BuiltinDataSource) and data.name in _REAL_LOADERS:
+        imports.append("from sklearn import datasets")
+    imports.append("from sklearn.model_selection import train_test_split")
+
+    settings = [
+        "# ---------------------------------------------------------------------------",
+        "# The project's settings. Change them here to experiment.",
+        "# ---------------------------------------------------------------------------",
+        "",
+        "# One seed for the data split, the initial weights, dropout and shuffling.",
+        f"SEED = {training.seed}",
+        "# Share of the rows held out (never trained on) to measure generalization.",
+        f"VALIDATION_FRACTION = {_lit(float(training.validation_fraction))}",
+        "# Passes over the training part, and rows per gradient step.",
+        f"EPOCHS = {training.epochs}",
+        f"BATCH_SIZE = {training.batch_size}",
+        *optimizer_settings,
+    ]
+    if training.early_stopping:
+        settings += [
+            "# Early stopping: stop when the validation loss has not improved for PATIENCE",
+            "# epochs, and go back to the weights of the best epoch if RESTORE_BEST_WEIGHTS.",
+            f"PATIENCE = {training.patience}",
+            f"RESTORE_BEST_WEIGHTS = {training.restore_best_weights!r}",
+        ]
+    if data_settings:
+        settings += ["", data_settings]
+    settings.append(f"DEFAULT_OUTPUT = {_lit(default_output)}")
+
+    head = "\n\n".join(
+        [
+            _module_docstring(
+                project, task, data_line, default_output, script_name or f"train_{slug}.py"
+            ),
+            "\n".join(imports),
+            "\n".join(settings),
+        ]
+    )
+    sections = [head, _section("1. The data"), data_code]
+    if uses_step:
+        sections += [_section("2. The step activation"), _block(_STEP_FUNCTION)]
+    optimizer = "\n".join(
+        [
+            "def make_optimizer():",
+            '    """The optimizer with the project\'s hyper-parameters."""',
+            *_call(f"return {optimizer_class}", optimizer_args),
+        ]
+    )
+    sections += [
+        _section("3. The network" if uses_step else "2. The network"),
+        optimizer,
+        _build_model_code(project, task),
+        _section("4. Training" if uses_step else "3. Training"),
+        _split_code(task),
+        _main_code(project, task, is_csv),
+        'if __name__ == "__main__":\n    main()',
+    ]
+    # Two blank lines between top-level blocks, as PEP 8 and the formatters want.
+    return _tidy("\n\n\n".join(s.strip("\n") for s in sections))
+
+
+def _section(title: str) -> str:
+    return "\n".join(
+        [
+            "# ---------------------------------------------------------------------------",
+            f"# {title}",
+            "# ---------------------------------------------------------------------------",
+        ]
+    )
+
+
+def _split_code(task: Task) -> str:
+    if task.is_classification:
+        return _block(
+            '''
+            def split(x, y):
+                """Hold out VALIDATION_FRACTION of the rows, the same rows as FFNN Studio.
+
+                Stratified: both parts keep the class proportions (if a class is too small
+                for that, the rows are drawn at random instead).
+                """
+                if VALIDATION_FRACTION == 0:
+                    return x, x[:0], y, y[:0]
+                try:
+                    return train_test_split(
+                        x, y, test_size=VALIDATION_FRACTION, random_state=SEED, stratify=y
+                    )
+                except ValueError:
+                    return train_test_split(x, y, test_size=VALIDATION_FRACTION, random_state=SEED)
+            '''
+        )
+    return _block(
+        '''
+        def split(x, y):
+            """Hold out VALIDATION_FRACTION of the rows, the same rows as FFNN Studio."""
+            if VALIDATION_FRACTION == 0:
+                return x, x[:0], y, y[:0]
+            return train_test_split(x, y, test_size=VALIDATION_FRACTION, random_state=SEED)
+        '''
+    )
+
+
+def _main_code(project: Project, task: Task, is_csv: bool) -> str:
+    training = project.training
+    metric = "mae" if task is Task.REGRESSION else "accuracy"
+    lines = [
+        "def main():",
+        "    # The description is the first paragraph of the docstring above.",
+        '    parser = argparse.ArgumentParser(description=__doc__.split("\\n\\n")[0])',
+        "    parser.add_argument(",
+        '        "output",',
+        '        nargs="?",',
+        "        default=DEFAULT_OUTPUT,",
+        '        help="where to save the trained model",',
+        "    )",
+    ]
+    if is_csv:
+        lines += [
+            '    parser.add_argument("--csv", default=CSV_PATH, help="the CSV file to train on")',
+        ]
+    lines += [
+        "    args = parser.parse_args()",
+        "",
+        "    # Seed Python's, numpy's and the backend's random generators: the run repeats.",
+        "    keras.utils.set_random_seed(SEED)",
+        "",
+        "    x, y, feature_names, class_names = load_data(args.csv)"
+        if is_csv
+        else "    x, y, feature_names, class_names = load_data()",
+        "    x_train, x_val, y_train, y_val = split(x, y)",
+        "    print(",
+        '        f"{len(feature_names)} features: {len(x_train)} training rows, "',
+        '        f"{len(x_val)} validation rows"',
+        "    )",
+    ]
+    if task is Task.MULTICLASS and training.loss == "mse":
+        lines += [
+            "",
+            "    # Mean squared error compares the softmax outputs with one-hot targets:",
+            "    # class 2 of 3 becomes [0, 0, 1].",
+            "    y_train = keras.utils.to_categorical(y_train, len(class_names))",
+            "    y_val = keras.utils.to_categorical(y_val, len(class_names))",
+        ]
+    elif task is not Task.MULTICLASS:
+        lines += [
+            "",
+            "    # One target column per row, shaped like the network's single output.",
+            '    y_train = y_train.reshape(-1, 1).astype("float32")',
+            '    y_val = y_val.reshape(-1, 1).astype("float32")',
+        ]
+    lines += [
+        "",
+        "    # The scaling statistics come from the training part only: the validation",
+        "    # rows must stay unseen.",
+        '    normalizer = keras.layers.Normalization(name="scaling")',
+        "    normalizer.adapt(x_train)",
+        "    model = build_model(x.shape[1], len(class_names), normalizer)",
+        "    model.summary()",
+        "",
+        "    has_validation = len(x_val) > 0",
+        "    validation = (x_val, y_val) if has_validation else None",
+    ]
+    if training.early_stopping:
+        lines += [
+            "    callbacks = [",
+            "        keras.callbacks.EarlyStopping(",
+            '            monitor="val_loss" if has_validation else "loss",',
+            "            patience=PATIENCE,",
+            "            restore_best_weights=RESTORE_BEST_WEIGHTS,",
+            "        )",
+            "    ]",
+        ]
+    else:
+        lines.append("    callbacks = []")
+    lines += [
+        "    # verbose=2: one line per epoch with the loss and the metric of both parts.",
+        "    model.fit(",
+        "        x_train,",
+        "        y_train,",
+        "        validation_data=validation,",
+        "        epochs=EPOCHS,",
+        "        batch_size=BATCH_SIZE,",
+        "        shuffle=True,",
+        "        callbacks=callbacks,",
+        "        verbose=2,",
+        "    )",
+        "",
+        "    # The final scores, measured on each part with the trained weights.",
+        '    print("\\nFinal scores")',
+        '    parts = [("training", x_train, y_train)]',
+        "    if has_validation:",
+        '        parts.append(("validation", x_val, y_val))',
+        "    for part, x_part, y_part in parts:",
+        "        scores = model.evaluate(x_part, y_part, verbose=0, return_dict=True)",
+        f'        loss, score = scores["loss"], scores["{metric}"]',
+        f'        print(f"  {{part:<10}}  loss {{loss:.4f}}  {metric} {{score:.4f}}")',
+        "",
+        "    model.save(args.output)",
+        '    print(f"\\nSaved the trained model to {args.output}")',
+    ]
+    if any(
+        isinstance(layer, DenseLayer) and layer.activation == "step"
+        for layer in project.network.layers
+    ):
+        lines.append(
+            '    print("Load it with keras.models.load_model after defining step() as above.")'
+        )
+    else:
+        lines.append('    print("Load it with keras.models.load_model(path).")')
+    return "\n".join(lines)
+
+
+def _tidy(source: str) -> str:
+    """Strip trailing spaces and collapse runs of more than two blank lines."""
+    lines = [line.rstrip() for line in source.splitlines()]
+    out: list[str] = []
+    blank = 0
+    for line in lines:
+        blank = blank + 1 if not line else 0
+        if blank <= 2:
+            out.append(line)
+    return "\n".join(out).strip("\n") + "\n"
+
+
+def write_script(
+    project: Project,
+    path: str | os.PathLike[str],
+    *,
+    csv_path: str | os.PathLike[str] | None = None,
+) -> Path:
+    """Generate the script and write it to ``path`` atomically."""
+    from ffnn_studio.engine.export import write_text_file
+
+    target = Path(path)
+    write_text_file(target, generate_script(project, csv_path=csv_path, script_name=target.name))
+    return target

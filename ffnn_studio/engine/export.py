@@ -1,0 +1,883 @@
+"""Export a trained model to a file, reload it with that format's own runtime, compare.
+
+Formats (``FORMATS``): ``keras`` (``.keras``), ``savedmodel`` (a folder),
+``tflite`` (``.tflite``), ``onnx`` (``.onnx``) and ``h5`` (legacy ``.h5``).
+
+Every export follows the same steps:
+
+1. write the model to a temporary file (or folder) beside the target;
+2. load that temporary copy back with the format's own runtime
+   (``keras.models.load_model``; ``tf.saved_model.load`` and its
+   ``serving_default`` signature; the LiteRT ``Interpreter``; an
+   ``onnxruntime.InferenceSession``) and run it on ``sample_x``;
+3. compare with the live model: if the largest absolute difference exceeds
+   ``TOLERANCE`` (or the copy cannot be loaded back) the temporary copy is
+   deleted, the target is left as it was, and the result says ``ok=False``;
+4. otherwise move the copy over the target and write the metadata sidecar.
+
+So a failed export never leaves a file behind, and a file that does not
+reproduce the model is never left looking like a success.
+
+Metadata (feature and class names, task, the project spec, library versions,
+export time, input/output names and the check's result) is written for every
+format to a sidecar ``<file name>.meta.json`` beside the export, e.g.
+``model.onnx`` → ``model.onnx.meta.json``, ``model/`` (SavedModel) →
+``model.meta.json``. It is also embedded where the format has a place for it:
+``ffnn_studio.json`` inside the ``.keras`` zip, the ``ffnn_studio_metadata``
+attribute of the ``.h5`` root, ``metadata_props["ffnn_studio"]`` of the ONNX
+model, and ``assets.extra/ffnn_studio.json`` inside the SavedModel folder.
+The embedded copies lack the check's result (they are written before it).
+
+Only ``.keras`` and ``.h5`` files of a network with step units need FFNN
+Studio to load (``import ffnn_studio`` registers the step activation); the
+result's ``needs_import`` says so. SavedModel, TFLite and ONNX hold the step
+as plain operations and load without it.
+
+Export runs fine on a worker thread. It must not run while the same model is
+training.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as _dt
+import json
+import logging
+import os
+import re
+import sys
+import tempfile
+import threading
+import time
+import zipfile
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ffnn_studio.core.atomic import atomic_path, remove_path
+from ffnn_studio.core.errors import StudioError
+
+#: Largest absolute difference between the live model and the reloaded export
+#: that still counts as the same model.
+TOLERANCE = 1e-4
+#: At most this many rows of ``sample_x`` are used for the check.
+MAX_CHECK_ROWS = 512
+META_SUFFIX = ".meta.json"
+#: Name of the metadata embedded inside .keras zips and SavedModel folders.
+EMBEDDED_NAME = "ffnn_studio.json"
+METADATA_FORMAT = "ffnn-studio-export"
+METADATA_VERSION = 1
+
+#: ``progress(fraction, message)``, fraction in [0, 1].
+Progress = Callable[[float, str], None]
+
+
+@dataclass(frozen=True)
+class ExportFormat:
+    """One export format: its name, how it is shown, and its file extension."""
+
+    name: str
+    label: str
+    #: The extension a file of this format has ("" for SavedModel, a folder).
+    extension: str
+    description: str
+    #: Extensions accepted for this format when reading a path.
+    extensions: tuple[str, ...] = ()
+
+    @property
+    def is_folder(self) -> bool:
+        return not self.extension
+
+
+FORMATS: dict[str, ExportFormat] = {
+    f.name: f
+    for f in (
+        ExportFormat(
+            "keras",
+            "Keras (.keras)",
+            ".keras",
+            "Keras's native format: architecture, weights and optimizer state; "
+            "load with keras.models.load_model.",
+            (".keras",),
+        ),
+        ExportFormat(
+            "savedmodel",
+            "TensorFlow SavedModel (folder)",
+            "",
+            "A folder for TensorFlow Serving and tf.saved_model.load; "
+            "inference only, no Python code needed.",
+        ),
+        ExportFormat(
+            "tflite",
+            "TensorFlow Lite (.tflite)",
+            ".tflite",
+            "A compact flat buffer for phones and microcontrollers (LiteRT).",
+            (".tflite",),
+        ),
+        ExportFormat(
+            "onnx",
+            "ONNX (.onnx)",
+            ".onnx",
+            "The open exchange format; runs in onnxruntime and many other engines.",
+            (".onnx",),
+        ),
+        ExportFormat(
+            "h5",
+            "Legacy Keras HDF5 (.h5)",
+            ".h5",
+            "The older Keras file format, for tools that still expect it.",
+            (".h5", ".hdf5"),
+        ),
+    )
+}
+
+_BY_EXTENSION = {ext: f.name for f in FORMATS.values() for ext in f.extensions}
+
+
+@dataclass(frozen=True)
+class ExportResult:
+    """What an export wrote and how well the written file reproduces the model."""
+
+    path: Path
+    format: str
+    #: Largest |reloaded − live| over the check rows; None if the file could not be reloaded.
+    max_abs_diff: float | None
+    ok: bool
+    message: str
+    #: Files written beside ``path`` (the metadata sidecar); empty when not ok.
+    extra_files: tuple[Path, ...] = ()
+    #: True when loading the file needs ``import ffnn_studio`` (.keras/.h5 with step units).
+    needs_import: bool = False
+    seconds: float = 0.0
+    #: Input and output names of the exported model, as its runtime sees them.
+    signature: Mapping[str, Any] = field(default_factory=dict)
+
+
+# ------------------------------------------------------------------ formats
+
+
+def _formats_text() -> str:
+    parts = []
+    for f in FORMATS.values():
+        where = "a folder (path without extension)" if f.is_folder else "/".join(f.extensions)
+        parts.append(f"{f.name} ({where})")
+    return ", ".join(parts)
+
+
+def format_for_path(path: str | os.PathLike[str], explicit: str | None = None) -> str:
+    """The export format for ``path``: ``explicit`` if given, else from the extension.
+
+    A path without extension, or an existing folder, means SavedModel. An
+    explicit format must agree with a recognised extension (``model.onnx``
+    cannot be written as ``keras``).
+    """
+    p = Path(path)
+    ext = p.suffix.lower()
+    from_ext = "savedmodel" if p.is_dir() or not ext else _BY_EXTENSION.get(ext)
+    if explicit is not None:
+        name = explicit.strip().lower().replace("_", "").replace("-", "")
+        aliases = {"tf": "savedmodel", "tfsavedmodel": "savedmodel", "hdf5": "h5", "lite": "tflite"}
+        name = aliases.get(name, name)
+        if name not in FORMATS:
+            raise StudioError(
+                f"unknown export format '{explicit}'; choose one of: {_formats_text()}"
+            )
+        if ext and from_ext is not None and from_ext != name and not p.is_dir():
+            raise StudioError(
+                f"{p.name} ends in {p.suffix} (a {FORMATS[from_ext].label} file) but the "
+                f"format asked for is {FORMATS[name].label}; change the extension or the format"
+            )
+        return name
+    if from_ext is None:
+        raise StudioError(
+            f"cannot tell the export format from the extension '{p.suffix}' of {p.name}; "
+            f"use one of: {_formats_text()}"
+        )
+    return from_ext
+
+
+def metadata_path(path: str | os.PathLike[str]) -> Path:
+    """The sidecar of an export: ``model.onnx`` → ``model.onnx.meta.json``; folder ``m`` → ``m.meta.json``."""
+    p = Path(path)
+    return p.with_name(p.name + META_SUFFIX)
+
+
+def _check_target(path: Path, fmt: ExportFormat) -> None:
+    if fmt.is_folder:
+        if path.exists() and not path.is_dir():
+            raise StudioError(f"{path} is a file; a SavedModel is written as a folder")
+        if path.is_dir() and any(path.iterdir()) and not (path / "saved_model.pb").exists():
+            # Replacing it would delete whatever the folder holds.
+            raise StudioError(
+                f"folder {path} already exists and is not a SavedModel; choose a new folder name"
+            )
+    else:
+        if path.is_dir():
+            raise StudioError(f"{path} is a folder; choose a file name ending in {fmt.extension}")
+        if fmt.name in ("keras", "h5") and path.suffix.lower() not in fmt.extensions:
+            # Keras refuses to load these files under any other extension.
+            raise StudioError(
+                f"a {fmt.label} file must end in {' or '.join(fmt.extensions)}, got {path.name}"
+            )
+
+
+# ------------------------------------------------------------------ metadata
+
+
+def _library_versions() -> dict[str, str]:
+    import keras
+    import tensorflow as tf
+
+    import ffnn_studio
+
+    return {
+        "ffnn_studio": ffnn_studio.__version__,
+        "tensorflow": tf.__version__,
+        "keras": keras.__version__,
+        "numpy": np.__version__,
+        "python": sys.version.split()[0],
+    }
+
+
+def build_metadata(
+    project: Any = None,
+    *,
+    task: Any = None,
+    feature_names: Sequence[str] = (),
+    class_names: Sequence[str] = (),
+    base_dir: Path | None = None,
+) -> dict[str, Any]:
+    """The caller's part of an export's metadata: what the inputs and outputs mean, and the project.
+
+    ``project`` is a ``core.spec.Project`` (stored as its project-file JSON);
+    CSV paths in it are made relative to ``base_dir`` when given.
+    """
+    from ffnn_studio.core.project_file import project_to_dict
+
+    out: dict[str, Any] = {
+        "task": str(task) if task is not None else None,
+        "feature_names": [str(n) for n in feature_names],
+        "class_names": [str(n) for n in class_names],
+    }
+    if project is not None:
+        out["project"] = project_to_dict(project, base_dir)
+    return out
+
+
+def _output_meaning(task: str | None, class_names: Sequence[str]) -> str:
+    if task == "binary":
+        positive = f" '{class_names[1]}'" if len(class_names) == 2 else ""
+        return f"probability of class 1{positive} (sigmoid)"
+    if task == "multiclass":
+        return "probability of each class, in class_names order (softmax)"
+    if task == "regression":
+        return "the predicted value"
+    return "the model's output"
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    if isinstance(value, (Path, os.PathLike)):
+        return os.fspath(value)
+    if isinstance(value, (set, frozenset, tuple)):
+        return list(value)
+    return str(value)
+
+
+def _dumps(data: Mapping[str, Any]) -> str:
+    return json.dumps(data, indent=2, ensure_ascii=False, default=_json_default) + "\n"
+
+
+def _full_metadata(
+    metadata: Mapping[str, Any],
+    fmt: ExportFormat,
+    target: Path,
+    model: Any,
+    needs_import: bool,
+) -> dict[str, Any]:
+    n_features = int(model.inputs[0].shape[-1])
+    n_outputs = int(model.outputs[0].shape[-1])
+    out: dict[str, Any] = {
+        "format": METADATA_FORMAT,
+        "schema_version": METADATA_VERSION,
+        "model_file": target.name,
+        "model_format": fmt.name,
+        "exported_at": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
+        "versions": _library_versions(),
+        "needs_import": "ffnn_studio" if needs_import else None,
+        "input": {
+            "shape": [None, n_features],
+            "dtype": "float32",
+            "meaning": "raw (unscaled) features in feature_names order; the scaling is "
+            "inside the model",
+        },
+        "output": {
+            "shape": [None, n_outputs],
+            "dtype": "float32",
+            "meaning": _output_meaning(metadata.get("task"), metadata.get("class_names") or ()),
+        },
+    }
+    # The caller's keys (task, feature_names, class_names, project, ...) come
+    # first in the file; the export's own facts win on a clash.
+    return {**{k: v for k, v in metadata.items() if k not in out}, **out}
+
+
+# ------------------------------------------------------------------ quiet conversions
+
+_QUIET_LOCK = threading.RLock()
+_quiet_depth = 0
+#: Lines TensorFlow's and LiteRT's C++ logging write straight to file descriptor 2.
+_NATIVE_LOG_LINE = re.compile(
+    r"^(?:[IWEF]\d{4} [\d:.]+\s+\d+ [\w./-]+:\d+\]"
+    r"|WARNING: All log messages before absl::InitializeLog"
+    r"|INFO: Created TensorFlow Lite)"
+)
+_NOISY_LOGGERS = ("tensorflow", "absl", "tf2onnx", "h5py")
+
+
+@contextlib.contextmanager
+def _quiet_conversion() -> Iterator[list[str]]:
+    """Keep TensorFlow's, LiteRT's and tf2onnx's chatter off the terminal.
+
+    The converters log from C++ straight to file descriptor 2, which Python
+    cannot filter, so fd 2 is pointed at a temporary file meanwhile. Afterwards
+    the lines that are not TensorFlow log lines (e.g. another thread's output)
+    are written back; the native error lines are collected in the yielded list
+    so a failure message can quote them.
+    """
+    global _quiet_depth
+    errors: list[str] = []
+    with _QUIET_LOCK:
+        if _quiet_depth:
+            yield errors
+            return
+        _quiet_depth += 1
+        levels = {name: logging.getLogger(name).level for name in _NOISY_LOGGERS}
+        try:
+            for name in _NOISY_LOGGERS:
+                logging.getLogger(name).setLevel(logging.ERROR)
+            with tempfile.TemporaryFile() as capture:
+                saved_fd = _redirect_stderr(capture.fileno())
+                try:
+                    yield errors
+                finally:
+                    if saved_fd is not None:
+                        _restore_stderr(saved_fd)
+                        capture.seek(0)
+                        _replay(capture.read().decode("utf-8", "replace"), errors)
+        finally:
+            for name, level in levels.items():
+                logging.getLogger(name).setLevel(level)
+            _quiet_depth -= 1
+
+
+def _flush_stderr() -> None:
+    with contextlib.suppress(OSError, ValueError, AttributeError):
+        sys.stderr.flush()
+
+
+def _redirect_stderr(fd: int) -> int | None:
+    """Point fd 2 at ``fd``; return a copy of the old fd 2 (None if there is no fd 2)."""
+    _flush_stderr()
+    try:
+        saved = os.dup(2)
+    except OSError:  # no usable fd 2 (e.g. pythonw on Windows): nothing to silence
+        return None
+    os.dup2(fd, 2)
+    return saved
+
+
+def _restore_stderr(saved: int) -> None:
+    _flush_stderr()
+    os.dup2(saved, 2)
+    os.close(saved)
+
+
+def _replay(text: str, errors: list[str]) -> None:
+    """Write back what was not TensorFlow's logging; collect its error lines."""
+    keep = []
+    for line in text.splitlines(keepends=True):
+        if _NATIVE_LOG_LINE.match(line):
+            if line[:1] in "EF":
+                errors.append(line.split("] ", 1)[-1].strip())
+        else:
+            keep.append(line)
+    if keep:
+        with contextlib.suppress(OSError):
+            os.write(2, "".join(keep).encode("utf-8", "replace"))
+
+
+class _HdfWarningFilter(logging.Filter):
+    """Drops Keras's "HDF5 is legacy" warning: the user chose .h5 deliberately."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "HDF5 file" not in record.getMessage()
+
+
+# ------------------------------------------------------------------ writers
+
+
+def _input_name(model: Any) -> str:
+    name = getattr(model.inputs[0], "name", None)
+    return name if isinstance(name, str) and re.fullmatch(r"[A-Za-z_][\w]*", name) else "features"
+
+
+def _write_keras(model: Any, tmp: Path, embedded: str) -> None:
+    model.save(tmp)
+    with zipfile.ZipFile(tmp, "a", compression=zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr(EMBEDDED_NAME, embedded)
+
+
+def _write_h5(model: Any, tmp: Path, embedded: str) -> None:
+    import h5py
+    import keras
+
+    absl_logger = logging.getLogger("absl")
+    quiet = _HdfWarningFilter()
+    absl_logger.addFilter(quiet)
+    try:
+        keras.saving.save_model(model, tmp)
+    finally:
+        absl_logger.removeFilter(quiet)
+    with h5py.File(tmp, "a") as f:
+        f.attrs["ffnn_studio_metadata"] = embedded
+
+
+def _export_saved_model(model: Any, folder: Path) -> None:
+    model.export(os.fspath(folder), format="tf_saved_model", verbose=False)
+
+
+def _write_savedmodel(model: Any, tmp: Path, embedded: str) -> None:
+    _export_saved_model(model, tmp)
+    extra = tmp / "assets.extra"
+    extra.mkdir(exist_ok=True)
+    (extra / EMBEDDED_NAME).write_text(embedded, encoding="utf-8")
+
+
+def _write_tflite(model: Any, tmp: Path, embedded: str) -> None:
+    import tensorflow as tf
+
+    # From a SavedModel: TFLiteConverter.from_concrete_functions gave NaN
+    # outputs here, and from_keras_model prints the SavedModel it writes.
+    with tempfile.TemporaryDirectory(prefix="ffnn-tflite-") as scratch:
+        saved = Path(scratch) / "saved_model"
+        _export_saved_model(model, saved)
+        converter = tf.lite.TFLiteConverter.from_saved_model(os.fspath(saved))
+        flatbuffer = converter.convert()
+    with open(tmp, "wb") as fh:
+        fh.write(flatbuffer)
+        fh.flush()
+        os.fsync(fh.fileno())
+
+
+def _write_onnx(model: Any, tmp: Path, embedded: str) -> None:
+    import tensorflow as tf
+    import tf2onnx
+
+    # tf2onnx.convert.from_keras, not Keras's own model.export(format="onnx"):
+    # the latter passes tf2onnx a function whose captured constants (the
+    # Normalization layer's mean and variance) become extra graph inputs, so
+    # the ONNX model cannot run on features alone. from_keras folds them in.
+    n_features = int(model.inputs[0].shape[-1])
+    spec = tf.TensorSpec((None, n_features), tf.float32, name=_input_name(model))
+    proto, _ = tf2onnx.convert.from_keras(model, input_signature=[spec], output_path=None)
+    entry = proto.metadata_props.add()
+    entry.key = "ffnn_studio"
+    entry.value = embedded
+    with open(tmp, "wb") as fh:
+        fh.write(proto.SerializeToString())
+        fh.flush()
+        os.fsync(fh.fileno())
+
+
+_WRITERS: dict[str, Callable[[Any, Path, str], None]] = {
+    "keras": _write_keras,
+    "h5": _write_h5,
+    "savedmodel": _write_savedmodel,
+    "tflite": _write_tflite,
+    "onnx": _write_onnx,
+}
+
+
+# ------------------------------------------------------------------ readers (the check)
+
+
+def _run_keras(tmp: Path, x: np.ndarray) -> tuple[np.ndarray, dict[str, Any]]:
+    import keras
+
+    loaded = keras.models.load_model(tmp, compile=False)
+    out = np.asarray(loaded(x, training=False))
+    output_names = getattr(loaded, "output_names", None) or [loaded.layers[-1].name]
+    return out, {"input": loaded.inputs[0].name, "output": output_names[0]}
+
+
+def _run_savedmodel(tmp: Path, x: np.ndarray) -> tuple[np.ndarray, dict[str, Any]]:
+    import tensorflow as tf
+
+    loaded = tf.saved_model.load(os.fspath(tmp))
+    fn = loaded.signatures["serving_default"]
+    (input_name,) = fn.structured_input_signature[1].keys()
+    outputs = fn(**{input_name: tf.constant(x)})
+    (output_name,) = outputs.keys()
+    return np.asarray(outputs[output_name]), {
+        "signature": "serving_default",
+        "input": input_name,
+        "output": output_name,
+    }
+
+
+def _run_tflite(tmp: Path, x: np.ndarray) -> tuple[np.ndarray, dict[str, Any]]:
+    from ai_edge_litert.interpreter import Interpreter
+
+    # From bytes rather than the path: the interpreter would keep the file
+    # mapped, and a mapped file cannot be renamed on Windows.
+    interpreter = Interpreter(model_content=tmp.read_bytes())
+    (inp,) = interpreter.get_input_details()
+    interpreter.resize_tensor_input(inp["index"], list(x.shape))
+    interpreter.allocate_tensors()
+    interpreter.set_tensor(inp["index"], x)
+    interpreter.invoke()
+    (out,) = interpreter.get_output_details()
+    result = np.array(interpreter.get_tensor(out["index"]))
+    return result, {"signature": "serving_default", "input": inp["name"], "output": out["name"]}
+
+
+def _run_onnx(tmp: Path, x: np.ndarray) -> tuple[np.ndarray, dict[str, Any]]:
+    import onnxruntime as ort
+
+    options = ort.SessionOptions()
+    options.log_severity_level = 3
+    session = ort.InferenceSession(
+        tmp.read_bytes(), sess_options=options, providers=["CPUExecutionProvider"]
+    )
+    (inp,) = session.get_inputs()
+    (out,) = session.get_outputs()
+    (result,) = session.run([out.name], {inp.name: x})
+    return np.asarray(result), {"input": inp.name, "output": out.name}
+
+
+_READERS: dict[str, Callable[[Path, np.ndarray], tuple[np.ndarray, dict[str, Any]]]] = {
+    "keras": _run_keras,
+    "h5": _run_keras,
+    "savedmodel": _run_savedmodel,
+    "tflite": _run_tflite,
+    "onnx": _run_onnx,
+}
+
+
+# ------------------------------------------------------------------ export
+
+
+def uses_step(model: Any) -> bool:
+    """True if a layer of ``model`` uses the studio's custom step activation."""
+    from ffnn_studio.engine.activations import step
+
+    return any(getattr(layer, "activation", None) is step for layer in model.layers)
+
+
+def _short(exc: BaseException, limit: int = 400) -> str:
+    text = str(exc).strip().splitlines()
+    first = text[0] if text else type(exc).__name__
+    return first if len(first) <= limit else first[: limit - 1] + "…"
+
+
+def _write_failure(
+    exc: Exception, target: Path, fmt: ExportFormat, native: list[str]
+) -> StudioError:
+    import tensorflow as tf
+
+    if isinstance(exc, StudioError):
+        return exc
+    if isinstance(
+        exc,
+        (
+            tf.errors.PermissionDeniedError,
+            tf.errors.ResourceExhaustedError,
+            tf.errors.UnavailableError,
+        ),
+    ):
+        return StudioError(f"could not write {target}: {_short(exc)}")
+    detail = _short(exc)
+    if native:
+        detail += f" ({native[-1]})"
+    return StudioError(f"could not convert the model to {fmt.label}: {detail}")
+
+
+class _CheckFailed(Exception):
+    """Raised inside ``atomic_path`` so the unverified temporary copy is discarded."""
+
+
+def _reference(model: Any, x: np.ndarray) -> np.ndarray:
+    return np.asarray(model(x, training=False), dtype=np.float32)
+
+
+def _compare(expected: np.ndarray, got: np.ndarray) -> float:
+    if got.shape != expected.shape:
+        raise ValueError(f"output shape {got.shape} differs from the model's {expected.shape}")
+    if not got.size:
+        return 0.0
+    diff = np.abs(got.astype(np.float64) - expected.astype(np.float64))
+    # NaN compares false with everything: report it as an infinite difference.
+    return float(np.max(diff)) if np.all(np.isfinite(diff)) else float("inf")
+
+
+def export_model(
+    model: Any,
+    path: str | os.PathLike[str],
+    fmt: str | None = None,
+    *,
+    sample_x: np.ndarray,
+    metadata: Mapping[str, Any] | None = None,
+    progress: Progress | None = None,
+) -> ExportResult:
+    """Write ``model`` to ``path`` in format ``fmt``, reload it and check its predictions.
+
+    ``sample_x`` holds raw feature rows (its first ``MAX_CHECK_ROWS`` are used);
+    ``metadata`` is the caller's part of the metadata (see ``build_metadata``).
+    Returns ``ok=False`` (and writes nothing) when the reloaded file differs from
+    the model by more than ``TOLERANCE`` or cannot be loaded back. Raises
+    ``StudioError`` when the file cannot be written or converted; nothing is
+    left behind then either.
+    """
+    started = time.perf_counter()
+    target = Path(path)
+    name = format_for_path(target, fmt)
+    info = FORMATS[name]
+    _check_target(target, info)
+    report = progress or (lambda fraction, message: None)
+
+    x = np.ascontiguousarray(np.asarray(sample_x, dtype=np.float32)[:MAX_CHECK_ROWS])
+    n_features = int(model.inputs[0].shape[-1])
+    if x.ndim != 2 or x.shape[1] != n_features or not len(x):
+        raise StudioError(
+            f"the check needs sample rows with {n_features} features, got an array of shape {x.shape}"
+        )
+    expected = _reference(model, x)
+    needs_import = name in ("keras", "h5") and uses_step(model)
+    meta = _full_metadata(metadata or {}, info, target, model, needs_import)
+    embedded = _dumps(meta)
+
+    diff: float | None = None
+    signature: dict[str, Any] = {}
+    failure: str | None = None
+    try:
+        with atomic_path(target, suffix=info.extension, directory=info.is_folder) as tmp:
+            report(0.05, f"Writing {info.label}…")
+            with _quiet_conversion() as native:
+                try:
+                    _WRITERS[name](model, tmp, embedded)
+                except OSError:
+                    raise  # atomic_path turns it into "could not write <target>: <reason>"
+                except Exception as exc:
+                    raise _write_failure(exc, target, info, native) from exc
+            if not info.is_folder:
+                _usual_file_mode(tmp)
+            report(0.6, "Loading the written file back to check it…")
+            with _quiet_conversion():
+                try:
+                    got, signature = _READERS[name](tmp, x)
+                    diff = _compare(expected, got)
+                except Exception as exc:
+                    failure = f"the written file could not be loaded back: {_short(exc)}"
+                    raise _CheckFailed from exc
+            if not diff <= TOLERANCE:
+                failure = (
+                    f"the reloaded file's predictions differ from the model's by up to "
+                    f"{diff:.3g} (allowed: {TOLERANCE:g})"
+                )
+                raise _CheckFailed
+        # Leaving the block moved the checked copy over the target.
+    except _CheckFailed:
+        report(1.0, "Export failed")
+        kept = f"; {target.name} was left as it was." if target.exists() else "."
+        return ExportResult(
+            target,
+            name,
+            diff,
+            False,
+            f"Export to {info.label} failed: {failure}. Nothing was written{kept}",
+            needs_import=needs_import,
+            seconds=time.perf_counter() - started,
+            signature=signature,
+        )
+    except OSError as exc:
+        # atomic_path creates its temporary before its own error handling starts.
+        raise StudioError(f"could not write {target}: {exc.strerror or exc}") from exc
+
+    report(0.9, "Writing the metadata…")
+    meta["check"] = {
+        "max_abs_diff": diff,
+        "tolerance": TOLERANCE,
+        "rows": len(x),
+        "runtime": _runtime_name(name),
+    }
+    meta["signature"] = signature
+    sidecar = metadata_path(target)
+    try:
+        write_text_file(sidecar, _dumps(meta))
+    except (StudioError, OSError) as exc:
+        # An export without its metadata would look complete but is not: remove it.
+        remove_path(target)
+        raise StudioError(f"{exc}; the export {target.name} was removed again") from exc
+    report(1.0, "Export finished")
+    message = (
+        f"Exported to {info.label}: {target}. Reloaded with {_runtime_name(name)}; "
+        f"predictions match within {diff:.2g} (max |difference| over {len(x)} rows)."
+    )
+    if needs_import:
+        message += (
+            " The network uses step units, a custom activation: run `import ffnn_studio` "
+            "before keras.models.load_model."
+        )
+    return ExportResult(
+        target,
+        name,
+        diff,
+        True,
+        message,
+        (sidecar,),
+        needs_import,
+        time.perf_counter() - started,
+        signature,
+    )
+
+
+def export_session(
+    session: Any,
+    path: str | os.PathLike[str],
+    fmt: str | None = None,
+    *,
+    progress: Progress | None = None,
+    base_dir: Path | None = None,
+) -> ExportResult:
+    """Export a ``TrainingSession``'s model, checked on its own data, with its project as metadata.
+
+    The check uses the validation rows first, then training rows. Refuses while
+    the session is training (the weights would change under the export).
+    """
+    if getattr(session, "running", False):
+        raise StudioError("training is running; stop or pause it before exporting")
+    data = session.data
+    sample = np.concatenate([data.x_val, data.x_train])[:MAX_CHECK_ROWS]
+    metadata = build_metadata(
+        session.project,
+        task=data.task,
+        feature_names=data.feature_names,
+        class_names=data.class_names,
+        base_dir=base_dir,
+    )
+    epochs = getattr(session, "epochs_completed", None)
+    if epochs is not None:
+        metadata["epochs_trained"] = int(epochs)
+    return export_model(
+        session.model, path, fmt, sample_x=sample, metadata=metadata, progress=progress
+    )
+
+
+def export_keras_file(
+    source: str | os.PathLike[str],
+    path: str | os.PathLike[str],
+    fmt: str | None = None,
+    *,
+    progress: Progress | None = None,
+) -> ExportResult:
+    """Convert a trained ``.keras`` file to another format (with the same checks).
+
+    The metadata embedded by an earlier export is carried over. Without the
+    training data at hand, the check runs on rows drawn around the statistics
+    of the model's Normalization layer (its training data's mean and spread).
+    """
+    import keras
+
+    from ffnn_studio.engine import activations  # noqa: F401  (registers the step activation)
+
+    source = Path(source)
+    if not source.is_file():
+        raise StudioError(f"model file not found: {source}")
+    try:
+        model = keras.models.load_model(source, compile=False)
+    except Exception as exc:
+        raise StudioError(f"could not load {source.name} as a Keras model: {_short(exc)}") from exc
+    metadata: dict[str, Any] = {}
+    with contextlib.suppress(KeyError, OSError, ValueError, zipfile.BadZipFile):
+        with zipfile.ZipFile(source) as zf:
+            embedded = json.loads(zf.read(EMBEDDED_NAME))
+        own = {"format", "schema_version", "model_file", "model_format", "exported_at"}
+        own |= {"versions", "needs_import", "input", "output", "check", "signature"}
+        metadata = {k: v for k, v in embedded.items() if k not in own}
+    return export_model(
+        model, path, fmt, sample_x=_typical_rows(model), metadata=metadata, progress=progress
+    )
+
+
+def _typical_rows(model: Any, n: int = 256, seed: int = 0) -> np.ndarray:
+    """Rows spread like the training data, read off the model's Normalization layer."""
+    import keras
+
+    n_features = int(model.inputs[0].shape[-1])
+    mean = np.zeros(n_features)
+    std = np.ones(n_features)
+    for layer in model.layers:
+        if isinstance(layer, keras.layers.Normalization):
+            mean = np.reshape(keras.ops.convert_to_numpy(layer.mean), -1)[:n_features]
+            variance = np.reshape(keras.ops.convert_to_numpy(layer.variance), -1)[:n_features]
+            std = np.sqrt(np.maximum(variance, 0.0))
+            break
+    rng = np.random.default_rng(seed)
+    return (mean + std * rng.standard_normal((n, n_features))).astype(np.float32)
+
+
+def _umask() -> int:
+    """The process's umask, read without setting it (``os.umask`` would race other threads)."""
+    with contextlib.suppress(OSError, ValueError):
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    return 0o022
+
+
+def _usual_file_mode(path: Path) -> None:
+    """Give a temporary from ``mkstemp`` (owner-only, 0600) the mode a new file normally gets."""
+    with contextlib.suppress(OSError):
+        os.chmod(path, 0o666 & ~_umask())
+
+
+def write_text_file(path: str | os.PathLike[str], text: str) -> None:
+    """Write UTF-8 ``text`` atomically, with the mode a new file normally gets.
+
+    (``core.atomic.atomic_write_text`` leaves ``mkstemp``'s owner-only 0600.)
+    """
+    path = Path(path)
+    with atomic_path(path, suffix=path.suffix) as tmp:
+        with open(tmp, "wb") as fh:
+            fh.write(text.encode("utf-8"))
+            fh.flush()
+            os.fsync(fh.fileno())
+        _usual_file_mode(tmp)
+
+
+def _runtime_name(fmt: str) -> str:
+    return {
+        "keras": "keras.models.load_model",
+        "h5": "keras.models.load_model",
+        "savedmodel": "tf.saved_model.load",
+        "tflite": "the LiteRT interpreter",
+        "onnx": "onnxruntime",
+    }[fmt]
+
+
+def read_metadata(path: str | os.PathLike[str]) -> dict[str, Any]:
+    """The sidecar metadata of an export (``StudioError`` if it is missing or unreadable)."""
+    sidecar = metadata_path(path)
+    try:
+        return json.loads(sidecar.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise StudioError(f"no metadata file {sidecar.name} beside {Path(path).name}") from exc
+    except (OSError, ValueError) as exc:
+        raise StudioError(f"could not read {sidecar}: {exc}") from exc
