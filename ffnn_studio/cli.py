@@ -234,6 +234,9 @@ class _TerminalSink:
 def _train(project, *, quiet: bool):
     """Load the data, train the project; returns the session and the finish report."""
     from ffnn_studio.data import load_dataset, prepare
+    from ffnn_studio.engine.quiet import import_tensorflow
+
+    import_tensorflow()
     from ffnn_studio.engine.session import TrainingSession
 
     dataset = load_dataset(project.data)
@@ -301,6 +304,9 @@ def _cmd_export(ns: argparse.Namespace) -> int:
         print(f"Script written to {ns.output}")
         return EXIT_OK
 
+    from ffnn_studio.engine.quiet import import_tensorflow
+
+    import_tensorflow()
     from ffnn_studio.engine.export import format_for_path
 
     fmt = format_for_path(ns.output, fmt)

@@ -1061,8 +1061,8 @@ def write_script(
     csv_path: str | os.PathLike[str] | None = None,
 ) -> Path:
     """Generate the script and write it to ``path`` atomically."""
-    from ffnn_studio.engine.export import write_text_file
+    from ffnn_studio.core.atomic import atomic_write_text
 
     target = Path(path)
-    write_text_file(target, generate_script(project, csv_path=csv_path, script_name=target.name))
+    atomic_write_text(target, generate_script(project, csv_path=csv_path, script_name=target.name))
     return target

@@ -47,18 +47,18 @@ import os
 import re
 import sys
 import tempfile
-import threading
 import time
 import zipfile
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from ffnn_studio.core.atomic import atomic_path, remove_path
+from ffnn_studio.core.atomic import atomic_path, atomic_write_text, remove_path
 from ffnn_studio.core.errors import StudioError
+from ffnn_studio.engine.quiet import quiet_native_logs
 
 #: Largest absolute difference between the live model and the reloaded export
 #: that still counts as the same model.
@@ -328,91 +328,6 @@ def _full_metadata(
     return {**{k: v for k, v in metadata.items() if k not in out}, **out}
 
 
-# ------------------------------------------------------------------ quiet conversions
-
-_QUIET_LOCK = threading.RLock()
-_quiet_depth = 0
-#: Lines TensorFlow's and LiteRT's C++ logging write straight to file descriptor 2.
-_NATIVE_LOG_LINE = re.compile(
-    r"^(?:[IWEF]\d{4} [\d:.]+\s+\d+ [\w./-]+:\d+\]"
-    r"|WARNING: All log messages before absl::InitializeLog"
-    r"|INFO: Created TensorFlow Lite)"
-)
-_NOISY_LOGGERS = ("tensorflow", "absl", "tf2onnx", "h5py")
-
-
-@contextlib.contextmanager
-def _quiet_conversion() -> Iterator[list[str]]:
-    """Keep TensorFlow's, LiteRT's and tf2onnx's chatter off the terminal.
-
-    The converters log from C++ straight to file descriptor 2, which Python
-    cannot filter, so fd 2 is pointed at a temporary file meanwhile. Afterwards
-    the lines that are not TensorFlow log lines (e.g. another thread's output)
-    are written back; the native error lines are collected in the yielded list
-    so a failure message can quote them.
-    """
-    global _quiet_depth
-    errors: list[str] = []
-    with _QUIET_LOCK:
-        if _quiet_depth:
-            yield errors
-            return
-        _quiet_depth += 1
-        levels = {name: logging.getLogger(name).level for name in _NOISY_LOGGERS}
-        try:
-            for name in _NOISY_LOGGERS:
-                logging.getLogger(name).setLevel(logging.ERROR)
-            with tempfile.TemporaryFile() as capture:
-                saved_fd = _redirect_stderr(capture.fileno())
-                try:
-                    yield errors
-                finally:
-                    if saved_fd is not None:
-                        _restore_stderr(saved_fd)
-                        capture.seek(0)
-                        _replay(capture.read().decode("utf-8", "replace"), errors)
-        finally:
-            for name, level in levels.items():
-                logging.getLogger(name).setLevel(level)
-            _quiet_depth -= 1
-
-
-def _flush_stderr() -> None:
-    with contextlib.suppress(OSError, ValueError, AttributeError):
-        sys.stderr.flush()
-
-
-def _redirect_stderr(fd: int) -> int | None:
-    """Point fd 2 at ``fd``; return a copy of the old fd 2 (None if there is no fd 2)."""
-    _flush_stderr()
-    try:
-        saved = os.dup(2)
-    except OSError:  # no usable fd 2 (e.g. pythonw on Windows): nothing to silence
-        return None
-    os.dup2(fd, 2)
-    return saved
-
-
-def _restore_stderr(saved: int) -> None:
-    _flush_stderr()
-    os.dup2(saved, 2)
-    os.close(saved)
-
-
-def _replay(text: str, errors: list[str]) -> None:
-    """Write back what was not TensorFlow's logging; collect its error lines."""
-    keep = []
-    for line in text.splitlines(keepends=True):
-        if _NATIVE_LOG_LINE.match(line):
-            if line[:1] in "EF":
-                errors.append(line.split("] ", 1)[-1].strip())
-        else:
-            keep.append(line)
-    if keep:
-        with contextlib.suppress(OSError):
-            os.write(2, "".join(keep).encode("utf-8", "replace"))
-
-
 class _HdfWarningFilter(logging.Filter):
     """Drops Keras's "HDF5 is legacy" warning: the user chose .h5 deliberately."""
 
@@ -669,17 +584,15 @@ def export_model(
     try:
         with atomic_path(target, suffix=info.extension, directory=info.is_folder) as tmp:
             report(0.05, f"Writing {info.label}…")
-            with _quiet_conversion() as native:
+            with quiet_native_logs() as native:
                 try:
                     _WRITERS[name](model, tmp, embedded)
                 except OSError:
                     raise  # atomic_path turns it into "could not write <target>: <reason>"
                 except Exception as exc:
                     raise _write_failure(exc, target, info, native) from exc
-            if not info.is_folder:
-                _usual_file_mode(tmp)
             report(0.6, "Loading the written file back to check it…")
-            with _quiet_conversion():
+            with quiet_native_logs():
                 try:
                     got, signature = _READERS[name](tmp, x)
                     diff = _compare(expected, got)
@@ -720,7 +633,7 @@ def export_model(
     meta["signature"] = signature
     sidecar = metadata_path(target)
     try:
-        write_text_file(sidecar, _dumps(meta))
+        atomic_write_text(sidecar, _dumps(meta))
     except (StudioError, OSError) as exc:
         # An export without its metadata would look complete but is not: remove it.
         remove_path(target)
@@ -831,35 +744,6 @@ def _typical_rows(model: Any, n: int = 256, seed: int = 0) -> np.ndarray:
             break
     rng = np.random.default_rng(seed)
     return (mean + std * rng.standard_normal((n, n_features))).astype(np.float32)
-
-
-def _umask() -> int:
-    """The process's umask, read without setting it (``os.umask`` would race other threads)."""
-    with contextlib.suppress(OSError, ValueError):
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("Umask:"):
-                return int(line.split()[1], 8)
-    return 0o022
-
-
-def _usual_file_mode(path: Path) -> None:
-    """Give a temporary from ``mkstemp`` (owner-only, 0600) the mode a new file normally gets."""
-    with contextlib.suppress(OSError):
-        os.chmod(path, 0o666 & ~_umask())
-
-
-def write_text_file(path: str | os.PathLike[str], text: str) -> None:
-    """Write UTF-8 ``text`` atomically, with the mode a new file normally gets.
-
-    (``core.atomic.atomic_write_text`` leaves ``mkstemp``'s owner-only 0600.)
-    """
-    path = Path(path)
-    with atomic_path(path, suffix=path.suffix) as tmp:
-        with open(tmp, "wb") as fh:
-            fh.write(text.encode("utf-8"))
-            fh.flush()
-            os.fsync(fh.fileno())
-        _usual_file_mode(tmp)
 
 
 def _runtime_name(fmt: str) -> str:

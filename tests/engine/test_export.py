@@ -28,7 +28,7 @@ from ffnn_studio.core import (
     Task,
     TrainingSettings,
 )
-from ffnn_studio.engine import export
+from ffnn_studio.engine import export, quiet
 from ffnn_studio.engine.builder import build_model, encode_targets
 from ffnn_studio.engine.export import (
     FORMATS,
@@ -529,7 +529,7 @@ def test_a_failed_metadata_write_removes_the_export(
     def fail(path: Path, text: str) -> None:
         raise StudioError(f"could not write {path}: No space left on device")
 
-    monkeypatch.setattr(export, "write_text_file", fail)
+    monkeypatch.setattr(export, "atomic_write_text", fail)
     with pytest.raises(StudioError, match="was removed again"):
         export_model(multiclass.model, tmp_path / "m.h5", sample_x=multiclass.x, metadata={})
     assert _leftovers(tmp_path) == []
@@ -613,7 +613,7 @@ def test_sample_rows_must_match_the_model(tmp_path: Path, multiclass: Trained) -
 
 
 def test_native_log_lines_are_kept_off_the_terminal(capfd: pytest.CaptureFixture[str]) -> None:
-    with export._quiet_conversion() as errors:
+    with quiet.quiet_native_logs() as errors:
         os.write(2, b"I0000 00:00:1795960176.753910    8332 reader.cc:83] Reading SavedModel\n")
         os.write(2, b"E0000 00:00:1795960176.753910    8332 convert.cc:1] op not supported\n")
         os.write(2, b"a line from someone else\n")
