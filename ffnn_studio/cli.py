@@ -211,8 +211,9 @@ class _TerminalSink:
             return
         total = self.start_epoch + self.planned
         now = time.monotonic()
-        # At most ~5 lines a second, but always the first and the last epoch.
-        if report.epoch not in (1, total) and now - self.last_line < 0.2:
+        # Every epoch of a short run; for long runs at most ~5 lines a second,
+        # always with the first and the last epoch.
+        if total > 100 and report.epoch not in (1, total) and now - self.last_line < 0.2:
             return
         self.last_line = now
         val = "" if report.val_loss is None else f"  val_loss {report.val_loss:.4f}"

@@ -108,4 +108,7 @@ def import_tensorflow():
     with quiet_native_logs():
         import tensorflow
 
+        # Device discovery logs its own lines ("failed call to cuInit") on
+        # first use; do it here, inside the quiet block.
+        tensorflow.config.list_physical_devices()
     return tensorflow
