@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     )
     from ffnn_studio.data.dataset import Dataset, PreparedData
     from ffnn_studio.data.loading import list_datasets, load_builtin, load_dataset
-    from ffnn_studio.data.prepare import prepare
+    from ffnn_studio.data.splitting import prepare
 
 _EXPORTS = {
     "MAX_CSV_BYTES": "csv_format",
@@ -36,7 +36,7 @@ _EXPORTS = {
     "list_datasets": "loading",
     "load_builtin": "loading",
     "load_dataset": "loading",
-    "prepare": "prepare",
+    "prepare": "splitting",
 }
 
 __all__ = [

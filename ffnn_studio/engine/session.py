@@ -1,0 +1,793 @@
+"""The training session: trains a project's model on a worker thread and reports as it goes.
+
+Why not ``model.fit``: on these 2-core CPUs ``fit`` pays Python and
+``tf.data`` overhead on every batch and ran 3–10× slower than scikit-learn
+on small MLPs (tests/benchmarks/NOTES-training-speed.md). Here the training
+set lives in memory as tensors, and one XLA-compiled ``tf.function`` runs a
+*chunk* of optimizer steps in a ``tf.while_loop``; Python is entered once per
+chunk (≈0.1 s of work), which is where stop/pause are read and reports made.
+The chunk's last step also computes the per-layer probes (kernel and
+gradient norms, update/weight ratio, dead or saturated units) in the graph.
+
+The model stays a plain ``keras.Model``: the step calls the model and its
+compiled loss, adds ``model.losses`` (L1/L2), runs Dropout in training mode
+and updates through the Keras optimizer, so the model saves and its optimizer
+state continues across ``run()`` calls.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import logging
+import math
+import os
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from ffnn_studio.core.atomic import atomic_write_text
+from ffnn_studio.core.errors import StudioError
+from ffnn_studio.core.reports import (
+    EpochEnd,
+    LayerProbe,
+    NullSink,
+    ProbeReport,
+    Progress,
+    RunFinished,
+    RunStarted,
+    TrainingSink,
+)
+from ffnn_studio.core.spec import Project, Task
+from ffnn_studio.engine.builder import (
+    BuiltModel,
+    build_model,
+    encode_targets,
+    metric_name,
+)
+
+log = logging.getLogger(__name__)
+
+#: Wall time one chunk of steps aims at: short enough for stop/pause within 0.5 s.
+CHUNK_SECONDS = 0.1
+#: Steps of the very first chunk (its call also compiles, so its duration says nothing).
+FIRST_CHUNK_STEPS = 8
+#: Progress and probe reports are coalesced to at most one per this many seconds.
+REPORT_INTERVAL_S = 0.05
+#: Rows per validation batch.
+EVAL_BATCH = 2048
+#: Environment switch to turn XLA off (debugging; XLA failures also fall back on their own).
+XLA_ENV = "FFNN_STUDIO_XLA"
+
+PROBE_FIELDS: tuple[str, ...] = (
+    "weight_norm",
+    "grad_norm",
+    "update_ratio",
+    "dead_fraction",
+    "saturated_fraction",
+)
+HISTORY_COLUMNS: tuple[str, ...] = (
+    "epoch",
+    "loss",
+    "val_loss",
+    "metric",
+    "val_metric",
+    "learning_rate",
+    "elapsed_s",
+)
+#: Activations whose probe is the dead-unit fraction (output ≤ 0 for the whole batch).
+DEAD_ACTIVATIONS = frozenset({"relu", "leaky_relu", "elu", "step"})
+#: Activations whose probe is the saturated fraction: |a − centre| > limit.
+SATURATION = {"sigmoid": (0.5, 0.49), "tanh": (0.0, 0.98)}
+
+
+# --------------------------------------------------------------------------- history
+
+
+class RunHistory:
+    """Per-epoch history and per-report probes in numpy buffers that grow by doubling.
+
+    Appended to by the training thread and read by the GUI thread: reads
+    return copies taken under a lock.
+    """
+
+    def __init__(self, n_layers: int, metric_name: str = "accuracy", layer_names: tuple[str, ...] = ()) -> None:
+        self.metric_name = metric_name
+        self.layer_names = tuple(layer_names) or tuple(f"layer_{i + 1}" for i in range(n_layers))
+        self._n_layers = n_layers
+        self._lock = threading.Lock()
+        self.clear()
+
+    def clear(self) -> None:
+        with self._lock:
+            self._n = 0
+            self._cols = {c: np.full(64, math.nan) for c in HISTORY_COLUMNS}
+            self._pn = 0
+            self._psteps = np.zeros(64, dtype=np.int64)
+            self._pepochs = np.zeros(64, dtype=np.float64)
+            self._pvalues = np.full((64, self._n_layers, len(PROBE_FIELDS)), math.nan)
+
+    @staticmethod
+    def _grow(a: np.ndarray, fill: float) -> np.ndarray:
+        bigger = np.full((2 * a.shape[0], *a.shape[1:]), fill, dtype=a.dtype)
+        bigger[: a.shape[0]] = a
+        return bigger
+
+    @property
+    def epochs(self) -> int:
+        return self._n
+
+    def append_epoch(self, **values: float | None) -> None:
+        with self._lock:
+            if self._n == len(self._cols["epoch"]):
+                self._cols = {c: self._grow(a, math.nan) for c, a in self._cols.items()}
+            for name in HISTORY_COLUMNS:
+                v = values.get(name)
+                self._cols[name][self._n] = math.nan if v is None else float(v)
+            self._n += 1
+
+    def append_probe(self, step: int, epoch: float, values: np.ndarray) -> None:
+        with self._lock:
+            if self._pn == len(self._psteps):
+                self._psteps = self._grow(self._psteps, 0)
+                self._pepochs = self._grow(self._pepochs, 0.0)
+                self._pvalues = self._grow(self._pvalues, math.nan)
+            self._psteps[self._pn] = step
+            self._pepochs[self._pn] = epoch
+            self._pvalues[self._pn] = values
+            self._pn += 1
+
+    def column(self, name: str) -> np.ndarray:
+        """A copy of one per-epoch column (``HISTORY_COLUMNS``); NaN where missing."""
+        if name not in self._cols:
+            raise KeyError(f"no history column {name!r}; columns: {', '.join(HISTORY_COLUMNS)}")
+        with self._lock:
+            return self._cols[name][: self._n].copy()
+
+    @property
+    def probe_steps(self) -> np.ndarray:
+        with self._lock:
+            return self._psteps[: self._pn].copy()
+
+    @property
+    def probe_epochs(self) -> np.ndarray:
+        with self._lock:
+            return self._pepochs[: self._pn].copy()
+
+    def probe(self, layer_i: int, field: str) -> np.ndarray:
+        """One probe field of one layer over all reports (``PROBE_FIELDS``)."""
+        j = PROBE_FIELDS.index(field)
+        with self._lock:
+            return self._pvalues[: self._pn, layer_i, j].copy()
+
+    def best_epoch(self) -> int | None:
+        """The epoch (1-based) with the lowest validation loss, or None."""
+        val = self.column("val_loss")
+        if not np.isfinite(val).any():
+            return None
+        return int(np.nanargmin(val)) + 1
+
+    def to_csv(self, path: str | os.PathLike[str]) -> None:
+        """Write the per-epoch history as CSV, atomically (empty cells where a value is missing)."""
+        with self._lock:
+            n = self._n
+            cols = {c: a[:n].copy() for c, a in self._cols.items()}
+        header = [
+            "epoch",
+            "loss",
+            "val_loss",
+            self.metric_name,
+            f"val_{self.metric_name}",
+            "learning_rate",
+            "elapsed_s",
+        ]
+        buf = io.StringIO()
+        w = csv.writer(buf, lineterminator="\n")
+        w.writerow(header)
+        for i in range(n):
+            row = []
+            for c in HISTORY_COLUMNS:
+                v = cols[c][i]
+                if not math.isfinite(v):
+                    row.append("")
+                elif c == "epoch":
+                    row.append(str(int(v)))
+                else:
+                    row.append(f"{v:.9g}")
+            w.writerow(row)
+        atomic_write_text(path, buf.getvalue())
+
+    def probes_to_csv(self, path: str | os.PathLike[str]) -> None:
+        """Write every probe report as CSV (one row per report), atomically."""
+        with self._lock:
+            pn = self._pn
+            steps, epochs, vals = self._psteps[:pn].copy(), self._pepochs[:pn].copy(), self._pvalues[:pn].copy()
+        buf = io.StringIO()
+        w = csv.writer(buf, lineterminator="\n")
+        w.writerow(["step", "epoch"] + [f"{n}.{f}" for n in self.layer_names for f in PROBE_FIELDS])
+        for i in range(pn):
+            cells = [str(int(steps[i])), f"{epochs[i]:.6g}"]
+            cells += ["" if not math.isfinite(v) else f"{v:.9g}" for v in vals[i].ravel()]
+            w.writerow(cells)
+        atomic_write_text(path, buf.getvalue())
+
+
+# --------------------------------------------------------------------------- session
+
+
+def _xla_enabled() -> bool:
+    return os.environ.get(XLA_ENV, "1").strip().lower() not in ("0", "false", "no", "off")
+
+
+def _none_if_nan(v: float) -> float | None:
+    return None if not math.isfinite(v) else float(v)
+
+
+class TrainingSession:
+    """Trains one project's model; ``run`` blocks (call it on a worker thread).
+
+    ``stop``/``pause``/``resume`` are thread-safe and take effect between
+    chunks (≈0.1 s of work). A second ``run`` continues training with the
+    same weights, optimizer state, shuffling sequence and epoch numbering.
+    """
+
+    def __init__(self, project: Project, data: Any, sink: TrainingSink | None = None) -> None:
+        self.project = project
+        self.data = data
+        self.sink: TrainingSink = sink if sink is not None else NullSink()
+        self.built: BuiltModel = self._build()
+        self.model = self.built.model
+        self.task: Task = data.task
+        self.metric_name = metric_name(self.task)
+        settings = project.training
+        self._loss_name = settings.loss
+        self._n_classes = int(data.n_classes)
+
+        x = np.ascontiguousarray(data.x_train, dtype=np.float32)
+        y = encode_targets(data.y_train, self.task, self._loss_name, self._n_classes)
+        self.n_train = int(x.shape[0])
+        if self.n_train == 0:
+            raise StudioError("the training part of the data set has no rows")
+        self.batch_size = max(1, min(int(settings.batch_size), self.n_train))
+        self.steps_per_epoch = -(-self.n_train // self.batch_size)
+        self._x = tf.constant(x)
+        self._y = tf.constant(y)
+        self.n_val = int(data.x_val.shape[0])
+        if self.n_val:
+            self._xv = tf.constant(np.ascontiguousarray(data.x_val, dtype=np.float32))
+            self._yv = tf.constant(encode_targets(data.y_val, self.task, self._loss_name, self._n_classes))
+
+        self._opt = self.model.optimizer
+        self._loss_obj = self.model.loss
+        self._tv = list(self.model.trainable_variables)
+        self._opt.build(self._tv)
+
+        n_layers = len(self.built.blocks)
+        self.history = RunHistory(n_layers, self.metric_name, tuple(b.info.name for b in self.built.blocks))
+        self._epochs_done = 0
+        self._step = 0
+        self._elapsed_total = 0.0
+        self._rng = np.random.default_rng(settings.seed)
+
+        self._stop = threading.Event()
+        self._go = threading.Event()  # set = not paused
+        self._go.set()
+        self._blocked = threading.Event()  # set while run() waits in a pause
+        self._running = False
+        self._weights_lock = threading.Lock()
+        self._weights_cache: list[tuple[np.ndarray, np.ndarray | None]] | None = None
+        self._weights_time = -math.inf
+        self._step_seconds: float | None = None
+        self._compiled = False
+
+        self._make_state()
+        self._jit = _xla_enabled()
+        self._make_functions(self._jit)
+
+    # ------------------------------------------------------------------ building
+
+    def _build(self) -> BuiltModel:
+        d = self.data
+        return build_model(
+            self.project,
+            n_features=d.n_features,
+            task=d.task,
+            n_classes=d.n_classes,
+            mean=d.mean,
+            variance=d.variance,
+        )
+
+    def _make_state(self) -> None:
+        """Variables the graph reads and writes besides the model's own."""
+        zeros_like = lambda v: tf.Variable(tf.zeros(v.shape, v.dtype), trainable=False)  # noqa: E731
+        self._perm = tf.Variable(tf.range(self.n_train, dtype=tf.int32), trainable=False)
+        self._pos = tf.Variable(0, dtype=tf.int32, trainable=False)
+        self._count = tf.Variable(1, dtype=tf.int32, trainable=False)
+        #: Σ loss·w, Σ metric·w, Σ w over the epoch so far.
+        self._sums = tf.Variable(tf.zeros([3]), trainable=False)
+        #: Model and optimizer state at the start of the last chunk: the last finite weights.
+        self._state_vars = self._tv + list(self._opt.variables)
+        self._backup = [zeros_like(v) for v in self._state_vars]
+
+    def _per_sample(self, yb, pred):
+        """(per-sample loss, per-sample metric) for a batch."""
+        per = self._loss_obj.call(yb, pred)
+        if self.task is Task.REGRESSION:
+            hit = tf.reduce_mean(tf.abs(pred - yb), axis=-1)
+        elif self.task is Task.BINARY:
+            hit = tf.cast(tf.equal(pred[:, 0] > 0.5, yb[:, 0] > 0.5), tf.float32)
+        elif self._loss_name == "mse":
+            hit = tf.cast(tf.equal(tf.argmax(pred, -1), tf.argmax(yb, -1)), tf.float32)
+        else:
+            hit = tf.cast(tf.equal(tf.argmax(pred, -1, output_type=tf.int32), yb), tf.float32)
+        return tf.cast(per, tf.float32), hit
+
+    def _make_functions(self, jit: bool) -> None:
+        model, opt, tv = self.model, self._opt, self._tv
+        n, bsz = self.n_train, self.batch_size
+        blocks = self.built.blocks
+        kernel_index = []
+        for b in blocks:
+            kernel_index.append(next(i for i, v in enumerate(tv) if v is b.dense.kernel))
+        # A functional view sharing the layers, returning each block's activation.
+        probe_model = keras.Model(model.inputs, [b.activation_layer.output for b in blocks])
+        rows = tf.range(bsz)
+
+        def batch(s):
+            idx = s * bsz + rows
+            w = tf.cast(idx < n, tf.float32)  # the last batch is padded and masked
+            pick = tf.gather(self._perm, tf.minimum(idx, n - 1))
+            return tf.gather(self._x, pick), tf.gather(self._y, pick), w
+
+        def batch_loss(yb, pred, w):
+            per, hit = self._per_sample(yb, pred)
+            sw = tf.reduce_sum(w)
+            loss = tf.reduce_sum(per * w) / sw
+            if model.losses:
+                loss = loss + tf.cast(tf.add_n(model.losses), tf.float32)
+            return loss, tf.stack([loss * sw, tf.reduce_sum(hit * w), sw])
+
+        def layer_probes(acts, grads, before, w):
+            nan = tf.constant(math.nan)
+            wsum = tf.reduce_sum(w)
+            out = []
+            for b, a, k0, ki in zip(blocks, acts, before, kernel_index, strict=True):
+                k = b.dense.kernel.value
+                kn = tf.norm(k)
+                ratio = tf.norm(k - k0) / tf.maximum(kn, 1e-12)
+                act = b.info.activation
+                a = tf.cast(a, tf.float32)
+                dead = sat = nan
+                if act in DEAD_ACTIVATIONS:
+                    # Padded rows repeat a real row, so they cannot change "for every sample".
+                    dead = tf.reduce_mean(tf.cast(tf.reduce_all(a <= 0.0, axis=0), tf.float32))
+                elif act in SATURATION:
+                    centre, limit = SATURATION[act]
+                    flat = tf.reduce_mean(tf.cast(tf.abs(a - centre) > limit, tf.float32), axis=-1)
+                    sat = tf.reduce_sum(flat * w) / wsum
+                out.append(tf.stack([kn, tf.norm(grads[ki]), ratio, dead, sat]))
+            return tf.stack(out)
+
+        def all_finite():
+            return tf.reduce_all([tf.reduce_all(tf.math.is_finite(v.value)) for v in tv])
+
+        n_blocks = len(blocks)
+
+        def chunk():
+            start = self._pos.read_value()
+            k = self._count.read_value()
+            for b, v in zip(self._backup, self._state_vars, strict=True):
+                b.assign(v.value)
+
+            def body(i, _loss, acc, probes):
+                xb, yb, w = batch(start + i)
+                with tf.GradientTape() as tape:
+                    # The probe view computes the same forward pass and also
+                    # hands out every block's activation.
+                    acts = probe_model(xb, training=True)
+                    if not isinstance(acts, (list, tuple)):
+                        acts = [acts]
+                    loss, sums = batch_loss(yb, acts[-1], w)
+                grads = tape.gradient(loss, tv)
+                # `.value` is the tf.Variable itself: read it now, before the update.
+                before = [b.dense.kernel.value.read_value() for b in blocks]
+                opt.apply(grads, tv)
+                # Probes only on the chunk's last step: one step graph, so XLA
+                # compiles the model once, and the other steps pay nothing.
+                probes = tf.cond(
+                    tf.equal(i, k - 1),
+                    lambda: layer_probes(acts, grads, before, w),
+                    lambda: probes,
+                )
+                return i + 1, loss, acc + sums, probes
+
+            # An explicit while_loop reading k from a variable: with autograph's
+            # `for i in tf.range(k)` XLA compiled k in as a constant and
+            # recompiled for every distinct chunk length.
+            _, loss, acc, probes = tf.while_loop(
+                lambda i, loss, _acc, _p: tf.logical_and(i < k, tf.math.is_finite(loss)),
+                body,
+                [
+                    tf.constant(0),
+                    tf.constant(0.0),
+                    # Summing on from the epoch's running sums keeps the addition
+                    # order independent of where chunks begin: same seed, same curve.
+                    self._sums.read_value(),
+                    tf.fill([n_blocks, len(PROBE_FIELDS)], math.nan),
+                ],
+            )
+            finite = tf.logical_and(tf.math.is_finite(loss), all_finite())
+            self._sums.assign(acc)
+            self._pos.assign_add(k)
+            return loss, finite, probes
+
+        self._chunk_fn = tf.function(chunk, jit_compile=jit)
+
+        if self.n_val:
+            nv = self.n_val
+            eb = min(EVAL_BATCH, nv)
+            n_batches = -(-nv // eb)
+            vrows = tf.range(eb)
+
+            def evaluate():
+                def body(j, acc):
+                    idx = j * eb + vrows
+                    w = tf.cast(idx < nv, tf.float32)
+                    idx = tf.minimum(idx, nv - 1)
+                    xb, yb = tf.gather(self._xv, idx), tf.gather(self._yv, idx)
+                    per, hit = self._per_sample(yb, model(xb, training=False))
+                    return j + 1, acc + tf.stack([tf.reduce_sum(per * w), tf.reduce_sum(hit * w), tf.reduce_sum(w)])
+
+                _, acc = tf.while_loop(lambda j, _a: j < n_batches, body, [tf.constant(0), tf.zeros([3])])
+                loss = acc[0] / acc[2]
+                if model.losses:  # Keras's val_loss includes the regularization penalty too
+                    loss = loss + tf.cast(tf.add_n(model.losses), tf.float32)
+                return tf.stack([loss, acc[1] / acc[2]])
+
+            # Once per epoch over big batches: XLA's compile time would not pay off.
+            self._eval_fn = tf.function(evaluate)
+        else:
+            self._eval_fn = None
+
+        self._predict_fn = tf.function(
+            lambda x: model(x, training=False),
+            input_signature=[tf.TensorSpec([None, self.data.n_features], tf.float32)],
+        )
+
+    def _call_chunk(self):
+        """One chunk; on the first call, fall back to no XLA if XLA cannot compile the model."""
+        if self._compiled or not self._jit:
+            return self._chunk_fn()
+        try:
+            out = self._chunk_fn()
+        except (tf.errors.OpError, NotImplementedError, ValueError, TypeError) as exc:
+            log.warning("XLA could not compile the training step; training without it: %s", exc)
+            self._restore_backup()
+            self._jit = False
+            self._make_functions(False)
+            out = self._chunk_fn()
+        self._compiled = True
+        return out
+
+    def _restore_backup(self) -> None:
+        for b, v in zip(self._backup, self._state_vars, strict=True):
+            v.assign(b)
+
+    # ------------------------------------------------------------------ control
+
+    def stop(self) -> None:
+        """End the run at the next chunk boundary; the weights are kept."""
+        self._stop.set()
+        self._go.set()
+
+    def pause(self) -> None:
+        """Block training at the next chunk boundary until ``resume`` or ``stop``."""
+        self._go.clear()
+
+    def resume(self) -> None:
+        self._go.set()
+
+    @property
+    def paused(self) -> bool:
+        return not self._go.is_set()
+
+    @property
+    def running(self) -> bool:
+        return self._running
+
+    @property
+    def epochs_completed(self) -> int:
+        return self._epochs_done
+
+    @property
+    def steps_completed(self) -> int:
+        return self._step
+
+    def wait_until_paused(self, timeout: float | None = None) -> bool:
+        """Wait until ``run`` is blocked in a pause; True if it is."""
+        return self._blocked.wait(timeout)
+
+    # ------------------------------------------------------------------ weights
+
+    def weights_snapshot(self) -> list[tuple[np.ndarray, np.ndarray | None]]:
+        """Copies of (kernel, bias) of every Dense block, hidden layers then output.
+
+        Safe to call from any thread: while a run is going it returns the copy
+        the training thread took after a recent chunk (reading variables that
+        an XLA chunk holds would block the caller for the chunk's duration).
+        """
+        with self._weights_lock:
+            cache = self._weights_cache
+        if cache is None or not self._running:
+            cache = self._read_weights()
+        return [(k.copy(), None if b is None else b.copy()) for k, b in cache]
+
+    def _read_weights(self) -> list[tuple[np.ndarray, np.ndarray | None]]:
+        out = []
+        for b in self.built.blocks:
+            bias = b.dense.bias
+            out.append((np.array(b.dense.kernel.numpy()), None if bias is None else np.array(bias.numpy())))
+        with self._weights_lock:
+            self._weights_cache = out
+            self._weights_time = time.perf_counter()
+        return out
+
+    def evaluate_validation(self) -> tuple[float, float] | None:
+        """(loss, metric) of the current weights on the validation part; None without one."""
+        if self._eval_fn is None:
+            return None
+        v = self._eval_fn().numpy()
+        return float(v[0]), float(v[1])
+
+    def predict(self, x: np.ndarray) -> np.ndarray:
+        """The model's output (probabilities or values) for raw features ``x``."""
+        x = np.ascontiguousarray(x, dtype=np.float32)
+        parts = [self._predict_fn(tf.constant(x[i : i + 4096])).numpy() for i in range(0, len(x), 4096)]
+        if not parts:
+            return np.zeros((0, int(self.model.output.shape[-1])), dtype=np.float32)
+        return np.concatenate(parts)
+
+    def reset_weights(self) -> None:
+        """Fresh initial weights from the seed, a fresh optimizer and an empty history."""
+        if self._running:
+            raise RuntimeError("cannot reset the weights while training runs")
+        fresh = self._build()
+        fresh_opt = fresh.model.optimizer
+        fresh_opt.build(fresh.model.trainable_variables)
+        for mine, new in zip(self.model.variables, fresh.model.variables, strict=True):
+            mine.assign(new.value)
+        for mine, new in zip(self._opt.variables, fresh_opt.variables, strict=True):
+            mine.assign(new.value)
+        self.history.clear()
+        self._epochs_done = 0
+        self._step = 0
+        self._elapsed_total = 0.0
+        self._rng = np.random.default_rng(self.project.training.seed)
+        with self._weights_lock:
+            self._weights_cache = None
+
+    # ------------------------------------------------------------------ running
+
+    def _started_info(self, epochs: int) -> RunStarted:
+        parts = [f"{self.data.n_features} inputs"]
+        parts += [f"{b.info.units} {b.info.activation}" for b in self.built.blocks]
+        return RunStarted(
+            summary=" → ".join(parts),
+            parameter_count=int(self.model.count_params()),
+            layers=self.built.layer_infos,
+            epochs_planned=epochs,
+            steps_per_epoch=self.steps_per_epoch,
+            train_samples=self.n_train,
+            val_samples=self.n_val,
+            task=str(self.task.value),
+            metric_name=self.metric_name,
+            start_epoch=self._epochs_done,
+        )
+
+    def run(self, epochs: int | None = None) -> RunFinished:
+        """Train ``epochs`` more epochs (default: the project's); report through the sink.
+
+        Never raises for a training problem: the result (and the sink's
+        ``finished``, called exactly once) says completed/stopped/diverged/failed.
+        """
+        epochs = int(self.project.training.epochs if epochs is None else epochs)
+        self._stop.clear()
+        self._go.set()
+        self._blocked.clear()
+        self._running = True
+        self._clock = _Clock()
+        self._read_weights()  # the cache weights_snapshot serves while the run goes
+        try:
+            try:
+                self.sink.run_started(self._started_info(epochs))
+                reason, message = self._train(epochs)
+            except StudioError as exc:
+                reason, message = "failed", str(exc)
+            except Exception as exc:  # reported to the user, not raised into the worker
+                log.exception("training failed")
+                reason, message = "failed", f"{type(exc).__name__}: {exc}"
+            self._read_weights()
+        finally:
+            self._running = False
+            self._blocked.clear()
+        report = RunFinished(reason, message, self._epochs_done, self._clock.elapsed())
+        self.sink.finished(report)
+        return report
+
+    def _wait_while_paused(self) -> None:
+        if self._go.is_set():
+            return
+        self._clock.pause()
+        self._blocked.set()
+        self._go.wait()
+        self._blocked.clear()
+        self._clock.resume()
+
+    def _next_chunk(self, left: int) -> int:
+        if self._step_seconds is None:
+            return min(left, FIRST_CHUNK_STEPS)
+        return max(1, min(left, int(CHUNK_SECONDS / self._step_seconds)))
+
+    def _train(self, epochs: int) -> tuple[str, str]:
+        settings = self.project.training
+        es = settings.early_stopping and self._eval_fn is not None
+        best, best_epoch, best_weights, wait = math.inf, 0, None, 0
+        last_report = last_probe = -math.inf
+        reported_probe: tuple[int, float, np.ndarray] | None = None
+        pending_probe: tuple[int, float, np.ndarray] | None = None
+        rate_steps, rate_t = 0, self._clock.elapsed()
+        spe = self.steps_per_epoch
+        segment_start = self._elapsed_total
+
+        for _ in range(epochs):
+            epoch = self._epochs_done
+            self._perm.assign(self._rng.permutation(self.n_train).astype(np.int32))
+            self._pos.assign(0)
+            self._sums.assign(tf.zeros([3]))
+            done = 0
+            while done < spe:
+                self._wait_while_paused()
+                if self._stop.is_set():
+                    return "stopped", self._stopped_message()
+                k = self._next_chunk(spe - done)
+                self._count.assign(k)
+                compiling = not self._compiled
+                t0 = time.perf_counter()
+                loss_t, finite_t, probes_t = self._call_chunk()
+                loss = float(loss_t)
+                dt = time.perf_counter() - t0
+                if not bool(finite_t):
+                    self._restore_backup()
+                    return "diverged", self._diverged_message(epoch)
+                if not compiling:  # the compiling call's time says nothing about a step
+                    per_step = dt / k
+                    self._step_seconds = (
+                        per_step
+                        if self._step_seconds is None
+                        else 0.7 * self._step_seconds + 0.3 * per_step
+                    )
+                done += k
+                self._step += k
+                rate_steps += k
+                now = self._clock.elapsed()
+                position = epoch + done / spe
+                pending_probe = (self._step, position, probes_t.numpy())
+                if now - last_probe >= REPORT_INTERVAL_S:
+                    self._report_probe(*pending_probe)
+                    reported_probe, last_probe = pending_probe, now
+                if now - last_report >= REPORT_INTERVAL_S:
+                    sps = rate_steps * self.batch_size / max(now - rate_t, 1e-9)
+                    self.sink.progress(Progress(self._step, epoch, done / spe, loss, sps, now))
+                    last_report, rate_steps, rate_t = now, 0, now
+                if time.perf_counter() - self._weights_time >= REPORT_INTERVAL_S:
+                    self._read_weights()
+
+            # ---- epoch end
+            sums = self._sums.numpy()
+            train_loss, train_metric = float(sums[0] / sums[2]), float(sums[1] / sums[2])
+            val_loss = val_metric = None
+            if self._eval_fn is not None:
+                v = self._eval_fn().numpy()
+                val_loss, val_metric = _none_if_nan(float(v[0])), _none_if_nan(float(v[1]))
+            lr = self._learning_rate()
+            self._epochs_done += 1
+            elapsed = segment_start + self._clock.elapsed()
+            self._elapsed_total = elapsed
+            self.history.append_epoch(
+                epoch=self._epochs_done,
+                loss=train_loss,
+                val_loss=val_loss,
+                metric=train_metric,
+                val_metric=val_metric,
+                learning_rate=lr,
+                elapsed_s=elapsed,
+            )
+            self.sink.epoch_end(
+                EpochEnd(self._epochs_done, train_loss, val_loss, train_metric, val_metric, lr, elapsed)
+            )
+            if not math.isfinite(train_loss) or (val_loss is None and self._eval_fn is not None):
+                self._restore_backup()
+                return "diverged", self._diverged_message(epoch)
+            if es:
+                assert val_loss is not None
+                if val_loss < best:
+                    best, best_epoch, wait = val_loss, self._epochs_done, 0
+                    if settings.restore_best_weights:
+                        best_weights = [v.numpy() for v in self._tv]
+                else:
+                    wait += 1
+                    if wait >= settings.patience:
+                        msg = (
+                            f"Early stopping: the validation loss did not improve for "
+                            f"{settings.patience} epochs (best {best:.4g} at epoch {best_epoch})."
+                        )
+                        if best_weights is not None:
+                            for v, w in zip(self._tv, best_weights, strict=True):
+                                v.assign(w)
+                            msg += f" Restored the weights of epoch {best_epoch}."
+                        self._flush_probe(pending_probe, reported_probe)
+                        return "completed", msg
+        self._flush_probe(pending_probe, reported_probe)
+        return "completed", ""
+
+    def _learning_rate(self) -> float:
+        lr = self._opt.learning_rate
+        return float(lr.numpy()) if hasattr(lr, "numpy") else float(lr)
+
+    def _flush_probe(self, pending, reported) -> None:
+        """Report the run's last probes if the throttle held them back."""
+        if pending is not None and pending is not reported:
+            self._report_probe(*pending)
+
+    def _report_probe(self, step: int, epoch: float, values: np.ndarray) -> None:
+        self.history.append_probe(step, epoch, values)
+        layers = tuple(
+            LayerProbe(
+                weight_norm=float(r[0]),
+                grad_norm=float(r[1]),
+                update_ratio=float(r[2]),
+                dead_fraction=_none_if_nan(float(r[3])),
+                saturated_fraction=_none_if_nan(float(r[4])),
+            )
+            for r in values
+        )
+        self.sink.probes(ProbeReport(step, epoch, layers))
+
+    def _stopped_message(self) -> str:
+        return f"Stopped after {self._epochs_done} epochs; the trained weights are kept."
+
+    def _diverged_message(self, epoch: int) -> str:
+        lr = self.project.training.optimizer.learning_rate
+        return (
+            f"The loss became infinite or NaN in epoch {epoch + 1}: the updates grew out of "
+            f"control. Try a lower learning rate (now {lr:g}; e.g. {lr / 10:g}). "
+            "The last weights with a finite loss were restored."
+        )
+
+
+class _Clock:
+    """Elapsed running time of one ``run`` call, paused time excluded."""
+
+    def __init__(self, now: Callable[[], float] = time.perf_counter) -> None:
+        self._now = now
+        self._start = now()
+        self._paused_at: float | None = None
+        self._paused_total = 0.0
+
+    def pause(self) -> None:
+        if self._paused_at is None:
+            self._paused_at = self._now()
+
+    def resume(self) -> None:
+        if self._paused_at is not None:
+            self._paused_total += self._now() - self._paused_at
+            self._paused_at = None
+
+    def elapsed(self) -> float:
+        end = self._paused_at if self._paused_at is not None else self._now()
+        return end - self._start - self._paused_total
