@@ -1,0 +1,123 @@
+"""Application start-up: the QApplication, the first project, and the screenshot mode.
+
+Nothing here imports TensorFlow: the window shows first, and the training
+controller imports it in the background (``warm_up``) afterwards.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+from PySide6.QtCore import QEventLoop, QTimer
+from PySide6.QtWidgets import QApplication
+
+from ffnn_studio import __version__
+from ffnn_studio.core.reports import RunFinished
+
+#: How long the screenshot mode lets the plots' redraw timer run before grabbing.
+SETTLE_MS = 300
+
+
+def ensure_application(argv: list[str] | None = None) -> QApplication:
+    """The running QApplication, or a new one named for QSettings."""
+    from ffnn_studio.ui.main_window import APP_NAME, ORGANIZATION, window_icon
+
+    app = QApplication.instance()
+    if app is None:
+        app = QApplication(argv if argv is not None else sys.argv[:1])
+    assert isinstance(app, QApplication)
+    app.setOrganizationName(ORGANIZATION)
+    app.setApplicationName(APP_NAME)
+    app.setApplicationDisplayName(APP_NAME)
+    app.setApplicationVersion(__version__)
+    app.setDesktopFileName("ffnn-studio")
+    app.setWindowIcon(window_icon())
+    return app
+
+
+def _no_display() -> bool:
+    """True on Linux/BSD when neither X11 nor Wayland is reachable and no platform is chosen."""
+    if QApplication.instance() is not None or os.environ.get("QT_QPA_PLATFORM"):
+        return False
+    if sys.platform in ("win32", "darwin"):
+        return False
+    return not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+
+
+def _wait(loop_exit_signals: list, timeout_ms: int | None = None) -> None:
+    loop = QEventLoop()
+    for signal in loop_exit_signals:
+        signal.connect(loop.quit)
+    if timeout_ms is not None:
+        QTimer.singleShot(timeout_ms, loop.quit)
+    loop.exec()
+
+
+def _train_for_screenshot(window, epochs: int) -> str | None:
+    """Train ``epochs`` epochs and wait for the end; returns an error message or None."""
+    controller = window.controller
+    outcome: list[object] = []
+    controller.finished.connect(outcome.append)
+    controller.failed.connect(outcome.append)
+    if not window.train(epochs):
+        return window.errors[-1] if window.errors else "training could not start"
+    if not outcome:
+        _wait([controller.finished, controller.failed])
+    result = outcome[0]
+    if isinstance(result, RunFinished):
+        if result.reason in ("failed", "diverged"):
+            return f"training {result.reason}: {result.message}"
+        return None
+    return f"could not start training: {result}"
+
+
+def run_window(argv_path: str | None, screenshot: str | None, train_epochs: int | None) -> int:
+    """Show the main window on ``argv_path`` (or the default example) and run it.
+
+    With ``screenshot``, save an image of the window (after training
+    ``train_epochs`` epochs, if given) and exit instead of waiting for the user.
+    Returns the process exit status.
+    """
+    if screenshot is not None and _no_display():
+        # A screenshot needs no screen: render offscreen rather than fail to connect.
+        os.environ["QT_QPA_PLATFORM"] = "offscreen"
+    app = ensure_application()
+    from ffnn_studio.ui.document import ProjectDocument
+    from ffnn_studio.ui.examples import default_project
+    from ffnn_studio.ui.main_window import MainWindow
+
+    interactive = screenshot is None
+    document = ProjectDocument(default_project())
+    window = MainWindow(document, interactive=interactive)
+    window.show()
+    if argv_path:
+        # A bad path shows the error and leaves the default project open.
+        window.load_path(argv_path)
+
+    if screenshot is None:
+        # TensorFlow loads in the background once the window is up.
+        QTimer.singleShot(0, window.controller.warm_up)
+        return app.exec()
+
+    status = 0
+    if argv_path and window.errors:
+        status = 2
+    if train_epochs:
+        error = _train_for_screenshot(window, train_epochs)
+        if error:
+            print(f"ffnn-studio: {error}", file=sys.stderr)
+            status = 1
+    # Let the plots' redraw timer and the layout catch up before grabbing.
+    window.plots.redraw()
+    _wait([], SETTLE_MS)
+    app.processEvents()
+    target = Path(screenshot)
+    if not window.grab().save(str(target)):
+        print(f"ffnn-studio: could not write the screenshot {target}", file=sys.stderr)
+        status = status or 1
+    else:
+        print(f"screenshot saved to {target}")
+    window.close()
+    return status

@@ -1,0 +1,611 @@
+"""The main window: palette, layer stack, inspector, training and data panels, live plots.
+
+The window owns the document and the training controller and wires them to
+the views; it holds no project state of its own.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QByteArray, QSettings, Qt
+from PySide6.QtGui import QAction, QCloseEvent, QIcon, QKeySequence
+from PySide6.QtWidgets import (
+    QDockWidget,
+    QFileDialog,
+    QLabel,
+    QMainWindow,
+    QMenu,
+    QMessageBox,
+    QScrollArea,
+    QToolBar,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ffnn_studio import __version__
+from ffnn_studio.core.errors import StudioError
+from ffnn_studio.core.project_file import EXTENSION
+from ffnn_studio.core.reports import Progress, RunFinished
+from ffnn_studio.core.spec import Project
+from ffnn_studio.ui.bridge import TrainingController
+from ffnn_studio.ui.colors import layer_color
+from ffnn_studio.ui.data_panel import DataPanel
+from ffnn_studio.ui.document import ProjectDocument
+from ffnn_studio.ui.examples import example_title, list_examples, load_example
+from ffnn_studio.ui.inspector import LayerInspector
+from ffnn_studio.ui.layer_stack import LayerStackView, kind_icon
+from ffnn_studio.ui.palette import LayerPaletteView
+from ffnn_studio.ui.plots import LivePlots
+from ffnn_studio.ui.training_controls import TrainingControls
+from ffnn_studio.ui.training_panel import TrainingPanel
+
+APP_NAME = "FFNN Studio"
+ORGANIZATION = "FFNN Studio"
+MAX_RECENT = 8
+RECENT_KEY = "recentFiles"
+GEOMETRY_KEY = "window/geometry"
+STATE_KEY = "window/state"
+#: Bump when the dock layout changes so an old saved state is not applied to it.
+STATE_VERSION = 1
+FILE_FILTER = f"FFNN Studio projects (*{EXTENSION});;All files (*)"
+RUN_LOCKED = "Training is running: the project cannot be edited until the run stops."
+
+
+def studio_settings() -> QSettings:
+    """The studio's settings (an INI file in the user's config folder).
+
+    Always the INI format, so ``QSettings.setPath(IniFormat, UserScope, dir)``
+    redirects it (tests do that to keep away from the user's settings).
+    """
+    return QSettings(
+        QSettings.Format.IniFormat, QSettings.Scope.UserScope, ORGANIZATION, APP_NAME
+    )
+
+
+def window_icon() -> QIcon:
+    return kind_icon("dense", layer_color(0), 64)
+
+
+def _keys(*keys: QKeySequence.StandardKey | str) -> list[QKeySequence]:
+    """Key sequences from standard keys and literal fallbacks, without duplicates."""
+    out: list[QKeySequence] = []
+    for key in keys:
+        seqs = QKeySequence.keyBindings(key) if isinstance(key, QKeySequence.StandardKey) else [QKeySequence(key)]
+        for seq in seqs:
+            if not seq.isEmpty() and seq not in out:
+                out.append(seq)
+    return out
+
+
+def _scrolled(widget: QWidget, name: str) -> QScrollArea:
+    area = QScrollArea()
+    area.setObjectName(name)
+    area.setWidget(widget)
+    area.setWidgetResizable(True)
+    area.setFrameShape(QScrollArea.Shape.NoFrame)
+    area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+    return area
+
+
+class MainWindow(QMainWindow):
+    """One project document in a desktop window.
+
+    ``interactive=False`` (screenshot mode) reports errors on stderr instead of
+    in modal dialogs, which nobody would be there to close, and neither reads
+    nor writes the user's settings (layout, recent files), so screenshots are
+    reproducible and leave no trace.
+    """
+
+    def __init__(
+        self,
+        document: ProjectDocument | None = None,
+        *,
+        controller: TrainingController | None = None,
+        settings: QSettings | None = None,
+        interactive: bool = True,
+    ) -> None:
+        super().__init__()
+        self.setObjectName("mainWindow")
+        self.setAccessibleName(APP_NAME)
+        self.setWindowIcon(window_icon())
+        self.setDockOptions(
+            QMainWindow.DockOption.AnimatedDocks | QMainWindow.DockOption.AllowTabbedDocks
+        )
+        self.interactive = interactive
+        self.errors: list[str] = []
+        self.settings = settings if settings is not None else studio_settings()
+        self.document = document if document is not None else ProjectDocument(Project(), self)
+        if self.document.parent() is None:
+            self.document.setParent(self)
+        self.controller = controller if controller is not None else TrainingController(self)
+        self.last_finish: RunFinished | None = None
+
+        self._build_widgets()
+        self._build_docks()
+        self._build_actions()
+        self._build_menus()
+        self._build_status_bar()
+        self._connect()
+        self._restore_window()
+        self._update_title()
+        self._update_problems()
+
+    # ------------------------------------------------------------------ construction
+
+    def _build_widgets(self) -> None:
+        doc = self.document
+        self.palette_view = LayerPaletteView(doc)
+        self.layer_stack = LayerStackView(doc)
+        self.inspector = LayerInspector(doc)
+        self.training_panel = TrainingPanel(doc)
+        self.data_panel = DataPanel(doc)
+        self.controls = TrainingControls()
+        self.plots = LivePlots()
+        self.controls.attach(self.controller)
+        self.plots.attach(self.controller)
+
+        # The run controls span the window in a tool bar, so the plots alone
+        # decide how narrow the centre may get.
+        self.run_toolbar = QToolBar("Run", self)
+        self.run_toolbar.setObjectName("runToolBar")
+        self.run_toolbar.setAccessibleName("Run controls")
+        self.run_toolbar.setMovable(False)
+        self.run_toolbar.addWidget(self.controls)
+        self.addToolBar(Qt.ToolBarArea.TopToolBarArea, self.run_toolbar)
+
+        central = QWidget()
+        central.setObjectName("centralArea")
+        layout = QVBoxLayout(central)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addWidget(self.plots)
+        self.setCentralWidget(central)
+
+    def _dock(self, title: str, name: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
+        dock = QDockWidget(title, self)
+        dock.setObjectName(name)
+        dock.setAccessibleName(title)
+        dock.setWidget(widget)
+        dock.setFeatures(
+            QDockWidget.DockWidgetFeature.DockWidgetMovable
+            | QDockWidget.DockWidgetFeature.DockWidgetFloatable
+            | QDockWidget.DockWidgetFeature.DockWidgetClosable
+        )
+        self.addDockWidget(area, dock)
+        return dock
+
+    def _build_docks(self) -> None:
+        left = Qt.DockWidgetArea.LeftDockWidgetArea
+        right = Qt.DockWidgetArea.RightDockWidgetArea
+        self.palette_dock = self._dock("Layers", "paletteDock", self.palette_view, left)
+        self.stack_dock = self._dock("Network", "layerStackDock", self.layer_stack, left)
+        self.inspector_dock = self._dock(
+            "Inspector", "inspectorDock", _scrolled(self.inspector, "inspectorScroll"), left
+        )
+        self.training_dock = self._dock(
+            "Training", "trainingDock", _scrolled(self.training_panel, "trainingScroll"), right
+        )
+        self.data_dock = self._dock("Data", "dataDock", _scrolled(self.data_panel, "dataScroll"), right)
+        self.splitDockWidget(self.palette_dock, self.stack_dock, Qt.Orientation.Horizontal)
+        self.splitDockWidget(self.stack_dock, self.inspector_dock, Qt.Orientation.Vertical)
+        self.tabifyDockWidget(self.training_dock, self.data_dock)
+        self.training_dock.raise_()
+        self.palette_view.setMinimumWidth(84)
+        self.layer_stack.setMinimumWidth(230)
+        self.training_panel.setMinimumWidth(250)
+        self.resizeDocks(
+            [self.palette_dock, self.stack_dock, self.training_dock],
+            [88, 270, 300],
+            Qt.Orientation.Horizontal,
+        )
+        self.resizeDocks([self.stack_dock, self.inspector_dock], [300, 520], Qt.Orientation.Vertical)
+
+    def _action(
+        self,
+        text: str,
+        name: str,
+        slot: Any,
+        keys: list[QKeySequence] | None = None,
+        tip: str = "",
+    ) -> QAction:
+        action = QAction(text, self)
+        action.setObjectName(name)
+        if keys:
+            action.setShortcuts(keys)
+        if tip:
+            action.setStatusTip(tip)
+            action.setToolTip(tip)
+        action.triggered.connect(slot)
+        self.addAction(action)
+        return action
+
+    def _build_actions(self) -> None:
+        SK = QKeySequence.StandardKey
+        self.new_action = self._action(
+            "&New", "newAction", self.new_project, _keys(SK.New, "Ctrl+N"), "Start a new project"
+        )
+        self.open_action = self._action(
+            "&Open…", "openAction", lambda: self.open_file(), _keys(SK.Open, "Ctrl+O"),
+            "Open a project file",
+        )
+        self.save_action = self._action(
+            "&Save", "saveAction", self.save, _keys(SK.Save, "Ctrl+S"), "Save the project"
+        )
+        self.save_as_action = self._action(
+            "Save &As…", "saveAsAction", self.save_as, _keys(SK.SaveAs, "Ctrl+Shift+S"),
+            "Save the project under a new name",
+        )
+        self.quit_action = self._action(
+            "&Quit", "quitAction", self.close, _keys(SK.Quit, "Ctrl+Q"), "Quit FFNN Studio"
+        )
+        self.quit_action.setMenuRole(QAction.MenuRole.QuitRole)
+
+        stack = self.document.undo_stack
+        self.undo_action = stack.createUndoAction(self, "&Undo")
+        self.undo_action.setObjectName("undoAction")
+        self.undo_action.setShortcuts(_keys(SK.Undo, "Ctrl+Z"))
+        self.redo_action = stack.createRedoAction(self, "&Redo")
+        self.redo_action.setObjectName("redoAction")
+        self.redo_action.setShortcuts(_keys(SK.Redo, "Ctrl+Shift+Z", "Ctrl+Y"))
+        self.addAction(self.undo_action)
+        self.addAction(self.redo_action)
+
+        self.about_action = self._action("&About FFNN Studio", "aboutAction", self.show_about)
+        self.about_action.setMenuRole(QAction.MenuRole.AboutRole)
+
+    def _build_menus(self) -> None:
+        bar = self.menuBar()
+        file_menu = bar.addMenu("&File")
+        file_menu.setObjectName("fileMenu")
+        file_menu.addAction(self.new_action)
+        file_menu.addAction(self.open_action)
+        self.recent_menu = file_menu.addMenu("Open &Recent")
+        self.recent_menu.setObjectName("recentMenu")
+        self.examples_menu = file_menu.addMenu("Open &Example")
+        self.examples_menu.setObjectName("examplesMenu")
+        for name in list_examples():
+            action = self.examples_menu.addAction(example_title(name))
+            action.setObjectName(f"example:{name}")
+            action.triggered.connect(lambda _=False, n=name: self.open_example(n))
+        file_menu.addSeparator()
+        file_menu.addAction(self.save_action)
+        file_menu.addAction(self.save_as_action)
+        file_menu.addSeparator()
+        file_menu.addAction(self.quit_action)
+        self._rebuild_recent_menu()
+
+        edit_menu = bar.addMenu("&Edit")
+        edit_menu.setObjectName("editMenu")
+        edit_menu.addAction(self.undo_action)
+        edit_menu.addAction(self.redo_action)
+        edit_menu.addSeparator()
+        for action in (
+            self.layer_stack.delete_action,
+            self.layer_stack.duplicate_action,
+            self.layer_stack.move_up_action,
+            self.layer_stack.move_down_action,
+        ):
+            edit_menu.addAction(action)
+
+        run_menu = bar.addMenu("&Run")
+        run_menu.setObjectName("runMenu")
+        c = self.controls
+        for action in (c.train_action, c.pause_action, c.stop_action):
+            run_menu.addAction(action)
+        run_menu.addSeparator()
+        run_menu.addAction(c.reset_action)
+
+        view_menu = bar.addMenu("&View")
+        view_menu.setObjectName("viewMenu")
+        for dock in (
+            self.palette_dock,
+            self.stack_dock,
+            self.inspector_dock,
+            self.training_dock,
+            self.data_dock,
+        ):
+            view_menu.addAction(dock.toggleViewAction())
+
+        help_menu = bar.addMenu("&Help")
+        help_menu.setObjectName("helpMenu")
+        help_menu.addAction(self.about_action)
+
+    def _build_status_bar(self) -> None:
+        status = self.statusBar()
+        status.setObjectName("statusBar")
+        self.problems_label = QLabel()
+        self.problems_label.setObjectName("problemsLabel")
+        self.problems_label.setAccessibleName("Project problems")
+        self.throughput_label = QLabel()
+        self.throughput_label.setObjectName("throughputLabel")
+        self.throughput_label.setAccessibleName("Training speed")
+        status.addPermanentWidget(self.problems_label)
+        status.addPermanentWidget(self.throughput_label)
+
+    def _connect(self) -> None:
+        doc = self.document
+        doc.changed.connect(self._update_problems)
+        doc.pathChanged.connect(self._update_title)
+        doc.dirtyChanged.connect(self._update_title)
+        doc.loaded.connect(self.plots.clear)
+        doc.editRefused.connect(lambda msg: self.statusBar().showMessage(msg, 6000))
+        doc.lockedChanged.connect(self._on_locked)
+        self.layer_stack.layerActivated.connect(lambda _row: self.inspector_dock.raise_())
+
+        c = self.controller
+        self.controls.trainRequested.connect(self.train)
+        c.stateChanged.connect(self._on_state)
+        c.progressed.connect(self._on_progress)
+        c.finished.connect(self._on_finished)
+        c.failed.connect(self._on_failed)
+
+    # ------------------------------------------------------------------ title, status
+
+    def _update_title(self) -> None:
+        self.setWindowTitle(f"{self.document.display_name}[*] — {APP_NAME}")
+        self.setWindowModified(self.document.dirty)
+
+    def _update_problems(self) -> None:
+        problems = self.document.problems()
+        if problems:
+            n = len(problems)
+            self.problems_label.setText(f"⚠ {n} problem{'s' if n > 1 else ''}")
+            self.problems_label.setToolTip("\n".join(str(p) for p in problems))
+        else:
+            self.problems_label.setText("✓ Ready to train")
+            self.problems_label.setToolTip("The project has no problems.")
+        self.problems_label.setAccessibleDescription(self.problems_label.toolTip())
+
+    def _report_error(self, title: str, message: str) -> None:
+        """A dialog naming the problem; the window stays usable."""
+        self.errors.append(message)
+        if self.interactive:
+            QMessageBox.critical(self, title, message)
+        else:
+            print(f"{APP_NAME}: {title}: {message}", file=sys.stderr)
+
+    # ------------------------------------------------------------------ files
+
+    def ask_save_changes(self) -> QMessageBox.StandardButton:
+        """Save / Discard / Cancel for unsaved changes."""
+        buttons = (
+            QMessageBox.StandardButton.Save
+            | QMessageBox.StandardButton.Discard
+            | QMessageBox.StandardButton.Cancel
+        )
+        return QMessageBox.question(
+            self,
+            "Save changes?",
+            f"“{self.document.display_name}” has unsaved changes. Save them first?",
+            buttons,
+            QMessageBox.StandardButton.Save,
+        )
+
+    def maybe_save(self) -> bool:
+        """True if it is fine to drop the current project (saved, discarded)."""
+        if not self.document.dirty:
+            return True
+        if not self.interactive:
+            return True
+        answer = self.ask_save_changes()
+        if answer == QMessageBox.StandardButton.Save:
+            return self.save()
+        return answer == QMessageBox.StandardButton.Discard
+
+    def _refuse_while_running(self) -> bool:
+        if self.controller.state != "idle":
+            self.statusBar().showMessage(
+                "Stop training before opening or starting another project.", 6000
+            )
+            return True
+        return False
+
+    def new_project(self) -> bool:
+        if self._refuse_while_running() or not self.maybe_save():
+            return False
+        self.document.reset(Project())
+        self.statusBar().showMessage("New project: drag a Dense layer into the stack.", 5000)
+        return True
+
+    def open_file(self, path: str | Path | None = None) -> bool:
+        """Open a project (asking for a file when ``path`` is None); errors show a dialog."""
+        if self._refuse_while_running() or not self.maybe_save():
+            return False
+        if path is None:
+            start = str(self.document.path.parent) if self.document.path else ""
+            chosen, _ = QFileDialog.getOpenFileName(self, "Open Project", start, FILE_FILTER)
+            if not chosen:
+                return False
+            path = chosen
+        return self.load_path(path)
+
+    def load_path(self, path: str | Path) -> bool:
+        """Open ``path`` without asking about unsaved changes."""
+        path = Path(path)
+        try:
+            self.document.open(path)
+        except StudioError as exc:
+            self._report_error("Could not open project", f"{path.name}: {exc}")
+            return False
+        self.add_recent_file(path)
+        self.statusBar().showMessage(f"Opened {path}", 5000)
+        return True
+
+    def open_example(self, file_name: str) -> bool:
+        """Open a bundled example as a new, unsaved project."""
+        if self._refuse_while_running() or not self.maybe_save():
+            return False
+        try:
+            project = load_example(file_name)
+        except (StudioError, KeyError) as exc:
+            self._report_error("Could not open example", f"{file_name}: {exc}")
+            return False
+        self.document.reset(project)
+        return True
+
+    def save(self) -> bool:
+        if self.document.path is None:
+            return self.save_as()
+        return self._save_to(self.document.path)
+
+    def save_as(self) -> bool:
+        doc = self.document
+        suggested = str(doc.path) if doc.path else doc.display_name.replace(" ", "_").lower() + EXTENSION
+        chosen, _ = QFileDialog.getSaveFileName(self, "Save Project As", suggested, FILE_FILTER)
+        if not chosen:
+            return False
+        return self._save_to(Path(chosen))
+
+    def _save_to(self, path: Path) -> bool:
+        try:
+            saved = self.document.save(path)
+        except StudioError as exc:
+            self._report_error("Could not save project", str(exc))
+            return False
+        self.add_recent_file(saved)
+        self.statusBar().showMessage(f"Saved {saved}", 5000)
+        return True
+
+    # ------------------------------------------------------------------ recent files
+
+    def recent_files(self) -> list[str]:
+        value = self.settings.value(RECENT_KEY, [])
+        if isinstance(value, str):  # QSettings returns a lone string for one entry
+            value = [value]
+        return [str(v) for v in value or []]
+
+    def add_recent_file(self, path: str | Path) -> None:
+        if not self.interactive:
+            return
+        entry = str(Path(path).resolve())
+        files = [entry, *(f for f in self.recent_files() if f != entry)][:MAX_RECENT]
+        self.settings.setValue(RECENT_KEY, files)
+        self._rebuild_recent_menu()
+
+    def clear_recent_files(self) -> None:
+        self.settings.setValue(RECENT_KEY, [])
+        self._rebuild_recent_menu()
+
+    def _rebuild_recent_menu(self) -> None:
+        menu: QMenu = self.recent_menu
+        menu.clear()
+        files = self.recent_files()
+        for i, f in enumerate(files):
+            label = f"&{i + 1} {Path(f).name}" if i < 9 else Path(f).name
+            action = menu.addAction(label)
+            action.setObjectName("recentFileAction")
+            action.setData(f)
+            action.setToolTip(f)
+            action.setStatusTip(f)
+            action.triggered.connect(lambda _=False, p=f: self.open_file(p))
+        if files:
+            menu.addSeparator()
+            clear = menu.addAction("&Clear Menu")
+            clear.setObjectName("clearRecentAction")
+            clear.triggered.connect(self.clear_recent_files)
+        self._update_file_actions()
+
+    def _update_file_actions(self) -> None:
+        """New/Open/Recent/Examples are off while a run uses the project."""
+        idle = self.controller.state == "idle"
+        self.new_action.setEnabled(idle)
+        self.open_action.setEnabled(idle)
+        self.recent_menu.menuAction().setEnabled(idle and not self.recent_menu.isEmpty())
+        self.examples_menu.menuAction().setEnabled(idle and not self.examples_menu.isEmpty())
+
+    # ------------------------------------------------------------------ training
+
+    def train(self, epochs: int | None = None) -> bool:
+        """Start (or continue) training the document's project; False if it cannot start."""
+        if self.controller.state != "idle":
+            return False
+        problems = self.document.problems()
+        if problems:
+            lines = "\n".join(f"• {p}" for p in problems)
+            self._report_error("Cannot train yet", f"Fix these first:\n{lines}")
+            return False
+        self.last_finish = None
+        # Continuing keeps the weights when nothing but the epoch count changed;
+        # otherwise the controller starts a fresh session. "Reset weights" starts over.
+        return self.controller.start(
+            self.document.project, self.document.base_dir, epochs, continue_run=True
+        )
+
+    def _on_state(self, state: str) -> None:
+        self.document.set_locked(state != "idle")
+        self._update_file_actions()
+        if state == "preparing":
+            self.statusBar().showMessage("Preparing data and building the model…")
+            self.throughput_label.setText("")
+
+    def _on_locked(self, locked: bool) -> None:
+        stack = self.document.undo_stack
+        self.undo_action.setEnabled(not locked and stack.canUndo())
+        self.redo_action.setEnabled(not locked and stack.canRedo())
+        if locked:
+            self.statusBar().showMessage(RUN_LOCKED)
+        else:
+            self.statusBar().clearMessage()
+
+    def _on_progress(self, report: Progress) -> None:
+        self.throughput_label.setText(f"{report.samples_per_second:,.0f} samples/s")
+
+    def _on_finished(self, report: RunFinished) -> None:
+        self.last_finish = report
+        text = {
+            "completed": f"Training finished: {report.epochs_completed} epochs.",
+            "stopped": f"Training stopped after {report.epochs_completed} epochs; the weights are kept.",
+            "diverged": f"Training diverged: {report.message}",
+            "failed": f"Training failed: {report.message}",
+        }.get(report.reason, report.message)
+        self.statusBar().showMessage(text, 15000)
+        if report.reason == "failed":
+            self._report_error("Training failed", report.message)
+
+    def _on_failed(self, message: str) -> None:
+        self._report_error("Could not start training", message)
+
+    # ------------------------------------------------------------------ about
+
+    def show_about(self) -> None:
+        QMessageBox.about(
+            self,
+            f"About {APP_NAME}",
+            f"<h3>{APP_NAME} {__version__}</h3>"
+            "<p>Build, train, inspect and export feed-forward neural networks.</p>"
+            "<p>Drag layers into the stack, pick activations, an optimizer, dropout and "
+            "L1/L2 regularization, press Train and watch loss, accuracy, weight norms and "
+            "gradient norms move live.</p>",
+        )
+
+    # ------------------------------------------------------------------ window state
+
+    def _restore_window(self) -> None:
+        if not self.interactive:
+            self.resize(1400, 900)
+            return
+        geometry = self.settings.value(GEOMETRY_KEY)
+        if isinstance(geometry, QByteArray) and not geometry.isEmpty():
+            self.restoreGeometry(geometry)
+        else:
+            self.resize(1400, 900)
+        state = self.settings.value(STATE_KEY)
+        if isinstance(state, QByteArray) and not state.isEmpty():
+            self.restoreState(state, STATE_VERSION)
+
+    def _save_window(self) -> None:
+        if not self.interactive:
+            return
+        self.settings.setValue(GEOMETRY_KEY, self.saveGeometry())
+        self.settings.setValue(STATE_KEY, self.saveState(STATE_VERSION))
+        self.settings.sync()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if not self.maybe_save():
+            event.ignore()
+            return
+        self.controller.shutdown()
+        self._save_window()
+        event.accept()
