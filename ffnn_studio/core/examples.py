@@ -5,9 +5,11 @@ from __future__ import annotations
 from importlib import resources
 from pathlib import Path
 
-from ffnn_studio.core.project_file import EXTENSION
+from ffnn_studio.core.project_file import EXTENSION, load_project
+from ffnn_studio.core.spec import Project
 
-DEFAULT_EXAMPLE = "spirals"
+#: File name of the built-in default project the window opens with.
+DEFAULT_EXAMPLE = "spirals" + EXTENSION
 
 
 def resources_dir() -> Path:
@@ -25,15 +27,36 @@ def examples_dir() -> Path:
     return resources_dir() / "examples"
 
 
+def list_examples() -> list[str]:
+    """File names of the bundled examples, sorted."""
+    return sorted(p.name for p in examples_dir().glob(f"*{EXTENSION}"))
+
+
 def example_paths() -> list[Path]:
     """Every bundled example project, sorted by name."""
-    return sorted(examples_dir().glob(f"*{EXTENSION}"))
+    return [examples_dir() / name for name in list_examples()]
 
 
 def example_path(name: str) -> Path:
-    return examples_dir() / f"{name}{EXTENSION}"
+    """``spirals`` or ``spirals.ffnn.json`` → the bundled file's path."""
+    return examples_dir() / (name if name.endswith(EXTENSION) else name + EXTENSION)
+
+
+def example_title(file_name: str) -> str:
+    """``two_spirals.ffnn.json`` → ``two spirals``."""
+    stem = file_name[: -len(EXTENSION)] if file_name.endswith(EXTENSION) else file_name
+    return stem.replace("_", " ").replace("-", " ")
+
+
+def load_example(file_name: str) -> Project:
+    """Read a bundled example (``StudioError`` if it is missing or malformed)."""
+    return load_project(example_path(file_name))
 
 
 def default_project_path() -> Path:
-    """The built-in default project the window opens with."""
     return example_path(DEFAULT_EXAMPLE)
+
+
+def default_project() -> Project:
+    """The built-in default project the window opens with."""
+    return load_example(DEFAULT_EXAMPLE)

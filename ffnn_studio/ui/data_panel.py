@@ -1,19 +1,25 @@
-"""The data panel: which built-in data set the project trains on, and its parameters.
-
-Kept in its own class so CSV import and a data preview can be added beside
-the built-in choice.
-"""
+"""The data panel: the project's data set (built-in or an imported CSV file),
+its parameters, and a preview of the data."""
 
 from __future__ import annotations
 
 from PySide6.QtCore import QSignalBlocker, Qt
 from PySide6.QtGui import QStandardItem, QStandardItemModel
-from PySide6.QtWidgets import QComboBox, QFormLayout, QGroupBox, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFormLayout,
+    QGroupBox,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from ffnn_studio.core.catalog import DATASETS
-from ffnn_studio.core.spec import BuiltinDataSource
+from ffnn_studio.core.spec import BuiltinDataSource, CsvDataSource
 from ffnn_studio.core.validation import validate_data_source
 from ffnn_studio.ui.commands import EditDataParamCommand, SetDataSourceCommand
+from ffnn_studio.ui.csv_dialog import import_csv
+from ffnn_studio.ui.data_preview import DataPreview
 from ffnn_studio.ui.document import DataShape, ProjectDocument
 from ffnn_studio.ui.param_widgets import (
     editor_signal,
@@ -58,10 +64,18 @@ class DataPanel(QWidget):
         self.params_form = QFormLayout(self.params)
         self.params_form.setContentsMargins(0, 0, 0, 0)
         box_layout.addWidget(self.params)
+        self.import_button = QPushButton("Import &CSV…")
+        self.import_button.setObjectName("importCsvButton")
+        self.import_button.setAccessibleName("Import a CSV file")
+        self.import_button.setToolTip("Train on your own data: a CSV file, one row per sample")
+        box_layout.addWidget(self.import_button)
         layout.addWidget(box)
         self.problems = problems_label("dataProblems", "Data problems")
         layout.addWidget(self.problems)
-        layout.addStretch(1)
+        self.preview = DataPreview()
+        layout.addWidget(self.preview, 1)
+
+        self.import_button.clicked.connect(self.import_csv)
 
         self.dataset.currentIndexChanged.connect(self._on_dataset_chosen)
         document.changed.connect(self.refresh)
@@ -89,6 +103,10 @@ class DataPanel(QWidget):
         return model
 
     # -- edits
+
+    def import_csv(self) -> None:
+        """Import (or re-edit) a CSV file; the new source is one undo step."""
+        import_csv(self, self.document, self.preview)
 
     def _on_dataset_chosen(self, index: int) -> None:
         name = self.dataset.itemData(index)
@@ -150,3 +168,7 @@ class DataPanel(QWidget):
         if not isinstance(shape, DataShape):
             messages.append(str(shape))
         show_problems(self.problems, messages)
+        self.preview.set_source(data, self.document.base_dir)
+        self.import_button.setText(
+            "Edit &CSV Import…" if isinstance(data, CsvDataSource) else "Import &CSV…"
+        )

@@ -27,14 +27,15 @@ from PySide6.QtWidgets import (
 
 from ffnn_studio import __version__
 from ffnn_studio.core.errors import StudioError
+from ffnn_studio.core.examples import example_title, list_examples, load_example
 from ffnn_studio.core.project_file import EXTENSION
 from ffnn_studio.core.reports import Progress, RunFinished
 from ffnn_studio.core.spec import Project
 from ffnn_studio.ui.bridge import TrainingController
 from ffnn_studio.ui.colors import layer_color
+from ffnn_studio.ui.csv_dialog import offer_to_locate_csv
 from ffnn_studio.ui.data_panel import DataPanel
 from ffnn_studio.ui.document import ProjectDocument
-from ffnn_studio.ui.examples import example_title, list_examples, load_example
 from ffnn_studio.ui.inspector import LayerInspector
 from ffnn_studio.ui.layer_stack import LayerStackView, kind_icon
 from ffnn_studio.ui.palette import LayerPaletteView
@@ -431,6 +432,8 @@ class MainWindow(QMainWindow):
             return False
         self.add_recent_file(path)
         self.statusBar().showMessage(f"Opened {path}", 5000)
+        if self.interactive:
+            offer_to_locate_csv(self, self.document)
         return True
 
     def open_example(self, file_name: str) -> bool:
@@ -439,7 +442,7 @@ class MainWindow(QMainWindow):
             return False
         try:
             project = load_example(file_name)
-        except (StudioError, KeyError) as exc:
+        except StudioError as exc:
             self._report_error("Could not open example", f"{file_name}: {exc}")
             return False
         self.document.reset(project)

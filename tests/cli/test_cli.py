@@ -105,9 +105,11 @@ def test_spirals_reach_095_and_the_export_reloads_in_plain_keras(tmp_path) -> No
     val_acc = float(re.search(r"val_accuracy (\d\.\d+)", proc.stdout).group(1))
     assert val_acc >= 0.95, proc.stdout
     assert model_path.exists()
+    # The export reloaded the file and compared it with the trained model.
+    assert "predictions match" in proc.stdout, proc.stdout
     # The studio's own predictions on a sample, then a plain Keras session's.
-    from ffnn_studio.data import load_dataset
     from ffnn_studio.core.project_file import load_project
+    from ffnn_studio.data import load_dataset
 
     x = load_dataset(load_project(default_project_path()).data).x[:64]
     np.save(tmp_path / "x.npy", x)

@@ -4,17 +4,16 @@ from __future__ import annotations
 
 from PySide6.QtGui import QImage
 
-from ffnn_studio.core.spec import Project
-from ffnn_studio.ui import app as app_module
-from ffnn_studio.ui import main_window as main_window_module
-from ffnn_studio.ui.bridge import TrainingController
-from ffnn_studio.ui.examples import (
+from ffnn_studio.core.examples import (
     DEFAULT_EXAMPLE,
-    builtin_default_project,
     default_project,
     list_examples,
     load_example,
 )
+from ffnn_studio.core.spec import Project
+from ffnn_studio.ui import app as app_module
+from ffnn_studio.ui import main_window as main_window_module
+from ffnn_studio.ui.bridge import TrainingController
 from tests.ui.window_fixtures import FakeSession, isolated_settings_fixture  # noqa: F401  (fixture)
 
 
@@ -46,7 +45,6 @@ def test_default_project_is_the_bundled_spirals_example() -> None:
     project = default_project()
     assert project == load_example(DEFAULT_EXAMPLE)
     assert project.data.name == "spirals" and project.network.dense_layers
-    assert builtin_default_project().data.name == "spirals"
 
 
 def test_every_bundled_example_loads() -> None:
@@ -122,7 +120,7 @@ def test_the_window_does_not_import_tensorflow_or_scikit_learn(tmp_path) -> None
         "app = ensure_application(['x'])\n"
         f"QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, {str(tmp_path)!r})\n"
         "from ffnn_studio.ui.document import ProjectDocument\n"
-        "from ffnn_studio.ui.examples import default_project\n"
+        "from ffnn_studio.core.examples import default_project\n"
         "from ffnn_studio.ui.main_window import MainWindow\n"
         "w = MainWindow(ProjectDocument(default_project()))\n"
         "w.show(); app.processEvents()\n"

@@ -1,0 +1,450 @@
+"""The decision boundary: the model's output over the input plane, live while it trains.
+
+For data sets with two input features, a heatmap of the network's output on
+a grid covering the data (with a margin) sits under the training points
+(circles) and validation points (triangles) in their class colours. Binary
+classification shades from one class colour through white (p = 0.5) to the
+other; multi-class shows the most likely class's colour, stronger where the
+network is surer; regression maps the predicted value through a colour map
+shared with the points' targets.
+
+The heatmap is evaluated in the GUI thread from ``session.weights_snapshot()``
+with ``core.forward`` (numpy, ≈ 2 ms for 100×100 through a small MLP) on a
+10 Hz timer while a run trains; nothing crosses into TensorFlow.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QRectF, Qt, QTimer, Signal, Slot
+from PySide6.QtGui import QColor, QPalette
+from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+
+from ffnn_studio.core.errors import StudioError
+from ffnn_studio.core.forward import (
+    ForwardModel,
+    LayerActivation,
+    activations_for,
+    data_extent,
+    plane_grid,
+)
+from ffnn_studio.core.spec import Project, Task
+
+log = logging.getLogger(__name__)
+
+#: Okabe & Ito: orange, blue, bluish green, vermillion, reddish purple, sky blue, yellow.
+#: Binary class 0 is orange and class 1 blue, the colours of negative and positive
+#: weights in the network diagram.
+CLASS_COLORS: tuple[str, ...] = (
+    "#E69F00",
+    "#0072B2",
+    "#009E73",
+    "#D55E00",
+    "#CC79A7",
+    "#56B4E9",
+    "#F0E442",
+    "#7F7F7F",
+)
+REGRESSION_COLORMAP = "viridis"
+DEFAULT_RESOLUTION = 100
+REFRESH_INTERVAL_MS = 100
+#: Most points drawn on top of the heatmap; bigger data sets show a fixed sample.
+MAX_POINTS = 4000
+#: How far the heatmap's colours go from white towards a class colour (points stay visible).
+MAX_TINT = 0.75
+NEEDS_2D = "The decision boundary needs 2 input features"
+
+
+def class_color(k: int) -> QColor:
+    base = QColor(CLASS_COLORS[k % len(CLASS_COLORS)])
+    return base.darker(100 + 40 * (k // len(CLASS_COLORS))) if k >= len(CLASS_COLORS) else base
+
+
+def _class_rgb(n: int) -> np.ndarray:
+    return np.array([class_color(k).getRgb()[:3] for k in range(max(n, 2))], dtype=np.float32)
+
+
+def _tint(rgb: np.ndarray, amount: np.ndarray) -> np.ndarray:
+    """White blended towards ``rgb`` (n, 3) by ``amount`` (n,) in [0, 1]."""
+    return 255.0 - amount[:, None] * (255.0 - rgb)
+
+
+def regression_lut() -> np.ndarray:
+    return pg.colormap.get(REGRESSION_COLORMAP).getLookupTable(0.0, 1.0, 256, alpha=False)
+
+
+def output_colors(
+    output: np.ndarray,
+    task: Task,
+    n_classes: int,
+    value_range: tuple[float, float] | None = None,
+) -> np.ndarray:
+    """RGBA (n, 4) uint8 colours of the network's outputs (n, k), as the heatmap shows them."""
+    out = np.asarray(output, dtype=np.float32)
+    if out.ndim == 1:
+        out = out[:, None]
+    n = out.shape[0]
+    rgba = np.empty((n, 4), dtype=np.uint8)
+    rgba[:, 3] = 255
+    if task is Task.REGRESSION:
+        lo, hi = value_range if value_range is not None else (float(out.min()), float(out.max()))
+        t = (out[:, 0] - lo) / (hi - lo) if hi > lo else np.full(n, 0.5, np.float32)
+        index = np.clip(np.nan_to_num(t, nan=0.5) * 255, 0, 255).astype(np.intp)
+        rgba[:, :3] = regression_lut()[index]
+        return rgba
+    palette = _class_rgb(n_classes)
+    if task is Task.BINARY or out.shape[1] == 1:
+        p = np.nan_to_num(out[:, 0], nan=0.5)
+        cls = (p >= 0.5).astype(np.intp)
+        amount = np.abs(p - 0.5) * 2.0
+    else:
+        cls = np.argmax(out, axis=1)
+        conf = np.nan_to_num(out[np.arange(n), cls], nan=0.0)
+        k = out.shape[1]
+        # Confidence 1/k (a shrug) is white; 1 is the class colour at full strength.
+        amount = np.clip((conf - 1.0 / k) / (1.0 - 1.0 / k), 0.0, 1.0)
+    rgba[:, :3] = np.clip(_tint(palette[cls], MAX_TINT * amount), 0, 255).astype(np.uint8)
+    return rgba
+
+
+def _subsample(n: int, limit: int, seed: int = 0) -> np.ndarray:
+    if n <= limit:
+        return np.arange(n)
+    return np.sort(np.random.default_rng(seed).choice(n, limit, replace=False))
+
+
+class DecisionBoundaryView(QWidget):
+    """The network's output over the plane of a 2-feature data set, with the data on top."""
+
+    #: A heatmap evaluation finished (the benchmark and tests count these).
+    refreshed = Signal()
+
+    def __init__(
+        self,
+        parent: QWidget | None = None,
+        *,
+        resolution: int = DEFAULT_RESOLUTION,
+        interval_ms: int = REFRESH_INTERVAL_MS,
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName("decisionBoundaryView")
+        self.setAccessibleName("Decision boundary")
+        self.resolution = resolution
+        self._controller: Any = None
+        self._document: Any = None
+        self._session: Any = None
+        self._prepared: Any = None
+        self._project: Project | None = None
+        self._task: Task | None = None
+        self._n_classes = 0
+        self._activations: tuple[LayerActivation, ...] = ()
+        self._value_range: tuple[float, float] | None = None
+        self._preview_key: str | None = None
+        self.grid_points: np.ndarray | None = None
+        self.grid_shape: tuple[int, int] = (0, 0)
+        #: The last evaluated output on ``grid_points`` (rows·cols, k), or None.
+        self.grid_output: np.ndarray | None = None
+        self.refresh_count = 0
+        self.last_refresh_ms = 0.0
+
+        self.message = QLabel("Train the network to see its decision boundary.")
+        self.message.setObjectName("boundaryMessage")
+        self.message.setAccessibleName("Decision boundary message")
+        self.message.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.message.setWordWrap(True)
+
+        self.graphics = pg.GraphicsLayoutWidget()
+        self.graphics.setObjectName("boundaryPlot")
+        self.graphics.setAccessibleName("Decision boundary plot")
+        self.plot: pg.PlotItem = self.graphics.addPlot(row=0, col=0)
+        self.plot.setAspectLocked(False)
+        self.plot.setMenuEnabled(False)
+        self.plot.hideButtons()
+        for axis in ("left", "bottom"):
+            self.plot.getAxis(axis).enableAutoSIPrefix(False)
+        self.image = pg.ImageItem(axisOrder="row-major")
+        self.image.setZValue(-10)
+        self.plot.addItem(self.image)
+        self.train_points = pg.ScatterPlotItem(size=7, pxMode=True)
+        self.val_points = pg.ScatterPlotItem(size=9, pxMode=True, symbol="t")
+        self.plot.addItem(self.train_points)
+        self.plot.addItem(self.val_points)
+        self.legend = pg.LegendItem(offset=(-6, 6), labelTextSize="8pt")
+        self.legend.setParentItem(self.plot.getViewBox())
+        self.legend.anchor(itemPos=(1, 0), parentPos=(1, 0), offset=(-6, 6))
+        self.color_bar: pg.ColorBarItem | None = None
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.message)
+        layout.addWidget(self.graphics, 1)
+        self.graphics.hide()
+        self._apply_palette()
+
+        self._timer = QTimer(self)
+        self._timer.setInterval(interval_ms)
+        self._timer.timeout.connect(self._on_tick)
+
+    # --- wiring ----------------------------------------------------------------------
+
+    def attach(self, controller: Any, document: Any = None) -> None:
+        """Follow a ``TrainingController``'s runs and (optionally) a ``ProjectDocument``."""
+        self._controller = controller
+        controller.started.connect(self._on_started)
+        controller.stateChanged.connect(self._on_state)
+        controller.finished.connect(self._on_finished)
+        reset = getattr(controller, "weightsReset", None)
+        if reset is not None:
+            reset.connect(lambda _done: self.refresh())
+        if document is not None:
+            self._document = document
+            document.loaded.connect(self._on_document_loaded)
+            document.changed.connect(self._on_document_changed)
+            self._on_document_changed()
+
+    @Slot(object)
+    def _on_started(self, _info: Any) -> None:
+        c = self._controller
+        session, prepared = getattr(c, "session", None), getattr(c, "last_prepared", None)
+        if session is None or prepared is None:
+            return
+        project = getattr(session, "project", None)
+        self.set_source(session, prepared, project)
+        self.refresh()
+
+    @Slot(str)
+    def _on_state(self, state: str) -> None:
+        if state == "running":
+            self._timer.start()
+        else:
+            self._timer.stop()
+            if state in ("paused", "idle"):
+                self.refresh()
+
+    @Slot(object)
+    def _on_finished(self, _report: Any) -> None:
+        self._timer.stop()
+        self.refresh()
+
+    @Slot()
+    def _on_document_loaded(self) -> None:
+        self._preview_key = None
+        self.clear_session()
+        self._on_document_changed()
+
+    @Slot()
+    def _on_document_changed(self) -> None:
+        doc = self._document
+        if doc is None:
+            return
+        project: Project = doc.project
+        key = repr((project.data, project.training.validation_fraction, project.training.seed, doc.base_dir))
+        if key == self._preview_key:
+            return
+        self._preview_key = key
+        if self._session is not None and self._project is not None and project.data == self._project.data:
+            return
+        self.clear_session()
+        self._preview(doc)
+
+    def _preview(self, doc: Any) -> None:
+        """Show the document's data points (no heatmap) until a run starts."""
+        shape = doc.data_shape()
+        if isinstance(shape, StudioError):
+            self._show_message(f"No data to show: {shape}")
+            return
+        if shape.n_features != 2:
+            self._show_message(self._needs_2d_text(shape.n_features))
+            return
+        try:
+            from ffnn_studio.data import load_dataset, prepare
+
+            project = doc.project
+            dataset = load_dataset(project.data, doc.base_dir)
+            prepared = prepare(dataset, project.training.validation_fraction, project.training.seed)
+        except StudioError as exc:
+            self._show_message(f"No data to show: {exc}")
+            return
+        self.set_data(prepared)
+
+    # --- state -----------------------------------------------------------------------
+
+    @staticmethod
+    def _needs_2d_text(n: int) -> str:
+        return f"{NEEDS_2D}; this data set has {n}."
+
+    def _show_message(self, text: str) -> None:
+        self.message.setText(text)
+        self.message.show()
+        self.graphics.hide()
+
+    @property
+    def available(self) -> bool:
+        """True when the current data has two features and the plot is shown."""
+        return not self.graphics.isHidden()
+
+    def clear_session(self) -> None:
+        """Forget the session: the heatmap goes, the points stay."""
+        self._session = None
+        self.grid_output = None
+        self.image.clear()
+
+    def set_source(self, session: Any, prepared: Any, project: Project | None = None) -> None:
+        """Evaluate ``session``'s weights over ``prepared``'s plane from now on."""
+        self.set_data(prepared)
+        if not self.available:
+            self._session = None
+            return
+        project = project if project is not None else getattr(session, "project", None)
+        if project is None:
+            raise ValueError("the project of the session is needed for its activations")
+        self._session = session
+        self._project = project
+        self._activations = activations_for(project, prepared.task)
+
+    def set_data(self, prepared: Any) -> None:
+        """Show ``prepared``'s points and lay the grid over their extent."""
+        self._prepared = prepared
+        if prepared.n_features != 2:
+            self._session = None
+            self._show_message(self._needs_2d_text(prepared.n_features))
+            return
+        self.message.hide()
+        self.graphics.show()
+        self._task = prepared.task
+        self._n_classes = prepared.n_classes
+        x_range, y_range = data_extent([prepared.x_train, prepared.x_val], margin=0.1)
+        xs, ys, points = plane_grid(x_range, y_range, self.resolution)
+        self.grid_points = points
+        self.grid_shape = (len(ys), len(xs))
+        self.grid_output = None
+        dx = (xs[-1] - xs[0]) / max(len(xs) - 1, 1)
+        dy = (ys[-1] - ys[0]) / max(len(ys) - 1, 1)
+        # Pixel centres sit on the grid points.
+        self._rect = QRectF(
+            float(xs[0] - dx / 2), float(ys[0] - dy / 2), float(dx * len(xs)), float(dy * len(ys))
+        )
+        self.image.clear()
+        names = tuple(getattr(prepared, "feature_names", ("x₁", "x₂")))
+        self.plot.setLabel("bottom", names[0] if names else "x₁")
+        self.plot.setLabel("left", names[1] if len(names) > 1 else "x₂")
+        if self._task is Task.REGRESSION:
+            y = np.concatenate([np.asarray(prepared.y_train, float), np.asarray(prepared.y_val, float)])
+            finite = y[np.isfinite(y)]
+            lo, hi = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
+            self._value_range = (lo, hi if hi > lo else lo + 1.0)
+        else:
+            self._value_range = None
+        self._draw_points(prepared)
+        self._update_legend(prepared)
+        self.plot.setXRange(*x_range, padding=0)
+        self.plot.setYRange(*y_range, padding=0)
+
+    def _point_brushes(self, y: np.ndarray) -> list[Any]:
+        if self._task is Task.REGRESSION:
+            colors = output_colors(np.asarray(y, np.float32)[:, None], Task.REGRESSION, 0, self._value_range)
+            cache: dict[tuple[int, ...], Any] = {}
+            out = []
+            for c in colors:
+                key = tuple(int(v) for v in c)
+                if key not in cache:
+                    cache[key] = pg.mkBrush(*key)
+                out.append(cache[key])
+            return out
+        brushes = [pg.mkBrush(class_color(k)) for k in range(max(self._n_classes, 2))]
+        return [brushes[int(k)] for k in np.asarray(y, dtype=np.intp)]
+
+    def _draw_points(self, prepared: Any) -> None:
+        for item, x, y, pen, seed in (
+            (self.train_points, prepared.x_train, prepared.y_train, pg.mkPen(255, 255, 255, 220, width=1), 0),
+            (self.val_points, prepared.x_val, prepared.y_val, pg.mkPen(20, 20, 20, 230, width=1.2), 1),
+        ):
+            keep = _subsample(len(x), MAX_POINTS // 2 if item is self.val_points else MAX_POINTS, seed)
+            x, y = np.asarray(x)[keep], np.asarray(y)[keep]
+            if len(x) == 0:
+                item.setData([], [])
+                continue
+            item.setData(x=x[:, 0], y=x[:, 1], brush=self._point_brushes(y), pen=pen)
+
+    def _update_legend(self, prepared: Any) -> None:
+        self.legend.clear()
+        if self.color_bar is not None:
+            self.graphics.removeItem(self.color_bar)
+            self.color_bar = None
+        if self._task is Task.REGRESSION:
+            lo, hi = self._value_range or (0.0, 1.0)
+            self.color_bar = pg.ColorBarItem(
+                values=(lo, hi),
+                colorMap=pg.colormap.get(REGRESSION_COLORMAP),
+                interactive=False,
+                width=12,
+                label="predicted value",
+            )
+            self.graphics.addItem(self.color_bar, row=0, col=1)
+        else:
+            names = tuple(getattr(prepared, "class_names", ()))
+            for k in range(max(self._n_classes, 2)):
+                sample = pg.ScatterPlotItem(symbol="o", brush=pg.mkBrush(class_color(k)), pen=pg.mkPen("w"), size=8)
+                self.legend.addItem(sample, names[k] if k < len(names) else f"class {k}")
+        train = pg.ScatterPlotItem(symbol="o", brush=pg.mkBrush(160, 160, 160), pen=pg.mkPen("w"), size=8)
+        val = pg.ScatterPlotItem(symbol="t", brush=pg.mkBrush(160, 160, 160), pen=pg.mkPen(20, 20, 20), size=9)
+        self.legend.addItem(train, "training")
+        self.legend.addItem(val, "validation")
+
+    # --- evaluation ------------------------------------------------------------------
+
+    def evaluate(self, weights: Sequence[tuple[np.ndarray, np.ndarray | None]]) -> np.ndarray:
+        """The network's output on the grid for a weight snapshot ((rows·cols, k))."""
+        if self._prepared is None or self.grid_points is None:
+            raise RuntimeError("no data")
+        model = ForwardModel(weights, self._activations, self._prepared.mean, self._prepared.variance)
+        return model(self.grid_points)
+
+    def refresh(self) -> bool:
+        """Evaluate the session's current weights and redraw the heatmap; False if nothing to do."""
+        session = self._session
+        if session is None or self.grid_points is None or not self.available:
+            return False
+        start = time.perf_counter()
+        try:
+            weights = session.weights_snapshot()
+            out = self.evaluate(weights)
+        except Exception:
+            # A snapshot that does not fit (the architecture changed under us) must
+            # not take the window down; the next run sets the source again.
+            log.debug("decision boundary evaluation failed", exc_info=True)
+            return False
+        self.grid_output = out
+        rgba = output_colors(out, self._task or Task.BINARY, self._n_classes, self._value_range)
+        self.image.setImage(rgba.reshape(*self.grid_shape, 4), autoLevels=False)
+        self.image.setRect(self._rect)
+        self.refresh_count += 1
+        self.last_refresh_ms = (time.perf_counter() - start) * 1000.0
+        self.refreshed.emit()
+        return True
+
+    @Slot()
+    def _on_tick(self) -> None:
+        # Hidden (another tab in front, window minimized): no work at all.
+        if self.isVisible():
+            self.refresh()
+
+    # --- looks -----------------------------------------------------------------------
+
+    def _apply_palette(self) -> None:
+        pal = self.palette()
+        bg = pal.color(QPalette.ColorRole.Base)
+        fg = pal.color(QPalette.ColorRole.Text)
+        self.graphics.setBackground(bg)
+        for axis in ("left", "bottom"):
+            ax = self.plot.getAxis(axis)
+            ax.setPen(fg)
+            ax.setTextPen(fg)
+        self.legend.setBrush(pg.mkBrush(bg.red(), bg.green(), bg.blue(), 210))
+        self.legend.setLabelTextColor(fg)

@@ -1,0 +1,510 @@
+"""The thread bridge: runs a training session on a worker QThread, reports as Qt signals.
+
+The GUI thread never touches TensorFlow while it trains: loading and splitting
+the data, building the model (the lazy TensorFlow import, ≈ 2 s) and the run
+itself all happen on one long-lived worker thread. The worker implements the
+engine's sink protocol; its reports reach the controller through queued
+connections, so every public signal arrives in the GUI thread. Stop, pause
+and resume are thread-safe flags on the session and are called directly.
+
+Reports travel in batches: the worker appends them to a mailbox and posts one
+queued "reports ready" event unless one is already on its way; the GUI thread
+empties the mailbox at most every ``BATCH_INTERVAL_S`` and re-emits each
+report in order. The session reports progress and probes ≤ 20 times a second,
+but every epoch end — hundreds a second on a small data set — and each GUI
+wake-up costs the training thread a GIL hand-over, so batching is what keeps
+training in the window as fast as without it.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import threading
+import time
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QCoreApplication, QObject, Qt, QThread, QTimer, Signal, Slot
+
+from ffnn_studio.core.errors import StudioError
+from ffnn_studio.core.reports import (
+    EpochEnd,
+    ProbeReport,
+    Progress,
+    RunFinished,
+    RunStarted,
+)
+from ffnn_studio.core.spec import Project
+
+log = logging.getLogger(__name__)
+
+IDLE = "idle"
+PREPARING = "preparing"
+RUNNING = "running"
+PAUSED = "paused"
+STOPPING = "stopping"
+STATES = (IDLE, PREPARING, RUNNING, PAUSED, STOPPING)
+
+#: Shortest time between two deliveries of reports to the GUI thread (≤ 20 a second).
+BATCH_INTERVAL_S = 0.05
+
+#: ``(project, base_dir) -> PreparedData``; runs on the worker thread.
+DataPreparer = Callable[[Project, Path | None], Any]
+#: ``(project, prepared, sink) -> TrainingSession``; runs on the worker thread.
+SessionFactory = Callable[[Project, Any, Any], Any]
+
+
+def prepare_project_data(project: Project, base_dir: Path | None) -> Any:
+    """Load the project's data set and split it the way its training settings say."""
+    from ffnn_studio.data import load_dataset, prepare
+
+    dataset = load_dataset(project.data, base_dir)
+    return prepare(dataset, project.training.validation_fraction, project.training.seed)
+
+
+def create_training_session(project: Project, prepared: Any, sink: Any) -> Any:
+    """The engine's ``TrainingSession``, imported here so TensorFlow loads on the worker."""
+    from ffnn_studio.engine.session import TrainingSession
+
+    return TrainingSession(project, prepared, sink)
+
+
+def _warm_up_imports() -> None:
+    import tensorflow  # noqa: F401
+
+    try:
+        import ffnn_studio.engine.session  # noqa: F401
+    except ImportError:  # the engine may not ship a session yet; Train reports it then
+        log.debug("engine.session not importable during warm-up", exc_info=True)
+
+
+def _session_key(project: Project, base_dir: Path | None) -> tuple[Any, ...]:
+    """What must be unchanged for "train more" to continue the last session."""
+    # The epoch count is the only training setting that may change between segments;
+    # a different optimizer, loss, batch size or split needs a fresh session.
+    return (project.network, project.data, replace(project.training, epochs=0), base_dir)
+
+
+def _describe(exc: BaseException) -> str:
+    if isinstance(exc, StudioError):
+        return str(exc)
+    return f"{type(exc).__name__}: {exc}"
+
+
+@dataclass
+class _Job:
+    """One Train request; shared by the GUI thread (flags) and the worker (session)."""
+
+    project: Project
+    base_dir: Path | None
+    epochs: int | None
+    continue_run: bool
+    stop_requested: bool = False
+    pause_requested: bool = False
+    session: Any = None
+
+
+class _Worker(QObject):
+    """Lives on the worker thread; is the session's sink."""
+
+    #: Reports are waiting in the mailbox (posted once until the GUI takes them).
+    reportsReady = Signal()
+    runFailed = Signal(str)
+    sessionCreated = Signal(object, object)
+    warmedUp = Signal()
+    weightsReset = Signal(bool)
+
+    def __init__(
+        self,
+        lock: threading.Lock,
+        prepare_data: DataPreparer,
+        session_factory: SessionFactory,
+        warm_up: Callable[[], None],
+    ) -> None:
+        super().__init__()
+        self._lock = lock
+        self._prepare_data = prepare_data
+        self._session_factory = session_factory
+        self._warm_up = warm_up
+        self._warmed = False
+        self._job: _Job | None = None
+        # Owned by the worker thread; the controller gets copies through sessionCreated.
+        self._session: Any = None
+        self._prepared: Any = None
+        self._key: tuple[Any, ...] | None = None
+        self._mailbox: list[tuple[str, Any]] = []
+        self._mailbox_lock = threading.Lock()
+        self._wake_posted = False
+
+    # --- the mailbox -----------------------------------------------------------------
+
+    def _post(self, kind: str, report: Any) -> None:
+        with self._mailbox_lock:
+            self._mailbox.append((kind, report))
+            wake = not self._wake_posted
+            self._wake_posted = True
+        if wake:
+            self.reportsReady.emit()
+
+    def take_reports(self) -> list[tuple[str, Any]]:
+        """Everything reported since the last call, in order (called from the GUI thread)."""
+        with self._mailbox_lock:
+            reports, self._mailbox = self._mailbox, []
+            self._wake_posted = False
+        return reports
+
+    # --- requests from the controller (queued, run on the worker thread) -------------
+
+    @Slot()
+    def warm_up(self) -> None:
+        if self._warmed:
+            return
+        try:
+            self._warm_up()
+        except Exception:
+            # Not fatal: Train will raise the real error with a message the user sees.
+            log.warning("warm-up failed", exc_info=True)
+        self._warmed = True
+        self.warmedUp.emit()
+
+    @Slot(object)
+    def run_job(self, job: _Job) -> None:
+        self._job = job
+        try:
+            self._run_job(job)
+        finally:
+            self._job = None
+
+    @Slot()
+    def reset_weights(self) -> None:
+        if self._session is None:
+            self.weightsReset.emit(False)
+            return
+        try:
+            self._session.reset_weights()
+        except Exception as exc:
+            log.warning("reset_weights failed", exc_info=True)
+            self.runFailed.emit(f"Could not reset the weights: {_describe(exc)}")
+            self.weightsReset.emit(False)
+            return
+        self.weightsReset.emit(True)
+
+    def _run_job(self, job: _Job) -> None:
+        key = _session_key(job.project, job.base_dir)
+        session = self._session if job.continue_run and key == self._key else None
+        if session is None:
+            try:
+                prepared = self._prepare_data(job.project, job.base_dir)
+                if job.stop_requested:
+                    self._finish_before_start(0)
+                    return
+                session = self._session_factory(job.project, prepared, self)
+            except Exception as exc:
+                if not isinstance(exc, StudioError):
+                    log.error("preparing the run failed\n%s", traceback.format_exc())
+                self.runFailed.emit(_describe(exc))
+                return
+            self._session, self._prepared, self._key = session, prepared, key
+            self.sessionCreated.emit(session, prepared)
+        else:
+            session.sink = self
+        with self._lock:
+            job.session = session
+            stop = job.stop_requested
+        if stop:
+            self._finish_before_start(getattr(session, "epochs_completed", 0))
+            return
+        try:
+            session.run(job.epochs)
+        except Exception as exc:
+            # The session reports its own failures; this is the safety net.
+            log.error("training session raised\n%s", traceback.format_exc())
+            self.finished(
+                RunFinished("failed", _describe(exc), getattr(session, "epochs_completed", 0))
+            )
+
+    def _finish_before_start(self, epochs_completed: int) -> None:
+        self.finished(RunFinished("stopped", "Stopped before training started.", epochs_completed))
+
+    # --- the sink protocol (called by the session on this thread) --------------------
+
+    def run_started(self, info: RunStarted) -> None:
+        job = self._job
+        if job is not None:
+            # Flags set while the data loaded: the session may clear its flags when
+            # run() begins, so apply them again from inside the run.
+            with self._lock:
+                stop, pause = job.stop_requested, job.pause_requested
+            if stop:
+                job.session.stop()
+            elif pause:
+                job.session.pause()
+        self._post("started", info)
+
+    def progress(self, report: Progress) -> None:
+        self._post("progress", report)
+
+    def epoch_end(self, report: EpochEnd) -> None:
+        self._post("epoch_end", report)
+
+    def probes(self, report: ProbeReport) -> None:
+        self._post("probes", report)
+
+    def finished(self, report: RunFinished) -> None:
+        self._post("finished", report)
+
+
+class TrainingController(QObject):
+    """Starts, pauses, resumes and stops training runs; re-emits their reports in the GUI thread.
+
+    States: ``idle`` → ``preparing`` (data, model) → ``running`` ⇄ ``paused``
+    → ``stopping`` → ``idle``. ``failed`` carries problems before a run starts
+    (a ``StudioError``'s message); a run that fails ends with ``finished``
+    and reason ``"failed"``. Either way the controller returns to ``idle``.
+    """
+
+    stateChanged = Signal(str)
+    started = Signal(object)
+    progressed = Signal(object)
+    epochEnded = Signal(object)
+    probed = Signal(object)
+    finished = Signal(object)
+    failed = Signal(str)
+    #: TensorFlow and the engine are imported (after ``warm_up()`` or the first run).
+    warmedUp = Signal()
+    #: ``reset_weights()`` is done; True if there was a session to reset.
+    weightsReset = Signal(bool)
+
+    _jobRequested = Signal(object)
+    _warmUpRequested = Signal()
+    _resetRequested = Signal()
+
+    def __init__(
+        self,
+        parent: QObject | None = None,
+        *,
+        prepare_data: DataPreparer | None = None,
+        session_factory: SessionFactory | None = None,
+        warm_up: Callable[[], None] | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName("trainingController")
+        self._lock = threading.Lock()
+        self._state = IDLE
+        self._job: _Job | None = None
+        self._session: Any = None
+        self._prepared: Any = None
+        self._resetting = False
+        self._closed = False
+        self._thread: QThread | None = None
+        self._last_delivery = -math.inf
+        self._delivery_timer = QTimer(self)
+        self._delivery_timer.setSingleShot(True)
+        self._delivery_timer.timeout.connect(self._deliver_reports)
+        self._worker = _Worker(
+            self._lock,
+            prepare_data or prepare_project_data,
+            session_factory or create_training_session,
+            warm_up or _warm_up_imports,
+        )
+        queued = Qt.ConnectionType.QueuedConnection
+        w = self._worker
+        self._jobRequested.connect(w.run_job, queued)
+        self._warmUpRequested.connect(w.warm_up, queued)
+        self._resetRequested.connect(w.reset_weights, queued)
+        w.reportsReady.connect(self._on_reports_ready, queued)
+        w.runFailed.connect(self._on_failed, queued)
+        w.sessionCreated.connect(self._on_session_created, queued)
+        w.warmedUp.connect(self.warmedUp, queued)
+        w.weightsReset.connect(self._on_weights_reset, queued)
+
+    # --- properties ------------------------------------------------------------------
+
+    @property
+    def state(self) -> str:
+        return self._state
+
+    @property
+    def session(self) -> Any:
+        """The last ``TrainingSession`` (kept after its run for inspection), or None."""
+        return self._session
+
+    @property
+    def last_prepared(self) -> Any:
+        """The ``PreparedData`` the last session trains on, or None."""
+        return self._prepared
+
+    @property
+    def busy(self) -> bool:
+        return self._state != IDLE or self._resetting
+
+    # --- commands --------------------------------------------------------------------
+
+    def warm_up(self) -> None:
+        """Import TensorFlow and the engine in the background so the first Train is quick."""
+        if self._closed:
+            return
+        self._ensure_thread()
+        self._warmUpRequested.emit()
+
+    def start(
+        self,
+        project: Project,
+        base_dir: Path | None,
+        epochs: int | None = None,
+        continue_run: bool = False,
+    ) -> bool:
+        """Train ``project`` on the worker thread; False if a run is already going.
+
+        ``epochs`` None means the project's epoch count. ``continue_run`` trains
+        the last session further (same weights, optimizer state and epoch
+        numbering) when the network, data and training settings other than the
+        epoch count are unchanged; otherwise a fresh session starts.
+        """
+        if self.busy or self._closed:
+            return False
+        self._ensure_thread()
+        self._job = _Job(project, base_dir, epochs, continue_run)
+        self._set_state(PREPARING)
+        self._jobRequested.emit(self._job)
+        return True
+
+    def pause(self) -> None:
+        job = self._job
+        if job is None or self._state not in (PREPARING, RUNNING):
+            return
+        with self._lock:
+            job.pause_requested = True
+            session = job.session
+        if session is not None:
+            session.pause()
+        if self._state == RUNNING:
+            self._set_state(PAUSED)
+
+    def resume(self) -> None:
+        job = self._job
+        if job is None or self._state not in (PREPARING, PAUSED):
+            return
+        with self._lock:
+            job.pause_requested = False
+            session = job.session
+        if session is not None:
+            session.resume()
+        if self._state == PAUSED:
+            self._set_state(RUNNING)
+
+    def stop(self) -> None:
+        """Ask the run to end; it keeps the weights trained so far. ``finished`` follows."""
+        job = self._job
+        if job is None or self._state == STOPPING:
+            return
+        with self._lock:
+            job.stop_requested = True
+            session = job.session
+        if session is not None:
+            session.stop()
+        self._set_state(STOPPING)
+
+    def reset_weights(self) -> None:
+        """Re-initialise the last session's weights and optimizer (between runs only)."""
+        if self.busy or self._closed or self._session is None:
+            return
+        self._resetting = True
+        self._resetRequested.emit()
+
+    def shutdown(self) -> None:
+        """Stop any run, end the worker thread and wait for it (call from closeEvent).
+
+        Final: the controller starts no run afterwards.
+        """
+        self._closed = True
+        self.stop()
+        thread = self._thread
+        if thread is None:
+            return
+        thread.quit()
+        # A QThread destroyed while running aborts the process: wait however long
+        # the session takes to notice the stop (< 0.5 s) or an import to end.
+        thread.wait()
+        self._thread = None
+        self._job = None
+        self._resetting = False
+        self._set_state(IDLE)
+
+    # --- worker thread ---------------------------------------------------------------
+
+    def _ensure_thread(self) -> None:
+        if self._thread is not None:
+            return
+        thread = QThread(self)
+        thread.setObjectName("ffnnTrainingThread")
+        self._worker.moveToThread(thread)
+        self._thread = thread
+        app = QCoreApplication.instance()
+        if app is not None:
+            # Safety net: a window that forgets shutdown() must not abort on exit.
+            app.aboutToQuit.connect(self.shutdown)
+        thread.start()
+
+    # --- reports from the worker (queued: these run in the GUI thread) ---------------
+
+    def _set_state(self, state: str) -> None:
+        if state != self._state:
+            self._state = state
+            self.stateChanged.emit(state)
+
+    @Slot(object, object)
+    def _on_session_created(self, session: Any, prepared: Any) -> None:
+        self._session, self._prepared = session, prepared
+
+    @Slot()
+    def _on_reports_ready(self) -> None:
+        wait = self._last_delivery + BATCH_INTERVAL_S - time.monotonic()
+        if wait > 0:
+            if not self._delivery_timer.isActive():
+                self._delivery_timer.start(math.ceil(wait * 1000))
+        else:
+            self._deliver_reports()
+
+    @Slot()
+    def _deliver_reports(self) -> None:
+        """Re-emit the worker's reports, in order, as this controller's signals."""
+        self._last_delivery = time.monotonic()
+        for kind, report in self._worker.take_reports():
+            if kind == "progress":
+                self.progressed.emit(report)
+            elif kind == "probes":
+                self.probed.emit(report)
+            elif kind == "epoch_end":
+                self.epochEnded.emit(report)
+            elif kind == "started":
+                self._on_started(report)
+            else:
+                self._on_finished(report)
+
+    def _on_started(self, info: RunStarted) -> None:
+        if self._state == PREPARING:
+            job = self._job
+            self._set_state(PAUSED if job is not None and job.pause_requested else RUNNING)
+        self.started.emit(info)
+
+    def _on_finished(self, report: RunFinished) -> None:
+        self._job = None
+        self._set_state(IDLE)
+        self.finished.emit(report)
+
+    @Slot(str)
+    def _on_failed(self, message: str) -> None:
+        if not self._resetting:
+            self._job = None
+            self._set_state(IDLE)
+        self.failed.emit(message)
+
+    @Slot(bool)
+    def _on_weights_reset(self, done: bool) -> None:
+        self._resetting = False
+        self.weightsReset.emit(done)
