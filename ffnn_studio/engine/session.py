@@ -27,9 +27,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-import keras
 import numpy as np
-import tensorflow as tf
 
 from ffnn_studio.core.atomic import atomic_write_text
 from ffnn_studio.core.errors import StudioError
@@ -50,6 +48,10 @@ from ffnn_studio.engine.builder import (
     encode_targets,
     metric_name,
 )
+from ffnn_studio.engine.quiet import import_tensorflow
+
+tf = import_tensorflow()
+import keras  # noqa: E402  (after TensorFlow's quiet import)
 
 log = logging.getLogger(__name__)
 
