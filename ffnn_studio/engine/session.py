@@ -709,6 +709,11 @@ class TrainingSession:
                 learning_rate=lr,
                 elapsed_s=elapsed,
             )
+            # Every epoch gets at least its last step's probes, so short runs
+            # still draw a point per epoch; within an epoch the throttle holds.
+            if pending_probe is not None and pending_probe is not reported_probe:
+                self._report_probe(*pending_probe)
+                reported_probe, last_probe = pending_probe, self._clock.elapsed()
             self.sink.epoch_end(
                 EpochEnd(self._epochs_done, train_loss, val_loss, train_metric, val_metric, lr, elapsed)
             )

@@ -10,10 +10,10 @@ and resume are thread-safe flags on the session and are called directly.
 Reports travel in batches: the worker appends them to a mailbox and posts one
 queued "reports ready" event unless one is already on its way; the GUI thread
 empties the mailbox at most every ``BATCH_INTERVAL_S`` and re-emits each
-report in order. The session reports progress and probes ≤ 20 times a second,
-but every epoch end — hundreds a second on a small data set — and each GUI
-wake-up costs the training thread a GIL hand-over, so batching is what keeps
-training in the window as fast as without it.
+report in order. The session throttles progress and probes to ≤ 20 a second
+but reports every epoch end — hundreds a second on a small data set — and
+each wake-up of the GUI thread costs the training thread a GIL hand-over, so
+the GUI wakes for reports ≤ 20 times a second however fast epochs end.
 """
 
 from __future__ import annotations
@@ -74,12 +74,10 @@ def create_training_session(project: Project, prepared: Any, sink: Any) -> Any:
 
 
 def _warm_up_imports() -> None:
-    import tensorflow  # noqa: F401
+    from ffnn_studio.engine.quiet import import_tensorflow
 
-    try:
-        import ffnn_studio.engine.session  # noqa: F401
-    except ImportError:  # the engine may not ship a session yet; Train reports it then
-        log.debug("engine.session not importable during warm-up", exc_info=True)
+    import_tensorflow()
+    import ffnn_studio.engine.session  # noqa: F401
 
 
 def _session_key(project: Project, base_dir: Path | None) -> tuple[Any, ...]:

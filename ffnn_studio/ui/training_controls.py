@@ -350,13 +350,15 @@ class TrainingControls(QWidget):
 
     def _show_progress(self) -> None:
         total = self._eta.total
-        if total > 0:
-            self.progress_bar.setValue(round(PROGRESS_STEPS * min(1.0, self._eta.position / total)))
         text = self._epoch_text()
         left = self._eta.seconds_left()
         if left is not None:
             text += f" · {format_duration(left)} left"
+        # Text first: setFormat schedules a repaint, setValue repaints at once and
+        # so draws both in one go.
         self._set_text(text)
+        if total > 0:
+            self.progress_bar.setValue(round(PROGRESS_STEPS * min(1.0, self._eta.position / total)))
 
     def _set_text(self, text: str) -> None:
         if text != self._last_text:

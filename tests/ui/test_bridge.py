@@ -1,0 +1,563 @@
+"""The thread bridge, with a fake training session (no TensorFlow) and one real run."""
+
+from __future__ import annotations
+
+import importlib.util
+import threading
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PySide6.QtCore import QCoreApplication, QThread
+
+from ffnn_studio.core.errors import StudioError
+from ffnn_studio.core.reports import (
+    EpochEnd,
+    LayerInfo,
+    LayerProbe,
+    ProbeReport,
+    Progress,
+    RunFinished,
+    RunStarted,
+)
+from ffnn_studio.core.spec import (
+    BuiltinDataSource,
+    DenseLayer,
+    NetworkSpec,
+    Project,
+    TrainingSettings,
+)
+from ffnn_studio.ui.bridge import TrainingController
+
+FAKE_LAYERS = (LayerInfo(0, "dense_1", 8, "relu"), LayerInfo(None, "output", 1, "sigmoid"))
+
+
+class FakeSession:
+    """Follows the TrainingSession contract; reports from whatever thread calls ``run``.
+
+    ``hold_after_epoch`` makes ``run`` wait after that epoch until ``release()``
+    or ``stop()``, so a test can act while a run is certainly in progress.
+    Like a real session may, ``run`` clears a stop requested before it began.
+    """
+
+    def __init__(
+        self,
+        project: Project,
+        data: Any,
+        sink: Any,
+        *,
+        steps: int = 3,
+        hold_after_epoch: int | None = None,
+        raise_in_run: Exception | None = None,
+        fail_report: bool = False,
+    ) -> None:
+        self.project, self.data, self.sink = project, data, sink
+        self.steps = steps
+        self.hold_after_epoch = hold_after_epoch
+        self.raise_in_run = raise_in_run
+        self.fail_report = fail_report
+        self.epochs_completed = 0
+        self.running = False
+        self.run_calls: list[int | None] = []
+        self.run_threads: list[int] = []
+        self.reset_calls = 0
+        self.reset_threads: list[int] = []
+        self.calls: list[str] = []
+        self._cv = threading.Condition()
+        self._stop = False
+        self._paused = False
+        self._held = False
+
+    # --- flags (thread-safe) ---
+    def stop(self) -> None:
+        self.calls.append("stop")
+        with self._cv:
+            self._stop = True
+            self._cv.notify_all()
+
+    def pause(self) -> None:
+        self.calls.append("pause")
+        with self._cv:
+            self._paused = True
+            self._cv.notify_all()
+
+    def resume(self) -> None:
+        self.calls.append("resume")
+        with self._cv:
+            self._paused = False
+            self._cv.notify_all()
+
+    def release(self) -> None:
+        with self._cv:
+            self._held = False
+            self._cv.notify_all()
+
+    @property
+    def paused(self) -> bool:
+        return self._paused
+
+    def reset_weights(self) -> None:
+        self.reset_calls += 1
+        self.reset_threads.append(threading.get_ident())
+        self.epochs_completed = 0
+
+    def _block(self) -> None:
+        with self._cv:
+            self._cv.wait_for(lambda: self._stop or not (self._paused or self._held))
+
+    def run(self, epochs: int | None = None) -> RunFinished:
+        self.run_calls.append(epochs)
+        self.run_threads.append(threading.get_ident())
+        with self._cv:
+            self._stop = False
+        if self.raise_in_run is not None:
+            raise self.raise_in_run
+        epochs = epochs if epochs is not None else self.project.training.epochs
+        start = self.epochs_completed
+        self.running = True
+        self.sink.run_started(
+            RunStarted(
+                "fake", 33, FAKE_LAYERS, epochs, self.steps, 80, 20, "binary", "accuracy", start
+            )
+        )
+        reason = "completed"
+        step = 0
+        try:
+            for epoch in range(start, start + epochs):
+                for s in range(self.steps):
+                    self._block()
+                    if self._stop:
+                        reason = "stopped"
+                        break
+                    step += 1
+                    frac = (s + 1) / self.steps
+                    self.sink.progress(Progress(step, epoch, frac, 0.5, 1000.0, 0.01 * step))
+                    probes = tuple(LayerProbe(1.0 + epoch, 0.1 / (i + 1), 0.01) for i in range(2))
+                    self.sink.probes(ProbeReport(step, epoch + frac, probes))
+                if reason == "stopped":
+                    break
+                self.epochs_completed = epoch + 1
+                self.sink.epoch_end(EpochEnd(epoch + 1, 0.5, 0.6, 0.7, 0.65, 0.001, 0.1))
+                if self.hold_after_epoch == epoch + 1:
+                    with self._cv:
+                        self._held = True
+                    self._block()
+                if self.fail_report:
+                    reason = "failed"
+                    break
+        finally:
+            self.running = False
+        result = RunFinished(reason, "boom" if reason == "failed" else "", self.epochs_completed)
+        self.sink.finished(result)
+        return result
+
+
+class Factory:
+    """A session factory that records the sessions it made."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        self.kwargs = kwargs
+        self.sessions: list[FakeSession] = []
+        self.threads: list[int] = []
+
+    def __call__(self, project: Project, prepared: Any, sink: Any) -> FakeSession:
+        self.threads.append(threading.get_ident())
+        session = FakeSession(project, prepared, sink, **self.kwargs)
+        self.sessions.append(session)
+        return session
+
+
+def fake_prepare(project: Project, base_dir: Path | None) -> Any:
+    return ("prepared", project.data)
+
+
+def tiny_project(epochs: int = 3) -> Project:
+    return Project(
+        name="tiny",
+        network=NetworkSpec((DenseLayer(8),)),
+        data=BuiltinDataSource("xor", {"n_samples": 200}),
+        training=TrainingSettings(epochs=epochs, batch_size=32),
+    )
+
+
+@pytest.fixture
+def make_controller(qtbot):
+    made: list[TrainingController] = []
+
+    def make(**kwargs: Any) -> TrainingController:
+        kwargs.setdefault("prepare_data", fake_prepare)
+        controller = TrainingController(**kwargs)
+        made.append(controller)
+        return controller
+
+    yield make
+    for controller in made:
+        controller.shutdown()
+
+
+class Recorder:
+    """Records a controller's signals with the thread each arrived in."""
+
+    def __init__(self, controller: TrainingController) -> None:
+        self.states: list[str] = []
+        self.events: list[tuple[str, Any]] = []
+        self.threads: set[QThread] = set()
+        controller.stateChanged.connect(lambda s: self._add("state", s))
+        for name in ("started", "progressed", "epochEnded", "probed", "finished", "failed"):
+            getattr(controller, name).connect(lambda value, n=name: self._add(n, value))
+
+    def _add(self, name: str, value: Any) -> None:
+        self.threads.add(QThread.currentThread())
+        if name == "state":
+            self.states.append(value)
+        self.events.append((name, value))
+
+    def of(self, name: str) -> list[Any]:
+        return [v for n, v in self.events if n == name]
+
+
+def test_run_reports_arrive_in_gui_thread_in_order(qtbot, make_controller):
+    factory = Factory()
+    controller = make_controller(session_factory=factory)
+    rec = Recorder(controller)
+    assert controller.state == "idle"
+    with qtbot.waitSignal(controller.finished, timeout=10_000) as blocker:
+        assert controller.start(tiny_project(epochs=3), None)
+        assert controller.state == "preparing"
+    assert blocker.args[0].reason == "completed"
+    assert rec.states == ["preparing", "running", "idle"]
+    assert controller.state == "idle"
+    gui = QCoreApplication.instance().thread()
+    assert rec.threads == {gui}
+    # The session was built and run on the worker thread, not the GUI thread.
+    session = factory.sessions[0]
+    assert factory.threads[0] != threading.get_ident()
+    assert session.run_threads == [factory.threads[0]]
+    assert controller.session is session
+    assert controller.last_prepared == ("prepared", tiny_project().data)
+    assert [e.epoch for e in rec.of("epochEnded")] == [1, 2, 3]
+    assert len(rec.of("progressed")) == 9
+    assert len(rec.of("probed")) == 9
+    names = [n for n, _ in rec.events if n != "state"]
+    assert names[0] == "started"
+    assert names[-1] == "finished"
+
+
+def test_fast_epochs_arrive_in_a_few_batches_in_order(qtbot, make_controller):
+    factory = Factory(steps=1)
+    controller = make_controller(session_factory=factory)
+    batches: list[int] = []
+    take = controller._worker.take_reports
+
+    def counting_take():
+        reports = take()
+        batches.append(len(reports))
+        return reports
+
+    controller._worker.take_reports = counting_take
+    epochs: list[int] = []
+    controller.epochEnded.connect(lambda e: epochs.append(e.epoch))
+    with qtbot.waitSignal(controller.finished, timeout=10_000):
+        controller.start(tiny_project(epochs=300), None)
+    assert epochs == list(range(1, 301))
+    # 300 epochs + 300 progress + 300 probes + start + finish, far fewer deliveries.
+    assert sum(batches) == 902
+    assert len(batches) < 100
+
+
+def test_epochs_argument_overrides_the_project(qtbot, make_controller):
+    factory = Factory()
+    controller = make_controller(session_factory=factory)
+    with qtbot.waitSignal(controller.finished, timeout=10_000):
+        controller.start(tiny_project(epochs=3), None, epochs=1)
+    assert factory.sessions[0].run_calls == [1]
+    assert factory.sessions[0].epochs_completed == 1
+
+
+def test_pause_resume_stop_are_forwarded(qtbot, make_controller):
+    factory = Factory(hold_after_epoch=1)
+    controller = make_controller(session_factory=factory)
+    rec = Recorder(controller)
+    with qtbot.waitSignal(controller.epochEnded, timeout=10_000):
+        controller.start(tiny_project(epochs=5), None)
+    session = factory.sessions[0]
+    assert controller.state == "running"
+
+    controller.pause()
+    assert controller.state == "paused"
+    assert session.paused
+    controller.resume()
+    assert controller.state == "running"
+    assert not session.paused
+    with qtbot.waitSignal(controller.finished, timeout=10_000) as blocker:
+        controller.stop()
+        assert controller.state == "stopping"
+    assert blocker.args[0].reason == "stopped"
+    assert blocker.args[0].epochs_completed == 1
+    assert session.calls == ["pause", "resume", "stop"]
+    assert rec.states == ["preparing", "running", "paused", "running", "stopping", "idle"]
+    assert controller.state == "idle"
+
+
+def test_start_while_busy_is_refused(qtbot, make_controller):
+    factory = Factory(hold_after_epoch=1)
+    controller = make_controller(session_factory=factory)
+    with qtbot.waitSignal(controller.epochEnded, timeout=10_000):
+        assert controller.start(tiny_project(), None)
+    assert not controller.start(tiny_project(), None)
+    with qtbot.waitSignal(controller.finished, timeout=10_000):
+        controller.stop()
+    assert len(factory.sessions) == 1
+
+
+def test_stop_while_preparing_never_trains(qtbot, make_controller):
+    loading = threading.Event()
+    release = threading.Event()
+
+    def slow_prepare(project: Project, base_dir: Path | None) -> Any:
+        loading.set()
+        release.wait(10)
+        return "prepared"
+
+    factory = Factory()
+    controller = make_controller(prepare_data=slow_prepare, session_factory=factory)
+    rec = Recorder(controller)
+    controller.start(tiny_project(), None)
+    assert loading.wait(10)
+    with qtbot.waitSignal(controller.finished, timeout=10_000) as blocker:
+        controller.stop()
+        assert controller.state == "stopping"
+        release.set()
+    assert blocker.args[0].reason == "stopped"
+    assert factory.sessions == []
+    assert rec.of("started") == []
+    assert controller.state == "idle"
+
+
+def test_stop_between_session_creation_and_run_is_not_lost(qtbot, make_controller):
+    """A session clears its flags when run() begins; the bridge re-applies the stop."""
+    created = threading.Event()
+    go_on = threading.Event()
+
+    class SlowFactory(Factory):
+        def __call__(self, project, prepared, sink):
+            session = super().__call__(project, prepared, sink)
+            created.set()
+            go_on.wait(10)
+            return session
+
+    factory = SlowFactory(hold_after_epoch=1)
+    controller = make_controller(session_factory=factory)
+    controller.start(tiny_project(epochs=5), None)
+    assert created.wait(10)
+    with qtbot.waitSignal(controller.finished, timeout=10_000) as blocker:
+        controller.stop()
+        go_on.set()
+    assert blocker.args[0].reason == "stopped"
+    assert factory.sessions[0].epochs_completed == 0
+
+
+def test_pause_requested_while_preparing_applies_when_the_run_starts(qtbot, make_controller):
+    loading = threading.Event()
+    release = threading.Event()
+
+    def slow_prepare(project: Project, base_dir: Path | None) -> Any:
+        loading.set()
+        release.wait(10)
+        return "prepared"
+
+    factory = Factory()
+    controller = make_controller(prepare_data=slow_prepare, session_factory=factory)
+    controller.start(tiny_project(epochs=5), None)
+    assert loading.wait(10)
+    controller.pause()
+    with qtbot.waitSignal(controller.started, timeout=10_000):
+        release.set()
+    assert controller.state == "paused"
+    session = factory.sessions[0]
+    assert session.paused
+    assert session.epochs_completed == 0
+    with qtbot.waitSignal(controller.finished, timeout=10_000):
+        controller.resume()
+    assert session.epochs_completed == 5
+
+
+def test_shutdown_during_a_run_ends_the_thread(qtbot, make_controller):
+    factory = Factory(hold_after_epoch=1)
+    controller = make_controller(session_factory=factory)
+    with qtbot.waitSignal(controller.epochEnded, timeout=10_000):
+        controller.start(tiny_project(epochs=50), None)
+    thread = controller._thread
+    assert thread is not None and thread.isRunning()
+    controller.shutdown()
+    assert thread.isFinished()
+    assert factory.sessions[0].calls == ["stop"]
+    assert factory.sessions[0].epochs_completed == 1
+    assert controller.state == "idle"
+    # Final: no new runs after shutdown.
+    assert not controller.start(tiny_project(), None)
+
+
+def test_shutdown_without_a_thread_is_harmless(make_controller):
+    controller = make_controller()
+    controller.shutdown()
+    controller.shutdown()
+    assert controller.state == "idle"
+
+
+def test_user_error_while_loading_emits_failed_and_returns_to_idle(qtbot, make_controller):
+    def bad_prepare(project: Project, base_dir: Path | None) -> Any:
+        raise StudioError("column 'age' has 3 non-numeric values", where="data.csv")
+
+    factory = Factory()
+    controller = make_controller(prepare_data=bad_prepare, session_factory=factory)
+    rec = Recorder(controller)
+    with qtbot.waitSignal(controller.failed, timeout=10_000) as blocker:
+        controller.start(tiny_project(), None)
+    assert blocker.args == ["data.csv: column 'age' has 3 non-numeric values"]
+    assert controller.state == "idle"
+    assert rec.states == ["preparing", "idle"]
+    assert rec.of("finished") == []
+
+
+def test_bug_while_building_emits_failed_then_a_new_run_works(qtbot, make_controller):
+    calls: list[int] = []
+
+    def flaky_factory(project: Project, prepared: Any, sink: Any) -> FakeSession:
+        calls.append(1)
+        if len(calls) == 1:
+            raise ValueError("no such layer")
+        return FakeSession(project, prepared, sink)
+
+    controller = make_controller(session_factory=flaky_factory)
+    with qtbot.waitSignal(controller.failed, timeout=10_000) as blocker:
+        controller.start(tiny_project(), None)
+    assert blocker.args == ["ValueError: no such layer"]
+    assert controller.state == "idle"
+    with qtbot.waitSignal(controller.finished, timeout=10_000) as blocker:
+        assert controller.start(tiny_project(), None)
+    assert blocker.args[0].reason == "completed"
+
+
+def test_exception_escaping_the_session_becomes_a_failed_finish(qtbot, make_controller):
+    controller = make_controller(session_factory=Factory(raise_in_run=RuntimeError("OOM")))
+    with qtbot.waitSignal(controller.finished, timeout=10_000) as blocker:
+        controller.start(tiny_project(), None)
+    report = blocker.args[0]
+    assert report.reason == "failed"
+    assert "OOM" in report.message
+    assert controller.state == "idle"
+
+
+def test_session_reporting_failure_returns_to_idle(qtbot, make_controller):
+    controller = make_controller(session_factory=Factory(fail_report=True))
+    with qtbot.waitSignal(controller.finished, timeout=10_000) as blocker:
+        controller.start(tiny_project(), None)
+    assert blocker.args[0].reason == "failed"
+    assert controller.state == "idle"
+
+
+def test_continue_run_reuses_the_session_only_when_unchanged(qtbot, make_controller):
+    factory = Factory()
+    controller = make_controller(session_factory=factory)
+    project = tiny_project(epochs=2)
+    with qtbot.waitSignal(controller.finished, timeout=10_000):
+        controller.start(project, None)
+    with qtbot.waitSignal(controller.started, timeout=10_000) as started:
+        controller.start(
+            replace(project, training=replace(project.training, epochs=7)),
+            None,
+            epochs=3,
+            continue_run=True,
+        )
+    assert started.args[0].start_epoch == 2
+    qtbot.waitUntil(lambda: controller.state == "idle", timeout=10_000)
+    assert len(factory.sessions) == 1
+    assert factory.sessions[0].run_calls == [None, 3]
+    assert factory.sessions[0].epochs_completed == 5
+
+    # A different network needs a fresh session even when asked to continue.
+    changed = replace(project, network=NetworkSpec((DenseLayer(4),)))
+    with qtbot.waitSignal(controller.finished, timeout=10_000):
+        controller.start(changed, None, continue_run=True)
+    assert len(factory.sessions) == 2
+    assert controller.session is factory.sessions[1]
+    # Without continue_run, training starts over even if nothing changed.
+    with qtbot.waitSignal(controller.finished, timeout=10_000):
+        controller.start(changed, None)
+    assert len(factory.sessions) == 3
+
+
+def test_reset_weights_runs_on_the_worker(qtbot, make_controller):
+    factory = Factory()
+    controller = make_controller(session_factory=factory)
+    with qtbot.assertNotEmitted(controller.weightsReset):
+        controller.reset_weights()  # no session yet: nothing to do
+    with qtbot.waitSignal(controller.finished, timeout=10_000):
+        controller.start(tiny_project(), None)
+    with qtbot.waitSignal(controller.weightsReset, timeout=10_000) as blocker:
+        controller.reset_weights()
+    assert blocker.args == [True]
+    session = factory.sessions[0]
+    assert session.reset_calls == 1
+    assert session.reset_threads[0] == session.run_threads[0]
+
+
+def test_warm_up_imports_off_the_gui_thread_and_train_waits_for_it(qtbot, make_controller):
+    warm_threads: list[int] = []
+    order: list[str] = []
+
+    def warm() -> None:
+        warm_threads.append(threading.get_ident())
+        order.append("warm")
+
+    class OrderFactory(Factory):
+        def __call__(self, project, prepared, sink):
+            order.append("session")
+            return super().__call__(project, prepared, sink)
+
+    controller = make_controller(warm_up=warm, session_factory=OrderFactory())
+    with qtbot.waitSignal(controller.finished, timeout=10_000):
+        controller.warm_up()
+        controller.warm_up()  # idempotent
+        controller.start(tiny_project(), None)
+    assert order == ["warm", "session"]
+    assert warm_threads and warm_threads[0] != threading.get_ident()
+
+
+def _real_engine_available() -> bool:
+    # find_spec, not import: importing the session would load TensorFlow at collection.
+    return all(
+        importlib.util.find_spec(name) is not None
+        for name in ("ffnn_studio.engine.session", "ffnn_studio.data.loading")
+    )
+
+
+@pytest.mark.skipif(
+    not _real_engine_available(), reason="engine.session / data layer not there yet"
+)
+def test_trains_a_tiny_real_project(qtbot, make_controller):
+    controller = TrainingController()
+    try:
+        rec = Recorder(controller)
+        with qtbot.waitSignal(controller.finished, timeout=60_000) as blocker:
+            controller.start(tiny_project(epochs=3), None)
+        report = blocker.args[0]
+        assert report.reason == "completed", report.message
+        assert report.epochs_completed == 3
+        assert [e.epoch for e in rec.of("epochEnded")] == [1, 2, 3]
+        started = rec.of("started")[0]
+        assert [layer.name for layer in started.layers] == ["dense_1", "output"]
+        probes = rec.of("probed")
+        assert probes and len(probes[-1].layers) == 2
+        assert rec.threads == {QCoreApplication.instance().thread()}
+        assert controller.state == "idle"
+        assert controller.last_prepared.n_features == 2
+        # "Train 2 more" continues the same session.
+        with qtbot.waitSignal(controller.finished, timeout=60_000) as blocker:
+            controller.start(tiny_project(epochs=3), None, epochs=2, continue_run=True)
+        assert blocker.args[0].epochs_completed == 5
+        assert rec.of("started")[-1].start_epoch == 3
+    finally:
+        controller.shutdown()
