@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import logging
 import math
+import sys
 import threading
 import time
 import traceback
@@ -68,16 +69,38 @@ def prepare_project_data(project: Project, base_dir: Path | None) -> Any:
 
 def create_training_session(project: Project, prepared: Any, sink: Any) -> Any:
     """The engine's ``TrainingSession``, imported here so TensorFlow loads on the worker."""
+    _warm_up_imports()
     from ffnn_studio.engine.session import TrainingSession
 
     return TrainingSession(project, prepared, sink)
 
 
 def _warm_up_imports() -> None:
-    from ffnn_studio.engine.quiet import import_tensorflow
+    """Import TensorFlow and the engine on a plain Python thread, and wait for it.
 
-    import_tensorflow()
-    import ffnn_studio.engine.session  # noqa: F401
+    TensorFlow imported first on a QThread makes the second ``TrainingSession``
+    built on that thread deadlock inside pybind11's error handling (pybind11
+    issue 1437, "error_already_set in QThread"); imported on a
+    ``threading.Thread`` it does not. The caller (the worker) just waits.
+    """
+    if "ffnn_studio.engine.session" in sys.modules:
+        return
+    errors: list[BaseException] = []
+
+    def target() -> None:
+        try:
+            from ffnn_studio.engine.quiet import import_tensorflow
+
+            import_tensorflow()
+            import ffnn_studio.engine.session  # noqa: F401
+        except BaseException as exc:  # re-raised on the waiting thread
+            errors.append(exc)
+
+    thread = threading.Thread(target=target, name="tensorflow-import", daemon=True)
+    thread.start()
+    thread.join()
+    if errors:
+        raise errors[0]
 
 
 def _session_key(project: Project, base_dir: Path | None) -> tuple[Any, ...]:

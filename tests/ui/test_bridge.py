@@ -561,3 +561,48 @@ def test_trains_a_tiny_real_project(qtbot, make_controller):
         assert rec.of("started")[-1].start_epoch == 3
     finally:
         controller.shutdown()
+
+
+_FRESH_SESSIONS_SCRIPT = """
+import os, sys
+os.environ["QT_QPA_PLATFORM"] = "offscreen"
+from dataclasses import replace
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication
+app = QApplication(sys.argv)
+from ffnn_studio.core.examples import default_project
+from ffnn_studio.ui.bridge import TrainingController
+assert "tensorflow" not in sys.modules
+project = default_project()
+project = replace(project, data=replace(project.data, params={"n_samples": 100}),
+                  training=replace(project.training, epochs=1))
+controller = TrainingController()
+reasons = []
+def next_run(report=None):
+    if report is not None:
+        reasons.append(report.reason)
+    if len(reasons) == 3:
+        app.quit()
+        return
+    seeded = replace(project, training=replace(project.training, seed=len(reasons)))
+    QTimer.singleShot(0, lambda: controller.start(seeded, None))
+controller.finished.connect(next_run)
+next_run()
+app.exec()
+controller.shutdown()
+print("reasons", reasons)
+"""
+
+
+def test_fresh_sessions_one_after_another_do_not_deadlock(tmp_path) -> None:
+    """TensorFlow first imported by the worker must not hang the second session it builds."""
+    import subprocess
+    import sys
+
+    script = tmp_path / "runs.py"
+    script.write_text(_FRESH_SESSIONS_SCRIPT)
+    proc = subprocess.run(
+        [sys.executable, str(script)], capture_output=True, text=True, timeout=240
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert "reasons ['completed', 'completed', 'completed']" in proc.stdout
