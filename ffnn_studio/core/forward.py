@@ -147,6 +147,85 @@ class ForwardModel:
         return self.layers(x)[-1]
 
 
+def _activate_in_place(act: LayerActivation, z: np.ndarray) -> np.ndarray:
+    """``activate`` writing into ``z`` where it can (same arithmetic, no new large arrays)."""
+    name = act.name
+    if name == "tanh":
+        return np.tanh(z, out=z)
+    if name == "relu":
+        return np.maximum(z, 0, out=z)
+    if name == "sigmoid":
+        # activate's 0.5 * (1 + tanh(0.5 x)), operation for operation.
+        np.multiply(z, 0.5, out=z)
+        np.tanh(z, out=z)
+        np.add(z, 1.0, out=z)
+        return np.multiply(z, 0.5, out=z)
+    if name == "linear":
+        return z
+    if name == "leaky_relu":
+        alpha = act.alpha if act.alpha is not None else 0.01
+        return np.multiply(z, alpha, out=z, where=z < 0)
+    if name == "step":
+        np.copyto(z, z >= 0)
+        return z
+    return activate(name, z, act.alpha).astype(np.float32, copy=False)
+
+
+class GridEvaluator:
+    """Evaluates weight snapshots on one fixed set of points, reusing its buffers.
+
+    The decision boundary evaluates the same 10 000 grid points several times
+    a second; scaling them once and writing every layer into preallocated
+    arrays (no allocation, no page faults, few GIL hand-overs per call) makes
+    an evaluation about twice as fast as ``ForwardModel`` (measured). The
+    returned array is a buffer that the next call overwrites: copy it to keep it.
+    """
+
+    def __init__(
+        self, points: np.ndarray, mean: np.ndarray | None = None, variance: np.ndarray | None = None
+    ) -> None:
+        pts = np.asarray(points, dtype=np.float32)
+        n = pts.shape[1]
+        mean_ = np.zeros(n, np.float32) if mean is None else np.asarray(mean, np.float32).reshape(n)
+        var = np.ones(n, np.float32) if variance is None else np.asarray(variance, np.float32).reshape(n)
+        scale = np.maximum(np.sqrt(var), np.float32(_EPSILON))
+        self.points = pts
+        self.scaled = np.ascontiguousarray((pts - mean_) / scale)
+        self._buffers: dict[tuple[int, int], np.ndarray] = {}
+
+    def _buffer(self, i: int, width: int) -> np.ndarray:
+        key = (i, width)
+        buf = self._buffers.get(key)
+        if buf is None:
+            buf = np.empty((len(self.scaled), width), dtype=np.float32)
+            self._buffers[key] = buf
+        return buf
+
+    def __call__(
+        self,
+        weights: WeightSnapshot,
+        activations: Sequence[LayerActivation],
+        upto: int | None = None,
+    ) -> np.ndarray:
+        """Block ``upto``'s activations (default: the output) for every point."""
+        if len(weights) != len(activations):
+            raise ValueError(f"{len(weights)} weight pairs but {len(activations)} activations")
+        last = len(weights) - 1 if upto is None else upto
+        a = self.scaled
+        with single_threaded_blas():
+            for i in range(last + 1):
+                kernel, bias = weights[i]
+                k = np.asarray(kernel, dtype=np.float32)
+                if k.ndim != 2 or k.shape[0] != a.shape[1]:
+                    raise ValueError(f"kernel of shape {k.shape} does not follow width {a.shape[1]}")
+                z = self._buffer(i, k.shape[1])
+                np.matmul(a, k, out=z)
+                if bias is not None:
+                    np.add(z, np.asarray(bias, dtype=np.float32), out=z)
+                a = _activate_in_place(activations[i], z)
+        return a
+
+
 def forward(
     weights: WeightSnapshot,
     activations: Sequence[LayerActivation],

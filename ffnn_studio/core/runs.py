@@ -124,15 +124,16 @@ def _layer_short(layer: LayerSpec) -> str:
     return text
 
 
-def settings_summary(project: Project) -> str:
-    """The settings a run list shows: "32 tanh → 16 tanh · Adam lr 0.01 · batch 32 · 60 epochs"."""
+def settings_summary(project: Project, *, optimizer: bool = True) -> str:
+    """The settings a run list shows: "32 tanh → 16 tanh · Adam lr 0.01 · cross-entropy · batch 32 · seed 0"."""
     layers = " → ".join(_layer_short(layer) for layer in project.network.layers) or "no hidden layer"
     t = project.training
     loss = LOSSES[t.loss].label if t.loss in LOSSES else t.loss
-    return (
-        f"{layers} · {optimizer_label(t.optimizer)} · {loss.lower()} · batch {t.batch_size}"
-        f" · seed {t.seed}"
-    )
+    parts = [layers]
+    if optimizer:
+        parts.append(optimizer_label(t.optimizer))
+    parts += [loss.lower(), f"batch {t.batch_size}", f"seed {t.seed}"]
+    return " · ".join(parts)
 
 
 # --------------------------------------------------------------------- differences

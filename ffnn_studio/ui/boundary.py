@@ -9,8 +9,9 @@ network is surer; regression maps the predicted value through a colour map
 shared with the points' targets.
 
 The heatmap is evaluated in the GUI thread from ``session.weights_snapshot()``
-with ``core.forward`` (numpy, ≈ 2 ms for 100×100 through a small MLP) on a
-10 Hz timer while a run trains; nothing crosses into TensorFlow.
+with ``core.forward`` (numpy, ≈ 1 ms for 100×100 through a small MLP) on a
+10 Hz timer while a run trains (slowing to no less than 5 Hz when evaluations
+get expensive); nothing crosses into TensorFlow.
 """
 
 from __future__ import annotations
@@ -23,18 +24,20 @@ from typing import Any
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF, Qt, QTimer, Signal, Slot
-from PySide6.QtGui import QColor, QPalette
-from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import QGraphicsItem, QLabel, QVBoxLayout, QWidget
 
 from ffnn_studio.core.errors import StudioError
 from ffnn_studio.core.forward import (
-    ForwardModel,
+    GridEvaluator,
     LayerActivation,
     activations_for,
     data_extent,
     plane_grid,
 )
 from ffnn_studio.core.spec import Project, Task
+from ffnn_studio.ui.background import BackgroundTask
+from ffnn_studio.ui.colors import apply_plot_palette
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +57,13 @@ CLASS_COLORS: tuple[str, ...] = (
 REGRESSION_COLORMAP = "viridis"
 DEFAULT_RESOLUTION = 100
 REFRESH_INTERVAL_MS = 100
+#: The slowest the live refresh may get when evaluations turn expensive: 6 Hz on
+#: paper, so that timer events delayed by a busy machine still arrive at ≥ 5 Hz.
+MAX_INTERVAL_MS = 160
+#: Share of the GUI thread's time the live refresh aims to stay under; with the
+#: repaint counted as half an evaluation again. On 2 busy cores an evaluation that
+#: takes 2–3 ms idle takes 4–7 ms while TensorFlow trains (measured).
+TIME_BUDGET = 0.05
 #: Most points drawn on top of the heatmap; bigger data sets show a fixed sample.
 MAX_POINTS = 4000
 #: How far the heatmap's colours go from white towards a class colour (points stay visible).
@@ -139,6 +149,7 @@ class DecisionBoundaryView(QWidget):
         self._controller: Any = None
         self._document: Any = None
         self._session: Any = None
+        self._preview_generation = 0
         self._prepared: Any = None
         self._project: Project | None = None
         self._task: Task | None = None
@@ -147,6 +158,7 @@ class DecisionBoundaryView(QWidget):
         self._value_range: tuple[float, float] | None = None
         self._preview_key: str | None = None
         self.grid_points: np.ndarray | None = None
+        self._evaluator: GridEvaluator | None = None
         self.grid_shape: tuple[int, int] = (0, 0)
         #: The last evaluated output on ``grid_points`` (rows·cols, k), or None.
         self.grid_output: np.ndarray | None = None
@@ -173,8 +185,11 @@ class DecisionBoundaryView(QWidget):
         self.plot.addItem(self.image)
         self.train_points = pg.ScatterPlotItem(size=7, pxMode=True)
         self.val_points = pg.ScatterPlotItem(size=9, pxMode=True, symbol="t")
-        self.plot.addItem(self.train_points)
-        self.plot.addItem(self.val_points)
+        # The points do not change while the heatmap under them does: keep their
+        # rendering in a pixmap instead of repainting 1000 symbols at every refresh.
+        for item in (self.train_points, self.val_points):
+            item.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
+            self.plot.addItem(item)
         self.legend = pg.LegendItem(offset=(-6, 6), labelTextSize="8pt")
         self.legend.setParentItem(self.plot.getViewBox())
         self.legend.anchor(itemPos=(1, 0), parentPos=(1, 0), offset=(-6, 6))
@@ -187,6 +202,8 @@ class DecisionBoundaryView(QWidget):
         self.graphics.hide()
         self._apply_palette()
 
+        self._base_interval = interval_ms
+        self._cost_ms: float | None = None
         self._timer = QTimer(self)
         self._timer.setInterval(interval_ms)
         self._timer.timeout.connect(self._on_tick)
@@ -216,6 +233,9 @@ class DecisionBoundaryView(QWidget):
             return
         project = getattr(session, "project", None)
         self.set_source(session, prepared, project)
+        # A new run may have another network: measure its cost afresh.
+        self._cost_ms = None
+        self._timer.setInterval(self._base_interval)
         self.refresh()
 
     @Slot(str)
@@ -262,14 +282,28 @@ class DecisionBoundaryView(QWidget):
         if shape.n_features != 2:
             self._show_message(self._needs_2d_text(shape.n_features))
             return
-        try:
+        project, base_dir = doc.project, doc.base_dir
+
+        def work(state: Any) -> Any:
+            # scikit-learn (the split) takes ~1 s to import: off the GUI thread.
             from ffnn_studio.data import load_dataset, prepare
 
-            project = doc.project
-            dataset = load_dataset(project.data, doc.base_dir)
-            prepared = prepare(dataset, project.training.validation_fraction, project.training.seed)
-        except StudioError as exc:
-            self._show_message(f"No data to show: {exc}")
+            dataset = load_dataset(project.data, base_dir)
+            return prepare(dataset, project.training.validation_fraction, project.training.seed)
+
+        self._preview_generation += 1
+        generation = self._preview_generation
+        task = BackgroundTask(work, self, name="boundaryPreviewTask")
+        task.succeeded.connect(lambda prepared: self._on_preview(generation, prepared, None))
+        task.failed.connect(lambda error: self._on_preview(generation, None, error))
+        task.finished.connect(task.deleteLater)
+        task.start()
+
+    def _on_preview(self, generation: int, prepared: Any, error: BaseException | None) -> None:
+        if generation != self._preview_generation or self._session is not None:
+            return  # a newer preview, or a run, has taken over
+        if error is not None:
+            self._show_message(f"No data to show: {error}")
             return
         self.set_data(prepared)
 
@@ -322,6 +356,7 @@ class DecisionBoundaryView(QWidget):
         x_range, y_range = data_extent([prepared.x_train, prepared.x_val], margin=0.1)
         xs, ys, points = plane_grid(x_range, y_range, self.resolution)
         self.grid_points = points
+        self._evaluator = GridEvaluator(points, prepared.mean, prepared.variance)
         self.grid_shape = (len(ys), len(xs))
         self.grid_output = None
         dx = (xs[-1] - xs[0]) / max(len(xs) - 1, 1)
@@ -401,10 +436,10 @@ class DecisionBoundaryView(QWidget):
 
     def evaluate(self, weights: Sequence[tuple[np.ndarray, np.ndarray | None]]) -> np.ndarray:
         """The network's output on the grid for a weight snapshot ((rows·cols, k))."""
-        if self._prepared is None or self.grid_points is None:
+        if self._evaluator is None:
             raise RuntimeError("no data")
-        model = ForwardModel(weights, self._activations, self._prepared.mean, self._prepared.variance)
-        return model(self.grid_points)
+        # The evaluator reuses its buffers: keep a copy.
+        return self._evaluator(weights, self._activations).copy()
 
     def refresh(self) -> bool:
         """Evaluate the session's current weights and redraw the heatmap; False if nothing to do."""
@@ -432,19 +467,22 @@ class DecisionBoundaryView(QWidget):
     @Slot()
     def _on_tick(self) -> None:
         # Hidden (another tab in front, window minimized): no work at all.
-        if self.isVisible():
-            self.refresh()
+        if self.isVisible() and self.refresh():
+            self._adapt_interval(self.last_refresh_ms)
+
+    def _adapt_interval(self, cost_ms: float) -> None:
+        """Slow the live refresh (down to 5 Hz) when evaluations get expensive."""
+        self._cost_ms = cost_ms if self._cost_ms is None else 0.8 * self._cost_ms + 0.2 * cost_ms
+        wanted = 1.5 * self._cost_ms / TIME_BUDGET
+        interval = int(min(MAX_INTERVAL_MS, max(self._base_interval, wanted)))
+        if abs(interval - self._timer.interval()) > 0.1 * self._timer.interval():
+            self._timer.setInterval(interval)
+
+    @property
+    def refresh_interval_ms(self) -> int:
+        return self._timer.interval()
 
     # --- looks -----------------------------------------------------------------------
 
     def _apply_palette(self) -> None:
-        pal = self.palette()
-        bg = pal.color(QPalette.ColorRole.Base)
-        fg = pal.color(QPalette.ColorRole.Text)
-        self.graphics.setBackground(bg)
-        for axis in ("left", "bottom"):
-            ax = self.plot.getAxis(axis)
-            ax.setPen(fg)
-            ax.setTextPen(fg)
-        self.legend.setBrush(pg.mkBrush(bg.red(), bg.green(), bg.blue(), 210))
-        self.legend.setLabelTextColor(fg)
+        apply_plot_palette(self.palette(), self.graphics, self.plot, self.legend)

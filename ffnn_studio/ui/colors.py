@@ -1,4 +1,4 @@
-"""Colours shared by the layer stack and the per-layer plots.
+"""Colours shared by the layer stack and the per-layer plots, and plot theming.
 
 The palette is Okabe & Ito's colour-blind-safe set (black left out, it vanishes
 on dark themes; yellow last, it is faint on white). ``layer_color(i)`` numbers
@@ -10,7 +10,8 @@ so Dense layer i has one colour everywhere.
 
 from __future__ import annotations
 
-from PySide6.QtGui import QColor
+import pyqtgraph as pg
+from PySide6.QtGui import QColor, QPalette
 
 #: Okabe-Ito: blue, orange, bluish green, vermillion, sky blue, reddish purple, yellow.
 LAYER_PALETTE: tuple[str, ...] = (
@@ -41,3 +42,18 @@ def layer_color(i: int) -> QColor:
 def layer_colors(n: int) -> list[QColor]:
     """The colours of the first ``n`` trainable layers."""
     return [layer_color(i) for i in range(n)]
+
+
+def apply_plot_palette(
+    palette: QPalette, graphics: pg.GraphicsLayoutWidget, plot: pg.PlotItem, legend: pg.LegendItem
+) -> None:
+    """Give a pyqtgraph plot the widget palette's base and text colours (light or dark)."""
+    bg = palette.color(QPalette.ColorRole.Base)
+    fg = palette.color(QPalette.ColorRole.Text)
+    graphics.setBackground(bg)
+    for axis in ("left", "bottom"):
+        ax = plot.getAxis(axis)
+        ax.setPen(fg)
+        ax.setTextPen(fg)
+    legend.setBrush(pg.mkBrush(bg.red(), bg.green(), bg.blue(), 210))
+    legend.setLabelTextColor(fg)

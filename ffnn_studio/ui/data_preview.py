@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal, Slot
-from PySide6.QtGui import QColor, QPalette
+from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHeaderView,
@@ -40,6 +40,7 @@ from ffnn_studio.core.spec import BuiltinDataSource, CsvDataSource, DataSource, 
 from ffnn_studio.data.dataset import Dataset, PreparedData
 from ffnn_studio.ui.background import BackgroundTask, TaskState
 from ffnn_studio.ui.boundary import REGRESSION_COLORMAP, class_color, output_colors
+from ffnn_studio.ui.colors import apply_plot_palette
 
 log = logging.getLogger(__name__)
 
@@ -638,16 +639,7 @@ class DataPreview(QWidget):
     # ------------------------------------------------------------------ looks
 
     def _apply_palette(self) -> None:
-        pal = self.palette()
-        bg = pal.color(QPalette.ColorRole.Base)
-        fg = pal.color(QPalette.ColorRole.Text)
-        self.graphics.setBackground(bg)
-        for axis in ("left", "bottom"):
-            ax = self.plot.getAxis(axis)
-            ax.setPen(fg)
-            ax.setTextPen(fg)
-        self.legend.setBrush(pg.mkBrush(bg.red(), bg.green(), bg.blue(), 210))
-        self.legend.setLabelTextColor(fg)
+        apply_plot_palette(self.palette(), self.graphics, self.plot, self.legend)
 
     @Slot()
     def refresh_palette(self) -> None:

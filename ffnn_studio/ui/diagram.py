@@ -42,7 +42,7 @@ from PySide6.QtWidgets import (
 )
 
 from ffnn_studio.core.errors import StudioError
-from ffnn_studio.core.forward import ForwardModel, activations_for, data_extent, plane_grid
+from ffnn_studio.core.forward import GridEvaluator, activations_for, data_extent, plane_grid
 from ffnn_studio.core.spec import Project, output_activation, output_units
 from ffnn_studio.ui.colors import layer_color
 
@@ -520,6 +520,7 @@ class NetworkDiagramView(QWidget):
         self._forward_acts: tuple[Any, ...] = ()
         self._weights: list[tuple[np.ndarray, np.ndarray | None]] | None = None
         self._map_grid: tuple[np.ndarray, QRectF, tuple[int, int]] | None = None
+        self._map_evaluator: GridEvaluator | None = None
         self.refresh_count = 0
 
         self.scene = NetworkDiagramScene(self)
@@ -640,6 +641,7 @@ class NetworkDiagramView(QWidget):
         if self.scene.set_columns(columns_for(project, prepared.n_features, prepared.task, prepared.n_classes)):
             self.view.fit()
         self._map_grid = None
+        self._map_evaluator = None
         if prepared.n_features == 2:
             x_range, y_range = data_extent([prepared.x_train, prepared.x_val], 0.1)
             xs, ys, pts = plane_grid(x_range, y_range, MAP_RESOLUTION)
@@ -726,8 +728,10 @@ class NetworkDiagramView(QWidget):
             if weights is None:
                 return None, None, None
             try:
-                model = ForwardModel(weights, self._forward_acts, prepared.mean, prepared.variance)
-                values = model.layers(pts, upto=column - 1)[column - 1][:, unit]
+                if self._map_evaluator is None:
+                    self._map_evaluator = GridEvaluator(pts, prepared.mean, prepared.variance)
+                layer = self._map_evaluator(weights, self._forward_acts, upto=column - 1)
+                values = layer[:, unit].copy()
             except (ValueError, IndexError):
                 return None, None, None
         sample = np.asarray(prepared.x_train)[:: max(1, len(prepared.x_train) // 600)]

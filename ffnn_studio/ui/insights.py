@@ -135,10 +135,11 @@ class FitMarkers:
             pen=pg.mkPen(line_color, width=1.5, style=Qt.PenStyle.DashLine),
             label="",
             labelOpts={
-                "position": 0.93,
+                "position": 0.62,
                 "color": line_color,
                 "fill": pg.mkBrush(255, 255, 255, 210),
-                "anchors": [(0, 0.5), (0, 0.5)],
+                # pyqtgraph's default anchors flip the label to the line's other side
+                # near the view's right edge, so it stays readable there.
             },
         )
         self.best_line.setZValue(50)
@@ -237,6 +238,8 @@ class FitMarkers:
                 check.toggled.disconnect(self._place_best)
         for item in (self.fill, self.best_line, self.best_point):
             self.plot_item.removeItem(item)
+        if getattr(self.plot_item, "fit_markers", None) is self:
+            del self.plot_item.fit_markers
         self.plot_item.layout.removeItem(self.note)
         self.note.setParentItem(None)
 
@@ -255,7 +258,13 @@ def attach_fit_markers(
     new data (``setData``); without it, call ``markers.update(epochs, loss,
     val_loss)`` with the history arrays.
     """
-    return FitMarkers(loss_plot_item, train_curve, val_curve, follow=follow, on_diagnosis=on_diagnosis)
+    markers = FitMarkers(
+        loss_plot_item, train_curve, val_curve, follow=follow, on_diagnosis=on_diagnosis
+    )
+    # The plot keeps its markers alive: a caller that drops the return value must not
+    # silently lose the updates (Qt drops connections to collected objects).
+    loss_plot_item.fit_markers = markers
+    return markers
 
 
 def update_fit_markers(

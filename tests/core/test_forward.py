@@ -9,6 +9,7 @@ import pytest
 
 from ffnn_studio.core.forward import (
     ForwardModel,
+    GridEvaluator,
     LayerActivation,
     activations_for,
     data_extent,
@@ -67,6 +68,14 @@ def test_layers_returns_every_block_and_upto_stops_early() -> None:
     out, per_layer = forward(w, m.activations, x, return_layers=True)
     np.testing.assert_array_equal(out, layers[-1])
     assert len(per_layer) == 2
+
+
+def test_grid_evaluator_refuses_a_mismatched_snapshot() -> None:
+    evaluator = GridEvaluator(np.zeros((5, 2)))
+    with pytest.raises(ValueError):
+        evaluator([(np.ones((3, 4)), None)], [LayerActivation("relu")])
+    with pytest.raises(ValueError):
+        evaluator([(np.ones((2, 4)), None)], [LayerActivation("relu"), LayerActivation("linear")])
 
 
 def test_mismatched_snapshot_is_refused() -> None:
@@ -154,6 +163,13 @@ def test_grid_output_matches_keras_predict(name: str) -> None:
     per_layer = probe.predict(grid, batch_size=4096, verbose=0)
     for i, (a, b) in enumerate(zip(ours, per_layer, strict=True)):
         np.testing.assert_allclose(a, b, atol=1e-5, err_msg=f"block {i}")
+    # The buffered grid evaluator computes exactly what ForwardModel does, block by block.
+    evaluator = GridEvaluator(grid, mean, variance)
+    acts = activations_for(project, task)
+    for i, a in enumerate(ours):
+        np.testing.assert_array_equal(evaluator(snapshot, acts, upto=i), a, err_msg=f"block {i}")
+    first = evaluator(snapshot, acts).copy()
+    np.testing.assert_array_equal(evaluator(snapshot, acts), first)  # reused buffers, same answer
     if name.startswith("multiclass"):
         step_out = ours[2]
         # The step layer really is binary here and both values occur.
