@@ -36,6 +36,8 @@ from ffnn_studio.ui.colors import layer_color
 from ffnn_studio.ui.csv_dialog import offer_to_locate_csv
 from ffnn_studio.ui.data_panel import DataPanel
 from ffnn_studio.ui.document import ProjectDocument
+from ffnn_studio.ui.export_dialog import EXPORT_BUSY, ExportActions
+from ffnn_studio.ui.insights import InsightsPanel, attach_fit_markers
 from ffnn_studio.ui.inspector import LayerInspector
 from ffnn_studio.ui.layer_stack import LayerStackView, kind_icon
 from ffnn_studio.ui.palette import LayerPaletteView
@@ -50,7 +52,7 @@ RECENT_KEY = "recentFiles"
 GEOMETRY_KEY = "window/geometry"
 STATE_KEY = "window/state"
 #: Bump when the dock layout changes so an old saved state is not applied to it.
-STATE_VERSION = 1
+STATE_VERSION = 2
 FILE_FILTER = f"FFNN Studio projects (*{EXTENSION});;All files (*)"
 RUN_LOCKED = "Training is running: the project cannot be edited until the run stops."
 
@@ -147,6 +149,16 @@ class MainWindow(QMainWindow):
         self.plots = LivePlots()
         self.controls.attach(self.controller)
         self.plots.attach(self.controller)
+        # Decision boundary, network diagram, layer health and runs.
+        self.insights = InsightsPanel()
+        self.insights.attach(self.controller, doc)
+        loss = self.plots.loss_plot
+        self.fit_markers = attach_fit_markers(
+            loss.item,
+            loss.curves[0].item,
+            loss.curves[1].item,
+            on_diagnosis=lambda text: self.statusBar().showMessage(text.replace("<br>", " "), 8000),
+        )
 
         # The run controls span the window in a tool bar, so the plots alone
         # decide how narrow the centre may get.
@@ -189,16 +201,19 @@ class MainWindow(QMainWindow):
             "Training", "trainingDock", _scrolled(self.training_panel, "trainingScroll"), right
         )
         self.data_dock = self._dock("Data", "dataDock", _scrolled(self.data_panel, "dataScroll"), right)
+        self.insights_dock = self._dock("Inside the Network", "insightsDock", self.insights, right)
         self.splitDockWidget(self.palette_dock, self.stack_dock, Qt.Orientation.Horizontal)
         self.splitDockWidget(self.stack_dock, self.inspector_dock, Qt.Orientation.Vertical)
         self.tabifyDockWidget(self.training_dock, self.data_dock)
+        self.tabifyDockWidget(self.data_dock, self.insights_dock)
         self.training_dock.raise_()
         self.palette_view.setMinimumWidth(84)
         self.layer_stack.setMinimumWidth(230)
         self.training_panel.setMinimumWidth(250)
+        self.insights.setMinimumWidth(260)
         self.resizeDocks(
             [self.palette_dock, self.stack_dock, self.training_dock],
-            [88, 270, 300],
+            [88, 270, 400],
             Qt.Orientation.Horizontal,
         )
         self.resizeDocks([self.stack_dock, self.inspector_dock], [300, 520], Qt.Orientation.Vertical)
@@ -256,6 +271,9 @@ class MainWindow(QMainWindow):
         self.about_action = self._action("&About FFNN Studio", "aboutAction", self.show_about)
         self.about_action.setMenuRole(QAction.MenuRole.AboutRole)
 
+        # File ▸ Export Model… (Ctrl+E), Python Script…, Run History…, Plots…
+        self.export_actions = ExportActions(self, report_error=self._report_error)
+
     def _build_menus(self) -> None:
         bar = self.menuBar()
         file_menu = bar.addMenu("&File")
@@ -273,6 +291,8 @@ class MainWindow(QMainWindow):
         file_menu.addSeparator()
         file_menu.addAction(self.save_action)
         file_menu.addAction(self.save_as_action)
+        file_menu.addSeparator()
+        self.export_actions.add_to(file_menu)
         file_menu.addSeparator()
         file_menu.addAction(self.quit_action)
         self._rebuild_recent_menu()
@@ -524,6 +544,10 @@ class MainWindow(QMainWindow):
         """Start (or continue) training the document's project; False if it cannot start."""
         if self.controller.state != "idle":
             return False
+        if self.export_actions.busy:
+            # The export reads the weights the run would change.
+            self.statusBar().showMessage(EXPORT_BUSY, 6000)
+            return False
         problems = self.document.problems()
         if problems:
             lines = "\n".join(f"• {p}" for p in problems)
@@ -542,6 +566,9 @@ class MainWindow(QMainWindow):
         if state == "preparing":
             self.statusBar().showMessage("Preparing data and building the model…")
             self.throughput_label.setText("")
+            # The settings are locked while training; show what the run does instead.
+            if self.training_dock.isVisible() and not self.training_dock.visibleRegion().isEmpty():
+                self.insights_dock.raise_()
 
     def _on_locked(self, locked: bool) -> None:
         stack = self.document.undo_stack

@@ -293,7 +293,14 @@ def test_widgets_have_object_and_accessible_names(qtbot, make_window) -> None:
         assert widget is not None, name
         assert widget.accessibleName(), name
     docks = {d.objectName() for d in window.findChildren(QDockWidget)}
-    assert docks == {"paletteDock", "layerStackDock", "inspectorDock", "trainingDock", "dataDock"}
+    assert docks == {
+        "paletteDock",
+        "layerStackDock",
+        "inspectorDock",
+        "trainingDock",
+        "dataDock",
+        "insightsDock",
+    }
 
 
 def test_every_editor_has_object_and_accessible_names(qtbot, make_window) -> None:

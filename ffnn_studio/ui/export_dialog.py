@@ -1,0 +1,1055 @@
+"""Exporting from the window: the trained model, a Python script, the run history, the plots.
+
+``ExportDialog`` exports a training session's model in the background
+(``BackgroundTask``) and shows the export's reload check: the written file is
+loaded back with its format's own runtime and its predictions are compared
+with the live model's. ``ExportPlotsDialog`` saves the four live plots at
+once. ``ExportActions`` holds the File menu's four export actions for the
+main window, keeps them enabled only when they can work, and runs them.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QObject, Qt, Signal, Slot
+from PySide6.QtGui import QAction, QCloseEvent, QFont, QKeySequence
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QFormLayout,
+    QFrame,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QMenu,
+    QMessageBox,
+    QProgressBar,
+    QPushButton,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ffnn_studio.core.errors import StudioError
+from ffnn_studio.core.spec import CsvDataSource, DenseLayer, Project
+from ffnn_studio.engine import export as export_engine
+from ffnn_studio.engine.export import FORMATS, MAX_CHECK_ROWS, ExportResult
+from ffnn_studio.ui.background import BackgroundTask, TaskState
+from ffnn_studio.ui.plots import PLOT_KEYS, LivePlots
+
+log = logging.getLogger(__name__)
+
+OK_STYLE = "color: #1e8449;"
+ERROR_STYLE = "color: #c0392b;"
+NOTE_STYLE = "color: gray;"
+#: The custom-objects note: dark text on pale amber, legible on light and dark themes.
+IMPORT_NOTE_STYLE = (
+    "background-color: #fff4d6; color: #5c4400; border: 1px solid #e6c36a; "
+    "border-radius: 3px; padding: 4px;"
+)
+IMPORT_NOTE = (
+    "Loading this file needs `import ffnn_studio` (the step activation is a custom "
+    "Keras object); SavedModel, TFLite and ONNX need nothing."
+)
+EXPORT_BUSY = "An export is running: training can start again when it is done."
+LAST_DIR_KEY = "export/lastDir"
+_PROGRESS_STEPS = 1000
+#: The plot image formats "Export Plots…" offers: (suffix, label).
+PLOT_FORMATS: tuple[tuple[str, str], ...] = ((".png", "PNG images"), (".svg", "SVG images"))
+_PROBES_SUFFIX = ".probes.csv"
+
+
+def _named(widget: QWidget, name: str, accessible: str) -> QWidget:
+    widget.setObjectName(name)
+    widget.setAccessibleName(accessible)
+    return widget
+
+
+def _show(label: QLabel, text: str, style: str = "") -> None:
+    label.setText(text)
+    label.setStyleSheet(style)
+    label.setAccessibleDescription(text)
+    label.setVisible(bool(text))
+
+
+def _wrapping_label(name: str, accessible: str, style: str = "") -> QLabel:
+    label = QLabel()
+    _named(label, name, accessible)
+    label.setWordWrap(True)
+    label.setTextFormat(Qt.TextFormat.PlainText)
+    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    label.setStyleSheet(style)
+    # Take the row's whole width: a wrapped label's own size hint is narrow.
+    label.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+    label.hide()
+    return label
+
+
+def fit_height(widget: QWidget) -> None:
+    """Resize ``widget`` to its layout's height for its current width (wrapped labels included)."""
+    layout = widget.layout()
+    if layout is None:
+        return
+    layout.invalidate()
+    layout.activate()
+    width = widget.width()
+    if layout.hasHeightForWidth():
+        height = layout.totalHeightForWidth(width)
+    else:
+        height = layout.totalSizeHint().height()
+    height = max(height, layout.totalMinimumSize().height())
+    if height != widget.height():
+        widget.resize(width, height)
+
+
+def file_slug(name: str, fallback: str = "model") -> str:
+    """A file-name-safe, lower-case form of a project name: ``Two spirals`` → ``two_spirals``."""
+    slug = re.sub(r"[^\w-]+", "_", name.strip()).strip("_-").lower()
+    return slug or fallback
+
+
+def short_format_name(fmt: str) -> str:
+    """``Keras (.keras)`` → ``Keras``: the label without its parenthesised hint."""
+    return FORMATS[fmt].label.split(" (")[0]
+
+
+def path_for_format(path: str, fmt: str) -> str:
+    """``path`` with the extension of format ``fmt`` in place of a known export extension."""
+    if not path.strip():
+        return path
+    p = Path(path)
+    known = {ext for f in FORMATS.values() for ext in f.extensions}
+    if p.suffix.lower() in known:
+        p = p.with_suffix("")
+    return str(p) + FORMATS[fmt].extension
+
+
+def uses_step_units(project: Project) -> bool:
+    """True if a hidden layer of ``project`` uses the studio's custom step activation."""
+    return any(
+        isinstance(layer, DenseLayer) and layer.activation == "step"
+        for layer in project.network.layers
+    )
+
+
+def check_rows(session: Any) -> int:
+    """How many rows the export's check runs on (validation rows first, then training)."""
+    data = getattr(session, "data", None)
+    if data is None:
+        return 0
+    return min(MAX_CHECK_ROWS, len(data.x_val) + len(data.x_train))
+
+
+def format_diff(diff: float | None) -> str:
+    return "—" if diff is None else f"{diff:.2g}"
+
+
+@dataclass(frozen=True)
+class ExportOutcome:
+    """What the background export hands back: the result and its check, as the sidecar says."""
+
+    result: ExportResult
+    check: dict[str, Any] = field(default_factory=dict)
+
+
+class _LatestMessage:
+    """The export's latest progress message, written by the worker, read by the GUI."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._text = ""
+
+    def set(self, text: str) -> None:
+        with self._lock:
+            self._text = text
+
+    def get(self) -> str:
+        with self._lock:
+            return self._text
+
+
+# ---------------------------------------------------------------------- the model
+
+
+class ExportDialog(QDialog):
+    """Export a session's trained model; shows the reload check's result.
+
+    The export runs on a worker thread. While it runs the dialog cannot be
+    closed and ``busy`` is True (the window keeps training off meanwhile:
+    the weights must not change under the export).
+    """
+
+    #: True when an export starts, False when it ends.
+    busyChanged = Signal(bool)
+    #: An export ended with a result (``ExportOutcome``; its check may have failed).
+    exported = Signal(object)
+    #: An export raised (the message shown).
+    exportFailed = Signal(str)
+
+    def __init__(
+        self,
+        session: Any,
+        *,
+        default_dir: Path | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName("exportDialog")
+        self.setAccessibleName("Export model")
+        self.setWindowTitle("Export Model")
+        self.session = session
+        self.project: Project = session.project
+        self.uses_step = uses_step_units(self.project)
+        self.default_dir = default_dir if default_dir is not None else Path.cwd()
+        self.task: BackgroundTask | None = None
+        self.outcome: ExportOutcome | None = None
+        self.error: str | None = None
+        self._message = _LatestMessage()
+        self._confirmed_path: str | None = None
+        self._build()
+        self.set_format("keras")
+        self.path_edit.setText(
+            str(self.default_dir / (file_slug(self.project.name) + FORMATS["keras"].extension))
+        )
+        self.resize(600, self.sizeHint().height())
+        self._fit_height()
+
+    # ------------------------------------------------------------------ layout
+
+    def _build(self) -> None:
+        epochs = int(getattr(self.session, "epochs_completed", 0))
+        rows = check_rows(self.session)
+        self.summary_label = QLabel(
+            f"<b>{self.project.name or 'Untitled'}</b> · trained {epochs} "
+            f"epoch{'' if epochs == 1 else 's'}"
+        )
+        _named(self.summary_label, "exportSummaryLabel", "Model to export")
+        self.summary_label.setTextFormat(Qt.TextFormat.RichText)
+
+        self.format_combo = QComboBox()
+        _named(self.format_combo, "exportFormatCombo", "Export format")
+        for name, fmt in FORMATS.items():
+            self.format_combo.addItem(fmt.label, name)
+            self.format_combo.setItemData(
+                self.format_combo.count() - 1, fmt.description, Qt.ItemDataRole.ToolTipRole
+            )
+        self.format_combo.currentIndexChanged.connect(self._on_format_changed)
+        self.description_label = _wrapping_label(
+            "exportFormatDescription", "Format description", NOTE_STYLE
+        )
+
+        self.path_edit = QLineEdit()
+        _named(self.path_edit, "exportPathEdit", "Export to")
+        self.path_edit.textEdited.connect(self._on_path_edited)
+        self.browse_button = QPushButton("&Browse…")
+        _named(self.browse_button, "exportBrowseButton", "Browse for the export file")
+        self.browse_button.clicked.connect(self.browse)
+        path_row = QHBoxLayout()
+        path_row.setContentsMargins(0, 0, 0, 0)
+        path_row.addWidget(self.path_edit, 1)
+        path_row.addWidget(self.browse_button)
+
+        self.import_note = _wrapping_label(
+            "exportImportNote", "Custom objects note", IMPORT_NOTE_STYLE
+        )
+        self.import_note.setText("Note: " + IMPORT_NOTE)
+        self.check_note = QLabel(
+            f"After writing, the file is loaded back with its format's own runtime and "
+            f"its predictions on {rows} rows of the data are compared with the model's."
+        )
+        _named(self.check_note, "exportCheckNote", "About the check")
+        self.check_note.setWordWrap(True)
+        self.check_note.setStyleSheet(NOTE_STYLE)
+
+        # A grid, not a QFormLayout: the form layout sizes word-wrapped rows for a
+        # narrower width than it then gives them, leaving gaps around the text.
+        form = QGridLayout()
+        form.setColumnStretch(1, 1)
+        format_label = QLabel("&Format:")
+        format_label.setBuddy(self.format_combo)
+        save_label = QLabel("&Save to:")
+        save_label.setBuddy(self.path_edit)
+        combo_row = QHBoxLayout()
+        combo_row.setContentsMargins(0, 0, 0, 0)
+        combo_row.addWidget(self.format_combo)
+        combo_row.addStretch(1)
+        form.addWidget(format_label, 0, 0)
+        form.addLayout(combo_row, 0, 1)
+        form.addWidget(self.description_label, 1, 1)
+        form.addWidget(save_label, 2, 0)
+        form.addLayout(path_row, 2, 1)
+        form.addWidget(self.import_note, 3, 1)
+
+        self.progress_bar = QProgressBar()
+        _named(self.progress_bar, "exportProgress", "Export progress")
+        self.progress_bar.setRange(0, _PROGRESS_STEPS)
+        self.progress_bar.setTextVisible(False)
+        self.progress_bar.hide()
+        self.status_label = _wrapping_label("exportStatusLabel", "Export status")
+
+        self.result_frame = QFrame()
+        _named(self.result_frame, "exportResultFrame", "Export result")
+        self.result_frame.setFrameShape(QFrame.Shape.StyledPanel)
+        self.result_label = _wrapping_label("exportResultLabel", "Reload check result")
+        font = QFont(self.result_label.font())
+        font.setBold(True)
+        font.setPointSizeF(font.pointSizeF() * 1.15)
+        self.result_label.setFont(font)
+        self.detail_label = _wrapping_label("exportDetailLabel", "Export details")
+        result_layout = QVBoxLayout(self.result_frame)
+        result_layout.addWidget(self.result_label)
+        result_layout.addWidget(self.detail_label)
+        self.result_frame.hide()
+
+        self.buttons = QDialogButtonBox()
+        _named(self.buttons, "exportButtons", "Export dialog buttons")
+        self.export_button = self.buttons.addButton(
+            "&Export", QDialogButtonBox.ButtonRole.AcceptRole
+        )
+        _named(self.export_button, "exportButton", "Export")
+        self.close_button = self.buttons.addButton(QDialogButtonBox.StandardButton.Close)
+        _named(self.close_button, "exportCloseButton", "Close")
+        self.export_button.setDefault(True)
+        # Accepting would close the dialog; Export starts the work instead.
+        self.export_button.clicked.connect(self.start_export)
+        self.close_button.clicked.connect(self.reject)
+
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.summary_label)
+        layout.addLayout(form)
+        layout.addWidget(self.check_note)
+        layout.addWidget(self.progress_bar)
+        layout.addWidget(self.status_label)
+        layout.addWidget(self.result_frame)
+        layout.addStretch(1)
+        layout.addWidget(self.buttons)
+
+    # ------------------------------------------------------------------ state
+
+    @property
+    def busy(self) -> bool:
+        return self.task is not None and self.task.running
+
+    def selected_format(self) -> str:
+        return str(self.format_combo.currentData())
+
+    def set_format(self, fmt: str) -> None:
+        index = self.format_combo.findData(fmt)
+        if index < 0:
+            raise ValueError(f"unknown export format {fmt!r}")
+        if index == self.format_combo.currentIndex():
+            self._on_format_changed(index)
+        else:
+            self.format_combo.setCurrentIndex(index)
+
+    def output_path(self) -> str:
+        return self.path_edit.text().strip()
+
+    def set_output_path(self, path: str | os.PathLike[str]) -> None:
+        self.path_edit.setText(os.fspath(path))
+        self._confirmed_path = None
+
+    def import_note_shown(self) -> bool:
+        return not self.import_note.isHidden()
+
+    @Slot(int)
+    def _on_format_changed(self, _index: int) -> None:
+        fmt = self.selected_format()
+        info = FORMATS[fmt]
+        _show(self.description_label, info.description, NOTE_STYLE)
+        self.import_note.setVisible(self.uses_step and fmt in ("keras", "h5"))
+        self.import_note.setAccessibleDescription(
+            IMPORT_NOTE if self.import_note_shown() else ""
+        )
+        current = self.output_path()
+        if current:
+            self.path_edit.setText(path_for_format(current, fmt))
+            self._confirmed_path = None
+        self.browse_button.setToolTip(
+            "Choose a folder name for the SavedModel" if info.is_folder else "Choose the file"
+        )
+        self._fit_height()
+
+    @Slot(str)
+    def _on_path_edited(self, _text: str) -> None:
+        self._confirmed_path = None
+
+    # ------------------------------------------------------------------ choosing the path
+
+    @Slot()
+    def browse(self) -> None:
+        fmt = self.selected_format()
+        info = FORMATS[fmt]
+        start = self.output_path() or str(self.default_dir / file_slug(self.project.name))
+        if info.is_folder:
+            title = "Export SavedModel: Choose a Folder Name"
+            filters = "SavedModel folder (*)"
+        else:
+            title = f"Export Model as {short_format_name(fmt)}"
+            patterns = " ".join(f"*{ext}" for ext in info.extensions)
+            filters = f"{short_format_name(fmt)} files ({patterns})"
+        chosen, _ = QFileDialog.getSaveFileName(self, title, start, filters)
+        if not chosen:
+            return
+        confirmed = chosen
+        if not info.is_folder and Path(chosen).suffix.lower() not in info.extensions:
+            chosen += info.extension
+        self.path_edit.setText(chosen)
+        # The file dialog asked about replacing the name it returned.
+        self._confirmed_path = chosen if chosen == confirmed else None
+
+    def _target(self) -> Path | None:
+        """The export target from the path field, or None (with the reason shown)."""
+        text = self.output_path()
+        if not text:
+            self._show_error("Choose where to save the model.")
+            return None
+        fmt = self.selected_format()
+        info = FORMATS[fmt]
+        path = Path(text).expanduser()
+        if not path.is_absolute():
+            path = self.default_dir / path
+        if not info.is_folder and not path.suffix and not path.is_dir():
+            path = path.with_name(path.name + info.extension)
+        try:
+            export_engine.format_for_path(path, fmt)
+        except StudioError as exc:
+            self._show_error(str(exc))
+            return None
+        self.path_edit.setText(str(path))
+        return path
+
+    def _may_replace(self, path: Path) -> bool:
+        if not path.exists() or self._confirmed_path == str(path):
+            return True
+        kind = "folder" if path.is_dir() else "file"
+        answer = QMessageBox.question(
+            self,
+            "Replace?",
+            f"The {kind} {path.name} already exists in {path.parent}. Replace it?",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            QMessageBox.StandardButton.No,
+        )
+        return answer == QMessageBox.StandardButton.Yes
+
+    # ------------------------------------------------------------------ the export
+
+    @Slot()
+    def start_export(self) -> bool:
+        """Start exporting to the chosen path and format; False if it cannot start."""
+        if self.busy:
+            return False
+        if getattr(self.session, "running", False):
+            self._show_error("Training is running; stop it before exporting.")
+            return False
+        target = self._target()
+        if target is None or not self._may_replace(target):
+            return False
+        fmt = self.selected_format()
+        session, message = self.session, self._message
+        message.set(f"Preparing the {short_format_name(fmt)} export…")
+
+        def work(state: TaskState) -> ExportOutcome:
+            def progress(fraction: float, text: str) -> None:
+                message.set(text)
+                state.progress(fraction)
+
+            result = export_engine.export_session(session, target, fmt, progress=progress)
+            check: dict[str, Any] = {}
+            if result.ok:
+                try:
+                    check = dict(export_engine.read_metadata(result.path).get("check") or {})
+                except StudioError:
+                    log.warning("could not read the metadata of %s", result.path, exc_info=True)
+            return ExportOutcome(result, check)
+
+        self.outcome, self.error = None, None
+        self.export_button.setDefault(True)
+        self.result_frame.hide()
+        self.progress_bar.setValue(0)
+        self.progress_bar.show()
+        _show(self.status_label, message.get())
+        self._fit_height()
+        task = BackgroundTask(work, self, name="ffnnExportTask")
+        task.progressed.connect(self._on_progress)
+        task.succeeded.connect(self._on_succeeded)
+        task.failed.connect(self._on_failed)
+        task.finished.connect(self._on_task_finished)
+        self.task = task
+        task.start()
+        self._set_inputs_enabled(False)
+        self.busyChanged.emit(True)
+        return True
+
+    def _set_inputs_enabled(self, enabled: bool) -> None:
+        for widget in (
+            self.format_combo,
+            self.path_edit,
+            self.browse_button,
+            self.export_button,
+            self.close_button,
+        ):
+            widget.setEnabled(enabled)
+
+    @Slot(float)
+    def _on_progress(self, fraction: float) -> None:
+        self.progress_bar.setValue(round(fraction * _PROGRESS_STEPS))
+        _show(self.status_label, self._message.get())
+
+    @Slot(object)
+    def _on_succeeded(self, outcome: ExportOutcome) -> None:
+        self.outcome = outcome
+        result = outcome.result
+        self.progress_bar.setValue(_PROGRESS_STEPS)
+        self.progress_bar.hide()
+        _show(self.status_label, "")
+        if result.ok:
+            runtime = outcome.check.get("runtime") or f"the {short_format_name(result.format)} runtime"
+            rows = outcome.check.get("rows") or check_rows(self.session)
+            _show(
+                self.result_label,
+                f"Reloaded with {runtime}: max |difference| {format_diff(result.max_abs_diff)} "
+                f"over {rows} rows ✓",
+                OK_STYLE,
+            )
+            # Names and folder on lines of their own: a long path cannot wrap.
+            sidecars = ", ".join(p.name for p in result.extra_files)
+            lines = [
+                f"Wrote {result.path.name} in {result.seconds:.1f} s"
+                + (f", with its metadata in {sidecars}." if sidecars else "."),
+                f"Folder: {result.path.parent}",
+            ]
+            if result.needs_import:
+                lines.append("To load it: import ffnn_studio, then keras.models.load_model.")
+            _show(self.detail_label, "\n".join(lines))
+            full = [f"Model: {result.path}"] + [f"Metadata: {p}" for p in result.extra_files]
+            self.detail_label.setToolTip("\n".join(full))
+            self.detail_label.setAccessibleDescription("\n".join([*lines, *full]))
+            # Done: Enter now closes the dialog rather than exporting again.
+            self.close_button.setDefault(True)
+        else:
+            _show(self.result_label, "✗ The reload check failed: nothing was written.", ERROR_STYLE)
+            _show(self.detail_label, result.message, ERROR_STYLE)
+            self.detail_label.setToolTip("")
+        self.result_frame.show()
+        self._fit_height()
+        self.exported.emit(outcome)
+
+    @Slot(object)
+    def _on_failed(self, exc: BaseException) -> None:
+        if isinstance(exc, StudioError):
+            text = str(exc)
+        else:
+            log.error("export failed", exc_info=(type(exc), exc, exc.__traceback__))
+            text = f"{type(exc).__name__}: {exc}"
+        self.error = text
+        self.progress_bar.hide()
+        _show(self.status_label, "")
+        _show(self.result_label, "✗ Export failed", ERROR_STYLE)
+        _show(self.detail_label, text, ERROR_STYLE)
+        self.detail_label.setToolTip("")
+        self.result_frame.show()
+        self._fit_height()
+        self.exportFailed.emit(text)
+
+    @Slot()
+    def _on_task_finished(self) -> None:
+        self._set_inputs_enabled(True)
+        self.busyChanged.emit(False)
+
+    def _show_error(self, text: str) -> None:
+        self.error = text
+        self.progress_bar.hide()
+        _show(self.status_label, "")
+        _show(self.result_label, "✗ Cannot export", ERROR_STYLE)
+        _show(self.detail_label, text, ERROR_STYLE)
+        self.detail_label.setToolTip("")
+        self.result_frame.show()
+        self._fit_height()
+
+    def _fit_height(self) -> None:
+        """Grow or shrink to the content's height at the current width.
+
+        Word-wrapped labels appear and change here; a dialog sized once would
+        clip them.
+        """
+        fit_height(self)
+
+    # ------------------------------------------------------------------ closing
+
+    def reject(self) -> None:
+        if self.busy:
+            # The export cannot be interrupted half-way; it is over in seconds.
+            _show(self.status_label, "The export is still running; please wait.")
+            return
+        super().reject()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if self.busy:
+            event.ignore()
+            return
+        super().closeEvent(event)
+
+
+# ---------------------------------------------------------------------- the plots
+
+
+class ExportPlotsDialog(QDialog):
+    """Save the four live plots at once, as PNG or SVG images, into one folder."""
+
+    def __init__(
+        self,
+        plots: LivePlots,
+        *,
+        folder: Path,
+        prefix: str = "",
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName("exportPlotsDialog")
+        self.setAccessibleName("Export plots")
+        self.setWindowTitle("Export Plots")
+        self.plots = plots
+        self.written: list[Path] = []
+
+        self.folder_edit = QLineEdit(str(folder))
+        _named(self.folder_edit, "plotsFolderEdit", "Folder for the plot images")
+        self.browse_button = QPushButton("&Browse…")
+        _named(self.browse_button, "plotsBrowseButton", "Browse for the folder")
+        self.browse_button.clicked.connect(self.browse)
+        folder_row = QHBoxLayout()
+        folder_row.setContentsMargins(0, 0, 0, 0)
+        folder_row.addWidget(self.folder_edit, 1)
+        folder_row.addWidget(self.browse_button)
+
+        self.prefix_edit = QLineEdit(prefix)
+        _named(self.prefix_edit, "plotsPrefixEdit", "File name prefix")
+        self.prefix_edit.setPlaceholderText("none")
+        self.format_combo = QComboBox()
+        _named(self.format_combo, "plotsFormatCombo", "Image format")
+        for suffix, label in PLOT_FORMATS:
+            self.format_combo.addItem(f"{label} ({suffix})", suffix)
+
+        self.files_label = _wrapping_label("plotsFilesLabel", "Files to be written", NOTE_STYLE)
+        self.error_label = _wrapping_label("plotsErrorLabel", "Export problem", ERROR_STYLE)
+        for signal in (
+            self.folder_edit.textChanged,
+            self.prefix_edit.textChanged,
+            self.format_combo.currentIndexChanged,
+        ):
+            signal.connect(self._update_files)
+
+        form = QFormLayout()
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.ExpandingFieldsGrow)
+        folder_label = QLabel("&Folder:")
+        folder_label.setBuddy(self.folder_edit)
+        form.addRow(folder_label, folder_row)
+        form.addRow("File name &prefix:", self.prefix_edit)
+        form.addRow("F&ormat:", self.format_combo)
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
+        )
+        _named(self.buttons, "plotsButtons", "Export plots buttons")
+        self.save_button = self.buttons.button(QDialogButtonBox.StandardButton.Save)
+        _named(self.save_button, "plotsSaveButton", "Save the plots")
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.files_label)
+        layout.addWidget(self.error_label)
+        layout.addWidget(self.buttons)
+        self.resize(560, self.sizeHint().height())
+        self._update_files()
+
+    def suffix(self) -> str:
+        return str(self.format_combo.currentData())
+
+    def set_suffix(self, suffix: str) -> None:
+        index = self.format_combo.findData(suffix)
+        if index < 0:
+            raise ValueError(f"plots export as {', '.join(s for s, _ in PLOT_FORMATS)}, not {suffix!r}")
+        self.format_combo.setCurrentIndex(index)
+
+    def folder(self) -> Path:
+        return Path(self.folder_edit.text().strip()).expanduser()
+
+    def targets(self) -> dict[str, Path]:
+        """Plot key → the file it is written to."""
+        prefix = self.prefix_edit.text().strip()
+        stem = f"{prefix}-" if prefix else ""
+        return {key: self.folder() / f"{stem}{key}{self.suffix()}" for key in PLOT_KEYS}
+
+    @Slot()
+    def _update_files(self) -> None:
+        targets = self.targets()
+        names = ", ".join(p.name for p in targets.values())
+        existing = sum(p.exists() for p in targets.values())
+        text = f"Writes {names}."
+        if existing:
+            text += f" {existing} of them exist{'s' if existing == 1 else ''} already and will be replaced."
+        _show(self.files_label, text, NOTE_STYLE)
+        _show(self.error_label, "", ERROR_STYLE)
+        fit_height(self)
+
+    @Slot()
+    def browse(self) -> None:
+        chosen = QFileDialog.getExistingDirectory(self, "Export Plots Into", str(self.folder()))
+        if chosen:
+            self.folder_edit.setText(chosen)
+
+    def export(self) -> list[Path]:
+        """Write the four plots; ``StudioError`` names what could not be written."""
+        folder = self.folder()
+        if not self.folder_edit.text().strip():
+            raise StudioError("choose a folder for the plot images")
+        if not folder.is_dir():
+            raise StudioError(f"folder {folder} does not exist")
+        written: list[Path] = []
+        for key, path in self.targets().items():
+            try:
+                written.append(self.plots.export(key, path))
+            except Exception as exc:  # pyqtgraph's exporters raise whatever the OS or Qt did
+                raise StudioError(f"could not write {path}: {exc}") from exc
+        return written
+
+    def accept(self) -> None:
+        try:
+            self.written = self.export()
+        except StudioError as exc:
+            _show(self.error_label, str(exc), ERROR_STYLE)
+            fit_height(self)
+            return
+        super().accept()
+
+
+# ---------------------------------------------------------------------- the File menu
+
+
+class ExportActions(QObject):
+    """The File menu's export actions for a ``MainWindow``, enabled only when they can work.
+
+    Reads the window's ``controller``, ``document``, ``plots``, ``controls``,
+    ``settings``, ``interactive`` and status bar; reports errors through
+    ``report_error(title, message)``.
+    """
+
+    #: An export of the model started (True) or ended (False).
+    busyChanged = Signal(bool)
+
+    def __init__(self, window: Any, report_error: Callable[[str, str], None]) -> None:
+        super().__init__(window)
+        self.setObjectName("exportActions")
+        self.window = window
+        self.report_error = report_error
+        self.model_dialog: ExportDialog | None = None
+        self.plots_dialog: ExportPlotsDialog | None = None
+
+        self.model_action = self._action(
+            "&Export Model…", "exportModelAction", self.export_model, "Ctrl+E"
+        )
+        self.script_action = self._action(
+            "Export as Python &Script…", "exportScriptAction", self.export_script
+        )
+        self.history_action = self._action(
+            "Export Run &History…", "exportHistoryAction", self.export_history
+        )
+        self.plots_action = self._action(
+            "Export &Plots…", "exportPlotsAction", self.export_plots
+        )
+
+        c = window.controller
+        for signal in (c.stateChanged, c.started, c.finished, c.failed, c.weightsReset):
+            signal.connect(self.update_actions)
+        window.document.changed.connect(self.update_actions)
+        window.document.loaded.connect(self.update_actions)
+        self.update_actions()
+
+    def _action(self, text: str, name: str, slot: Callable[[], Any], key: str = "") -> QAction:
+        action = QAction(text, self.window)
+        action.setObjectName(name)
+        if key:
+            action.setShortcut(QKeySequence(key))
+        action.triggered.connect(lambda _checked=False: slot())
+        self.window.addAction(action)
+        return action
+
+    def actions(self) -> tuple[QAction, ...]:
+        return (self.model_action, self.script_action, self.history_action, self.plots_action)
+
+    def add_to(self, menu: QMenu) -> None:
+        """Add the actions to ``menu`` (the File menu) and refresh them whenever it opens."""
+        for action in self.actions():
+            menu.addAction(action)
+        menu.aboutToShow.connect(self.update_actions)
+
+    @property
+    def busy(self) -> bool:
+        """True while a model export runs."""
+        return self.model_dialog is not None and self.model_dialog.busy
+
+    # ------------------------------------------------------------------ enabled state
+
+    @staticmethod
+    def _set(action: QAction, enabled: bool, tip: str) -> None:
+        action.setEnabled(enabled)
+        action.setStatusTip(tip)
+        action.setToolTip(tip)
+
+    def _session(self) -> Any:
+        return self.window.controller.session
+
+    def _history(self) -> Any:
+        return getattr(self._session(), "history", None)
+
+    def update_actions(self, *_args: Any) -> None:
+        controller = self.window.controller
+        session = self._session()
+        trained = session is not None and int(getattr(session, "epochs_completed", 0)) > 0
+        if self.busy:
+            self._set(self.model_action, False, "An export is running.")
+        elif controller.busy:
+            self._set(
+                self.model_action,
+                False,
+                "Stop training before exporting: the weights change while it runs.",
+            )
+        elif not trained:
+            self._set(
+                self.model_action,
+                False,
+                "Train the network first: there is no trained model to export yet.",
+            )
+        else:
+            self._set(
+                self.model_action,
+                True,
+                "Save the trained model as .keras, SavedModel, TFLite, ONNX or .h5, "
+                "checked by loading it back (Ctrl+E)",
+            )
+
+        problems = self.window.document.problems()
+        if problems:
+            self._set(
+                self.script_action,
+                False,
+                f"Fix the project's problems first: {problems[0]}",
+            )
+        else:
+            self._set(
+                self.script_action,
+                True,
+                "Write the project as a standalone Keras training script (.py)",
+            )
+
+        history = self._history()
+        if history is not None and history.epochs > 0:
+            self._set(
+                self.history_action,
+                True,
+                "Save the loss and metrics of every epoch as CSV, and the per-layer "
+                "weight and gradient norms as a second CSV beside it",
+            )
+        else:
+            self._set(self.history_action, False, "Train the network first: there is no run history yet.")
+
+        has_plots = any(p.buffer.n for p in self.window.plots.plots.values())
+        if has_plots:
+            self._set(
+                self.plots_action, True, "Save the four training plots as PNG or SVG images"
+            )
+        else:
+            self._set(self.plots_action, False, "Train the network first: the plots are empty.")
+
+    def _on_busy(self, busy: bool) -> None:
+        controls = self.window.controls
+        if busy:
+            controls.train_action.setEnabled(False)
+            controls.reset_action.setEnabled(False)
+            self.window.statusBar().showMessage("Exporting the model…")
+        else:
+            # Recomputes the run actions from the controller's (unchanged) state.
+            controls.set_state(self.window.controller.state)
+        self.update_actions()
+        self.busyChanged.emit(busy)
+
+    # ------------------------------------------------------------------ folders
+
+    def _start_dir(self) -> Path:
+        if self.window.interactive:
+            last = self.window.settings.value(LAST_DIR_KEY, "")
+            if isinstance(last, str) and last and Path(last).is_dir():
+                return Path(last)
+        base = self.window.document.base_dir
+        return base if base is not None else Path.home()
+
+    def _remember_dir(self, path: Path) -> None:
+        if self.window.interactive:
+            self.window.settings.setValue(LAST_DIR_KEY, str(path))
+
+    def _status(self, text: str, ms: int = 10_000) -> None:
+        self.window.statusBar().showMessage(text, ms)
+
+    def _info(self, title: str, text: str) -> None:
+        if self.window.interactive:
+            QMessageBox.information(self.window, title, text)
+
+    # ------------------------------------------------------------------ the handlers
+
+    def export_model(self) -> ExportDialog | None:
+        """Open the export dialog for the last session's model (or bring a running one up)."""
+        if self.busy and self.model_dialog is not None:
+            self.model_dialog.raise_()
+            self.model_dialog.activateWindow()
+            return self.model_dialog
+        self.update_actions()
+        if not self.model_action.isEnabled():
+            self._status(self.model_action.statusTip(), 6000)
+            return None
+        if self.model_dialog is not None:
+            self.model_dialog.deleteLater()
+        dialog = ExportDialog(self._session(), default_dir=self._start_dir(), parent=self.window)
+        dialog.busyChanged.connect(self._on_busy)
+        dialog.exported.connect(self._on_model_exported)
+        dialog.exportFailed.connect(lambda text: self._status(f"Export failed: {text}", 10_000))
+        self.model_dialog = dialog
+        dialog.setWindowModality(Qt.WindowModality.WindowModal)
+        dialog.show()
+        return dialog
+
+    @Slot(object)
+    def _on_model_exported(self, outcome: ExportOutcome) -> None:
+        result = outcome.result
+        if result.ok:
+            self._remember_dir(result.path.parent)
+            self._status(
+                f"Exported the model to {result.path} (max |difference| "
+                f"{format_diff(result.max_abs_diff)})."
+            )
+        else:
+            self._status("Export failed: the reloaded file did not match the model.")
+
+    def _with_absolute_csv(self, project: Project) -> Project:
+        """``project`` with its CSV path absolute: the script may be saved (and run) anywhere.
+
+        codegen also reads the CSV (to tell the task) from the path as it stands,
+        which would resolve a relative path against the working folder, not the
+        project file's.
+        """
+        data = project.data
+        if not isinstance(data, CsvDataSource) or not data.path:
+            return project
+        path = Path(data.path).expanduser()
+        if not path.is_absolute():
+            base = self.window.document.base_dir
+            path = (base if base is not None else Path.cwd()) / path
+        return replace(project, data=replace(data, path=str(path.resolve())))
+
+    def export_script(self) -> Path | None:
+        """Ask for a .py file and write the project as a standalone Keras script."""
+        document = self.window.document
+        project: Project = document.project
+        problems = document.problems()
+        if problems:
+            lines = "\n".join(f"• {p}" for p in problems)
+            self.report_error("Cannot export the script", f"Fix these first:\n{lines}")
+            return None
+        start = self._start_dir() / f"{file_slug(project.name, 'train')}.py"
+        chosen, _ = QFileDialog.getSaveFileName(
+            self.window, "Export as Python Script", str(start), "Python scripts (*.py)"
+        )
+        if not chosen:
+            return None
+        path = Path(chosen)
+        if path.suffix.lower() != ".py":
+            path = path.with_name(path.name + ".py")
+        from ffnn_studio.engine.codegen import write_script
+
+        project = self._with_absolute_csv(project)
+        csv_path = project.data.path if isinstance(project.data, CsvDataSource) else None
+        try:
+            written = write_script(project, path, csv_path=csv_path)
+        except StudioError as exc:
+            self.report_error("Could not export the script", str(exc))
+            return None
+        self._remember_dir(written.parent)
+        self._status(f"Wrote the training script {written}")
+        self._info(
+            "Script exported",
+            f"Wrote the training script:\n{written}\n\n"
+            f"Run it with:  python {written.name}\n"
+            "It needs only Keras, numpy and scikit-learn (and pandas for CSV data).",
+        )
+        return written
+
+    def export_history(self) -> list[Path]:
+        """Ask for a CSV file; write the per-epoch history there and the probes beside it."""
+        history = self._history()
+        if history is None or history.epochs == 0:
+            self._status("Train the network first: there is no run history yet.", 6000)
+            return []
+        start = self._start_dir() / f"{file_slug(self.window.document.display_name, 'run')}-history.csv"
+        chosen, _ = QFileDialog.getSaveFileName(
+            self.window, "Export Run History", str(start), "CSV files (*.csv)"
+        )
+        if not chosen:
+            return []
+        path = Path(chosen)
+        if path.suffix.lower() != ".csv":
+            path = path.with_name(path.name + ".csv")
+        probes = probes_path(path)
+        written: list[Path] = []
+        try:
+            history.to_csv(path)
+            written.append(path)
+            if len(history.probe_steps):
+                history.probes_to_csv(probes)
+                written.append(probes)
+        except (StudioError, OSError) as exc:
+            self.report_error("Could not export the run history", str(exc))
+            return written
+        self._remember_dir(path.parent)
+        names = " and ".join(p.name for p in written)
+        self._status(f"Wrote {names} in {path.parent}")
+        return written
+
+    def export_plots(self) -> ExportPlotsDialog | None:
+        """Open the dialog that saves the four plots into a folder."""
+        if self.plots_dialog is not None:
+            self.plots_dialog.deleteLater()
+        dialog = ExportPlotsDialog(
+            self.window.plots,
+            folder=self._start_dir(),
+            prefix=file_slug(self.window.document.display_name, ""),
+            parent=self.window,
+        )
+        dialog.accepted.connect(self._on_plots_exported)
+        self.plots_dialog = dialog
+        dialog.setWindowModality(Qt.WindowModality.WindowModal)
+        dialog.show()
+        return dialog
+
+    @Slot()
+    def _on_plots_exported(self) -> None:
+        dialog = self.plots_dialog
+        if dialog is None or not dialog.written:
+            return
+        folder = dialog.written[0].parent
+        self._remember_dir(folder)
+        self._status(f"Saved {len(dialog.written)} plots in {folder}")
+
+
+def probes_path(history_csv: Path) -> Path:
+    """Where the probes go beside a history CSV: ``run.csv`` → ``run.probes.csv``."""
+    return history_csv.with_name(history_csv.stem + _PROBES_SUFFIX)
