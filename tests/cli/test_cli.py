@@ -124,3 +124,70 @@ def test_spirals_reach_095_and_the_export_reloads_in_plain_keras(tmp_path) -> No
     studio = keras.models.load_model(model_path).predict(x, verbose=0)
     np.testing.assert_allclose(np.load(tmp_path / "plain.npy"), studio, atol=1e-6)
     assert project_to_dict(load_project(default_project_path()))["network"]["layers"]
+
+
+@pytest.mark.parametrize("name", list(DATASETS))
+def test_every_data_set_trains_from_the_cli(name, tmp_path, capsys, monkeypatch) -> None:
+    monkeypatch.setenv("FFNN_STUDIO_XLA", "0")  # one epoch: compiling would dominate
+    entry = DATASETS[name]
+    doc = json.loads(json.dumps(PROJECT))
+    doc["data"] = {"kind": "builtin", "name": name, "params": {"n_samples": 100} if entry.synthetic else {}}
+    doc["training"]["loss"] = "mse" if entry.task == "regression" else "cross_entropy"
+    assert main(["train", str(write(tmp_path, doc)), "--epochs", "1", "--quiet"]) == 0
+    out = capsys.readouterr().out
+    metric = "mae" if entry.task == "regression" else "accuracy"
+    assert re.search(rf"val_{metric} \d", out), out
+
+
+def test_csv_on_the_command_line_picks_the_loss_from_the_task(tmp_path, capsys, monkeypatch) -> None:
+    monkeypatch.setenv("FFNN_STUDIO_XLA", "0")
+    files = Path(__file__).parents[1] / "data" / "files"
+    args = ["train", "--csv", str(files / "regression.csv"), "--target", "price", "--epochs", "2"]
+    assert main([*args, "--quiet"]) == 0
+    assert "val_mae" in capsys.readouterr().out
+    assert main(["train", "--csv", str(files / "flowers.csv"), "--target", "nope"]) == 2
+    assert "nope" in capsys.readouterr().err
+
+
+def test_a_model_exported_from_a_csv_run_takes_raw_csv_rows(tmp_path) -> None:
+    """The exported file (ONNX, no studio code) gives the studio's predictions on raw rows."""
+    import pandas as pd
+
+    from ffnn_studio.core.spec import CsvDataSource
+    from ffnn_studio.data import load_dataset, prepare
+    from ffnn_studio.engine.export import export_session
+    from ffnn_studio.engine.session import TrainingSession
+
+    csv = Path(__file__).parents[1] / "data" / "files" / "flowers.csv"
+    doc = json.loads(json.dumps(PROJECT))
+    doc["data"] = {"kind": "csv", "path": str(csv), "target": "species"}
+    project = load_project_from(tmp_path, doc)
+    prepared = prepare(load_dataset(project.data), 0.25, 0)
+    session = TrainingSession(project, prepared)
+    assert session.run(5).reason == "completed"
+    result = export_session(session, tmp_path / "flowers.onnx", "onnx")
+    assert result.ok, result.message
+
+    raw = pd.read_csv(csv)
+    features = raw.drop(columns=["species"]).to_numpy(np.float32)
+    code = (
+        "import sys, numpy as np, onnxruntime as ort\n"
+        "s = ort.InferenceSession(sys.argv[1])\n"
+        "x = np.load(sys.argv[2])\n"
+        "np.save(sys.argv[3], s.run(None, {s.get_inputs()[0].name: x})[0])\n"
+        "assert 'ffnn_studio' not in sys.modules\n"
+    )
+    np.save(tmp_path / "x.npy", features)
+    subprocess.run(
+        [sys.executable, "-c", code, str(tmp_path / "flowers.onnx"), str(tmp_path / "x.npy"), str(tmp_path / "y.npy")],
+        check=True,
+        cwd=tmp_path,
+    )
+    np.testing.assert_allclose(np.load(tmp_path / "y.npy"), session.predict(features), atol=1e-5)
+    assert isinstance(project.data, CsvDataSource)
+
+
+def load_project_from(tmp_path: Path, doc: dict):
+    from ffnn_studio.core.project_file import load_project
+
+    return load_project(write(tmp_path, doc, "csv.ffnn.json"))
