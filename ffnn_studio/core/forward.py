@@ -33,6 +33,24 @@ _blas_lock = threading.Lock()
 _blas_controller: Any = None
 
 
+def prepare_blas_control() -> None:
+    """Find the BLAS libraries ``single_threaded_blas`` limits (once).
+
+    threadpoolctl walks every loaded shared library to find them: with
+    TensorFlow loaded that took ~0.8 s, so the window calls this on a
+    background thread after TensorFlow's import, not on the GUI thread.
+    """
+    global _blas_controller
+    with _blas_lock:
+        if _blas_controller is None:
+            try:
+                from threadpoolctl import ThreadpoolController
+
+                _blas_controller = ThreadpoolController()
+            except Exception:  # without threadpoolctl, products run as they are
+                _blas_controller = False
+
+
 @contextlib.contextmanager
 def single_threaded_blas() -> Iterator[None]:
     """Run numpy's matrix products on one thread inside the block.
@@ -42,16 +60,8 @@ def single_threaded_blas() -> Iterator[None]:
     grid evaluation took 20–40 ms (measured on 2 cores). One thread is what
     these small products want, and it leaves the cores to training.
     """
-    global _blas_controller
     if _blas_controller is None:
-        with _blas_lock:
-            if _blas_controller is None:
-                try:
-                    from threadpoolctl import ThreadpoolController
-
-                    _blas_controller = ThreadpoolController()
-                except Exception:  # threadpoolctl comes with scikit-learn; without it, run as is
-                    _blas_controller = False
+        prepare_blas_control()
     if not _blas_controller:
         yield
         return

@@ -93,6 +93,9 @@ def _warm_up_imports() -> None:
 
             import_tensorflow()
             import ffnn_studio.engine.session  # noqa: F401
+            from ffnn_studio.core.forward import prepare_blas_control
+
+            prepare_blas_control()
         except BaseException as exc:  # re-raised on the waiting thread
             errors.append(exc)
 
