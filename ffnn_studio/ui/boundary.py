@@ -23,6 +23,7 @@ from typing import Any
 
 import numpy as np
 import pyqtgraph as pg
+import shiboken6
 from PySide6.QtCore import QRectF, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QGraphicsItem, QLabel, QVBoxLayout, QWidget
@@ -150,6 +151,7 @@ class DecisionBoundaryView(QWidget):
         self._document: Any = None
         self._session: Any = None
         self._preview_generation = 0
+        self._preview_task: BackgroundTask | None = None
         self._prepared: Any = None
         self._project: Project | None = None
         self._task: Task | None = None
@@ -218,12 +220,16 @@ class DecisionBoundaryView(QWidget):
         controller.finished.connect(self._on_finished)
         reset = getattr(controller, "weightsReset", None)
         if reset is not None:
-            reset.connect(lambda _done: self.refresh())
+            reset.connect(self._refresh_after_reset)
         if document is not None:
             self._document = document
             document.loaded.connect(self._on_document_loaded)
             document.changed.connect(self._on_document_changed)
             self._on_document_changed()
+
+    @Slot(bool)
+    def _refresh_after_reset(self, _done: bool) -> None:
+        self.refresh()
 
     @Slot(object)
     def _on_started(self, _info: Any) -> None:
@@ -293,13 +299,21 @@ class DecisionBoundaryView(QWidget):
 
         self._preview_generation += 1
         generation = self._preview_generation
-        task = BackgroundTask(work, self, name="boundaryPreviewTask")
+        if self._preview_task is not None:
+            self._preview_task.cancel()
+        # Not parented to the view: a view closed while the task runs must not
+        # take the task's QObject with it; cancel() drops the late result.
+        task = BackgroundTask(work, None, name="boundaryPreviewTask")
         task.succeeded.connect(lambda prepared: self._on_preview(generation, prepared, None))
         task.failed.connect(lambda error: self._on_preview(generation, None, error))
         task.finished.connect(task.deleteLater)
+        self._preview_task = task
         task.start()
 
     def _on_preview(self, generation: int, prepared: Any, error: BaseException | None) -> None:
+        if not shiboken6.isValid(self):
+            return  # the view was closed while the data loaded
+        self._preview_task = None
         if generation != self._preview_generation or self._session is not None:
             return  # a newer preview, or a run, has taken over
         if error is not None:

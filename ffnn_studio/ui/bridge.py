@@ -92,10 +92,11 @@ def _warm_up_imports() -> None:
             from ffnn_studio.engine.quiet import import_tensorflow
 
             import_tensorflow()
-            import ffnn_studio.engine.session  # noqa: F401
             from ffnn_studio.core.forward import prepare_blas_control
+            from ffnn_studio.engine.session import warm_up_engine
 
             prepare_blas_control()
+            warm_up_engine()
         except BaseException as exc:  # re-raised on the waiting thread
             errors.append(exc)
 

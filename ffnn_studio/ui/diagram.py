@@ -582,10 +582,11 @@ class NetworkDiagramView(QWidget):
         self._controller = controller
         controller.started.connect(self._on_started)
         controller.stateChanged.connect(self._on_state)
-        controller.finished.connect(lambda _r: self.refresh())
+        # Bound slots, not lambdas: Qt drops them when this view is destroyed.
+        controller.finished.connect(self._refresh_after)
         reset = getattr(controller, "weightsReset", None)
         if reset is not None:
-            reset.connect(lambda _done: self.refresh())
+            reset.connect(self._refresh_after)
         if document is not None:
             self._document = document
             document.changed.connect(self._on_document_changed)
@@ -655,6 +656,10 @@ class NetworkDiagramView(QWidget):
         ok = self.scene.set_weights(self._weights)
         self._update_detail()
         return ok
+
+    @Slot(object)
+    def _refresh_after(self, _report: object) -> None:
+        self.refresh()
 
     def refresh(self) -> bool:
         session = self._session

@@ -566,9 +566,6 @@ class MainWindow(QMainWindow):
         if state == "preparing":
             self.statusBar().showMessage("Preparing data and building the model…")
             self.throughput_label.setText("")
-            # The settings are locked while training; show what the run does instead.
-            if self.training_dock.isVisible() and not self.training_dock.visibleRegion().isEmpty():
-                self.insights_dock.raise_()
 
     def _on_locked(self, locked: bool) -> None:
         stack = self.document.undo_stack
@@ -591,6 +588,10 @@ class MainWindow(QMainWindow):
             "failed": f"Training failed: {report.message}",
         }.get(report.reason, report.message)
         self.statusBar().showMessage(text, 15000)
+        # After a run, show what the network learned. During a run the user
+        # chooses: the live views cost the training thread some CPU.
+        if report.epochs_completed and not self.training_dock.visibleRegion().isEmpty():
+            self.insights_dock.raise_()
         if report.reason == "failed":
             self._report_error("Training failed", report.message)
 

@@ -489,7 +489,7 @@ class RunsPanel(QWidget):
         self.sweep.progressChanged.connect(self._on_sweep_progress)
         self.sweep.sweepFinished.connect(self._on_sweep_finished)
         self.sweep.sweepFailed.connect(self._show_warning)
-        controller.stateChanged.connect(lambda _s: self._update_buttons())
+        controller.stateChanged.connect(self._on_state_changed)
         self._update_buttons()
 
     def _tag(self) -> tuple[str, str]:
@@ -596,6 +596,10 @@ class RunsPanel(QWidget):
 
     def delete_selected(self) -> None:
         self.store.remove(self.selected_rows())
+
+    @Slot(str)
+    def _on_state_changed(self, _state: str) -> None:
+        self._update_buttons()
 
     def _update_buttons(self) -> None:
         sweeping = self.sweep is not None and self.sweep.active
