@@ -2,8 +2,21 @@
 
 from __future__ import annotations
 
+import gc
 import os
+
+import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+
+
+@pytest.fixture(autouse=True)
+def collect_garbage_on_the_main_thread():
+    """The window's policy (``ui.app.ensure_application``), for tests: no automatic
+    cyclic GC, which could run on a training thread and destroy Qt widgets there;
+    collect on the main thread after each test instead."""
+    gc.disable()
+    yield
+    gc.collect()

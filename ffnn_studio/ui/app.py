@@ -34,6 +34,15 @@ def ensure_application(argv: list[str] | None = None) -> QApplication:
     app.setApplicationVersion(__version__)
     app.setDesktopFileName("ffnn-studio")
     app.setWindowIcon(window_icon())
+    if getattr(app, "_ffnn_gc", None) is None:
+        # Python's cyclic GC runs on whichever thread happens to allocate; when
+        # that is the training worker and the garbage holds Qt widgets, their
+        # destructors run off the GUI thread and deadlock it (seen: the worker
+        # destroying a QMenu while the GUI thread waited on Qt's mutex). Collect
+        # on the GUI thread only, from a timer.
+        from pyqtgraph.util.garbage_collector import GarbageCollector
+
+        app._ffnn_gc = GarbageCollector(interval=1.0)  # type: ignore[attr-defined]
     return app
 
 

@@ -30,6 +30,8 @@ from ffnn_studio.ui.export_dialog import (
 from ffnn_studio.ui.main_window import MainWindow
 from tests.ui.window_fixtures import (  # noqa: F401  (fixtures)
     FakeSession,
+    errors_fixture,
+    fake_controller,
     isolated_settings_fixture,
 )
 
@@ -45,24 +47,6 @@ def tiny_project(activation: str = "relu", epochs: int = 2) -> Project:
         data=BuiltinDataSource("xor", {"n_samples": 200}),
         training=TrainingSettings(epochs=epochs, batch_size=32),
     )
-
-
-def fake_controller() -> TrainingController:
-    return TrainingController(
-        prepare_data=lambda project, base_dir: None,
-        session_factory=FakeSession,
-        warm_up=lambda: None,
-    )
-
-
-@pytest.fixture
-def errors(monkeypatch) -> list[str]:
-    """Every error dialog's message, instead of a modal box."""
-    shown: list[str] = []
-    monkeypatch.setattr(
-        QMessageBox, "critical", staticmethod(lambda parent, title, text, *a: shown.append(text))
-    )
-    return shown
 
 
 @pytest.fixture

@@ -17,6 +17,8 @@ from ffnn_studio.ui.main_window import RECENT_KEY, MainWindow, studio_settings
 from tests.ui.window_fixtures import (  # noqa: F401  (fixtures)
     FakeSession,
     HoldingSession,
+    errors_fixture,
+    fake_controller,
     isolated_settings_fixture,
     layer_kinds,
     sample_project,
@@ -25,24 +27,6 @@ from tests.ui.window_fixtures import (  # noqa: F401  (fixtures)
 SAVE = QMessageBox.StandardButton.Save
 DISCARD = QMessageBox.StandardButton.Discard
 CANCEL = QMessageBox.StandardButton.Cancel
-
-
-def fake_controller(session_cls: type[FakeSession] = FakeSession) -> TrainingController:
-    return TrainingController(
-        prepare_data=lambda project, base_dir: None,
-        session_factory=session_cls,
-        warm_up=lambda: None,
-    )
-
-
-@pytest.fixture
-def errors(monkeypatch) -> list[str]:
-    """Every error dialog's message, instead of a modal box."""
-    shown: list[str] = []
-    monkeypatch.setattr(
-        QMessageBox, "critical", staticmethod(lambda parent, title, text, *a: shown.append(text))
-    )
-    return shown
 
 
 class Questions:

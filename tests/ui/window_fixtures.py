@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 from PySide6.QtCore import QSettings
+from PySide6.QtWidgets import QMessageBox
 
 from ffnn_studio.core.reports import (
     EpochEnd,
@@ -32,6 +33,7 @@ from ffnn_studio.core.spec import (
     Project,
     TrainingSettings,
 )
+from ffnn_studio.ui.bridge import TrainingController
 from ffnn_studio.ui.document import ProjectDocument
 
 
@@ -115,3 +117,22 @@ class FakeSession:
 
 class HoldingSession(FakeSession):
     hold = True
+
+
+def fake_controller(session_cls: type[FakeSession] | None = None) -> TrainingController:
+    """A controller whose sessions are fakes (no data loading, no TensorFlow)."""
+    return TrainingController(
+        prepare_data=lambda project, base_dir: None,
+        session_factory=session_cls or FakeSession,
+        warm_up=lambda: None,
+    )
+
+
+@pytest.fixture(name="errors")
+def errors_fixture(monkeypatch) -> list[str]:
+    """Every error dialog's message, instead of a modal box."""
+    shown: list[str] = []
+    monkeypatch.setattr(
+        QMessageBox, "critical", staticmethod(lambda parent, title, text, *a: shown.append(text))
+    )
+    return shown
