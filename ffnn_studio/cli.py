@@ -235,10 +235,7 @@ class _TerminalSink:
 def _train(project, *, quiet: bool):
     """Load the data, train the project; returns the session and the finish report."""
     from ffnn_studio.data import load_dataset, prepare
-    from ffnn_studio.engine.quiet import import_tensorflow
-
-    import_tensorflow()
-    from ffnn_studio.engine.session import TrainingSession
+    from ffnn_studio.engine.session import TrainingSession  # imports TensorFlow quietly
 
     dataset = load_dataset(project.data)
     prepared = prepare(dataset, project.training.validation_fraction, project.training.seed)

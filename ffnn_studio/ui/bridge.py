@@ -69,13 +69,13 @@ def prepare_project_data(project: Project, base_dir: Path | None) -> Any:
 
 def create_training_session(project: Project, prepared: Any, sink: Any) -> Any:
     """The engine's ``TrainingSession``, imported here so TensorFlow loads on the worker."""
-    _warm_up_imports()
+    _import_engine()
     from ffnn_studio.engine.session import TrainingSession
 
     return TrainingSession(project, prepared, sink)
 
 
-def _warm_up_imports() -> None:
+def _import_engine() -> None:
     """Import TensorFlow and the engine on a plain Python thread, and wait for it.
 
     TensorFlow imported first on a QThread makes the second ``TrainingSession``
@@ -89,14 +89,12 @@ def _warm_up_imports() -> None:
 
     def target() -> None:
         try:
+            from ffnn_studio.core.forward import prepare_blas_control
             from ffnn_studio.engine.quiet import import_tensorflow
 
             import_tensorflow()
-            from ffnn_studio.core.forward import prepare_blas_control
-            from ffnn_studio.engine.session import warm_up_engine
-
             prepare_blas_control()
-            warm_up_engine()
+            import ffnn_studio.engine.session  # noqa: F401  (last: it marks the import done)
         except BaseException as exc:  # re-raised on the waiting thread
             errors.append(exc)
 
@@ -105,6 +103,14 @@ def _warm_up_imports() -> None:
     thread.join()
     if errors:
         raise errors[0]
+
+
+def _warm_up_imports() -> None:
+    """Import the engine, then do TensorFlow's one-time set-up with a tiny run."""
+    _import_engine()
+    from ffnn_studio.engine.session import warm_up_engine
+
+    warm_up_engine()
 
 
 def _session_key(project: Project, base_dir: Path | None) -> tuple[Any, ...]:
