@@ -20,9 +20,9 @@ from typing import Any
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt, QTimer
-from PySide6.QtGui import QColor
-from PySide6.QtWidgets import QTabWidget, QWidget
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor, QPainterPath
+from PySide6.QtWidgets import QGraphicsPathItem, QTabWidget, QWidget
 
 from ffnn_studio.ui.colors import VALIDATION_COLOR
 
@@ -34,6 +34,8 @@ MIN_SHARE_SINCE_BEST = 0.15
 OVERFIT_RISE = 0.05
 #: The row of a PlotItem's layout under its bottom axis label (rows 0–4 are pyqtgraph's).
 NOTE_ROW = 5
+#: Most epochs the gap shading follows point by point; longer runs are thinned evenly.
+MAX_SHADE_POINTS = 2000
 
 
 def best_epoch(epochs: np.ndarray, val_loss: np.ndarray) -> tuple[float, float] | None:
@@ -44,6 +46,38 @@ def best_epoch(epochs: np.ndarray, val_loss: np.ndarray) -> tuple[float, float] 
         return None
     i = int(np.nanargmin(np.where(finite, val, np.nan)))
     return float(np.asarray(epochs)[i]), float(val[i])
+
+
+def gap_polygon(
+    epochs: np.ndarray, loss: np.ndarray, val_loss: np.ndarray, *, log_x: bool = False, log_y: bool = False
+) -> tuple[np.ndarray, np.ndarray]:
+    """The outline (xs, ys) of the area between the training and validation loss.
+
+    Epochs where either loss is missing or not finite (or not positive on a
+    log axis) are left out; runs longer than ``MAX_SHADE_POINTS`` are thinned
+    evenly, keeping the last epoch. Empty arrays when nothing can be shaded.
+    """
+    x = np.asarray(epochs, dtype=np.float64)
+    a = np.asarray(loss, dtype=np.float64)
+    b = np.asarray(val_loss, dtype=np.float64)
+    n = min(len(x), len(a), len(b))
+    x, a, b = x[:n], a[:n], b[:n]
+    keep = np.isfinite(x) & np.isfinite(a) & np.isfinite(b)
+    if log_x:
+        keep &= x > 0
+    if log_y:
+        keep &= (a > 0) & (b > 0)
+    x, a, b = x[keep], a[keep], b[keep]
+    if len(x) < 2:
+        return np.empty(0), np.empty(0)
+    if len(x) > MAX_SHADE_POINTS:
+        pick = np.unique(np.r_[np.linspace(0, len(x) - 1, MAX_SHADE_POINTS).astype(np.intp), len(x) - 1])
+        x, a, b = x[pick], a[pick], b[pick]
+    if log_x:
+        x = np.log10(x)
+    if log_y:
+        a, b = np.log10(a), np.log10(b)
+    return np.concatenate([x, x[::-1]]), np.concatenate([a, b[::-1]])
 
 
 def fit_diagnosis(epochs: np.ndarray, loss: np.ndarray, val_loss: np.ndarray) -> str:
@@ -125,8 +159,14 @@ class FitMarkers:
 
         shade = QColor(VALIDATION_COLOR)
         shade.setAlpha(45)
-        self.fill = pg.FillBetweenItem(train_curve, val_curve, brush=pg.mkBrush(shade))
+        # Built from the curves' own data once per update (a FillBetweenItem
+        # rebuilds its path from both curves' drawn paths on every change of
+        # either curve and of the view: a tenth of the window's time in a run).
+        self.fill = QGraphicsPathItem()
+        self.fill.setBrush(pg.mkBrush(shade))
+        self.fill.setPen(pg.mkPen(None))
         plot_item.addItem(self.fill, ignoreBounds=True)
+        self._shade_data: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
 
         line_color = QColor("#009E73")
         self.best_line = pg.InfiniteLine(
@@ -155,16 +195,9 @@ class FitMarkers:
         # Under the x axis, in the plot's own layout, so it never covers a curve.
         self.note = _NoteLabel("", size="8pt", color=VALIDATION_COLOR, justify="left")
         plot_item.layout.addItem(self.note, NOTE_ROW, 1)
-        # With clip-to-view, the curves re-clip their drawn data when the view moves
-        # without telling anyone: rebuild the shading once the view has settled.
-        self._fill_timer = QTimer()
-        self._fill_timer.setSingleShot(True)
-        self._fill_timer.setInterval(0)
-        self._fill_timer.timeout.connect(self.fill.updatePath)
-        plot_item.getViewBox().sigRangeChanged.connect(self._fill_timer.start)
         self.clear()
-        plot_item.ctrl.logXCheck.toggled.connect(self._place_best)
-        plot_item.ctrl.logYCheck.toggled.connect(self._place_best)
+        plot_item.ctrl.logXCheck.toggled.connect(self._on_log_toggled)
+        plot_item.ctrl.logYCheck.toggled.connect(self._on_log_toggled)
         if follow:
             train_curve.sigPlotChanged.connect(self._on_curve_changed)
             val_curve.sigPlotChanged.connect(self._on_curve_changed)
@@ -182,11 +215,12 @@ class FitMarkers:
         """Place the markers for these history arrays (x = epoch numbers)."""
         epochs = np.asarray(epochs, dtype=np.float64)
         val = np.asarray(val_loss, dtype=np.float64)
-        has_val = bool(np.isfinite(val).any())
-        self.fill.setVisible(has_val)
+        self._shade_data = (epochs, np.asarray(loss, dtype=np.float64), val)
+        self._shade()
         best = best_epoch(epochs, val) if len(val) else None
-        self.best = best
-        self._place_best()
+        if best != self.best or not self.best_line.isVisible():
+            self.best = best
+            self._place_best()
         diagnosis = fit_diagnosis(epochs, loss, val)
         if diagnosis != self.diagnosis:
             self.diagnosis = diagnosis
@@ -194,6 +228,24 @@ class FitMarkers:
             if self.on_diagnosis is not None:
                 self.on_diagnosis(diagnosis)
         self._show_note(bool(diagnosis))
+
+    def _on_log_toggled(self, *_args: Any) -> None:
+        self._shade()
+        self._place_best()
+
+    def _shade(self) -> None:
+        """Outline the gap between the curves on the plot's current axes."""
+        path = QPainterPath()
+        if self._shade_data is not None:
+            ctrl = self.plot_item.ctrl
+            xs, ys = gap_polygon(
+                *self._shade_data, log_x=ctrl.logXCheck.isChecked(), log_y=ctrl.logYCheck.isChecked()
+            )
+            if len(xs):
+                path = pg.arrayToQPath(xs, ys, connect="all")
+                path.closeSubpath()
+        self.fill.setPath(path)
+        self.fill.setVisible(not path.isEmpty())
 
     def _show_note(self, show: bool) -> None:
         self.note.setVisible(show)
@@ -221,7 +273,8 @@ class FitMarkers:
         self.best = None
         self.best_line.hide()
         self.best_point.setData([], [])
-        self.fill.setVisible(False)
+        self._shade_data = None
+        self._shade()
         self.diagnosis = ""
         self.note.setText("")
         self._show_note(False)
@@ -230,12 +283,9 @@ class FitMarkers:
         for curve in (self.train_curve, self.val_curve):
             with contextlib.suppress(RuntimeError, TypeError):
                 curve.sigPlotChanged.disconnect(self._on_curve_changed)
-        self._fill_timer.stop()
-        with contextlib.suppress(RuntimeError, TypeError):
-            self.plot_item.getViewBox().sigRangeChanged.disconnect(self._fill_timer.start)
         for check in (self.plot_item.ctrl.logXCheck, self.plot_item.ctrl.logYCheck):
             with contextlib.suppress(RuntimeError, TypeError):
-                check.toggled.disconnect(self._place_best)
+                check.toggled.disconnect(self._on_log_toggled)
         for item in (self.fill, self.best_line, self.best_point):
             self.plot_item.removeItem(item)
         if getattr(self.plot_item, "fit_markers", None) is self:

@@ -30,7 +30,14 @@ from ffnn_studio.core.spec import (
 )
 from ffnn_studio.ui.compare import ComparisonSweep, diff_lines
 from ffnn_studio.ui.document import ProjectDocument
-from ffnn_studio.ui.insights import InsightsPanel, attach_fit_markers, best_epoch, fit_diagnosis
+from ffnn_studio.ui.insights import (
+    MAX_SHADE_POINTS,
+    InsightsPanel,
+    attach_fit_markers,
+    best_epoch,
+    fit_diagnosis,
+    gap_polygon,
+)
 from ffnn_studio.ui.plots import LivePlots
 from ffnn_studio.ui.runs_panel import RunsPanel, RunsStore
 from tests.ui.insights_helpers import (
@@ -334,6 +341,47 @@ def test_fit_markers_follow_the_curves_and_survive_downsampling(qtbot) -> None:
     manual = attach_fit_markers(item, train_curve, val_curve, follow=False)
     manual.update(e, loss, val)
     assert manual.best_line.value() == 61.0
+
+
+def test_gap_polygon_outlines_the_area_between_the_losses() -> None:
+    e = np.array([1.0, 2.0, 3.0, 4.0])
+    loss = np.array([1.0, 0.5, np.nan, 0.25])
+    val = np.array([1.2, 0.7, 0.6, 0.9])
+    xs, ys = gap_polygon(e, loss, val)
+    # Out along the training loss, back along the validation loss; epoch 3 has no loss.
+    assert xs.tolist() == [1.0, 2.0, 4.0, 4.0, 2.0, 1.0]
+    assert ys.tolist() == [1.0, 0.5, 0.25, 0.9, 0.7, 1.2]
+    xs, ys = gap_polygon(e, loss, val, log_x=True, log_y=True)
+    np.testing.assert_allclose(xs, np.log10([1, 2, 4, 4, 2, 1]))
+    np.testing.assert_allclose(ys, np.log10([1.0, 0.5, 0.25, 0.9, 0.7, 1.2]))
+    # A log axis leaves out what it cannot show; fewer than two epochs shade nothing.
+    xs, _ = gap_polygon(e, np.array([1.0, -0.5, 0.3, 0.2]), val, log_y=True)
+    assert xs.tolist() == [1.0, 3.0, 4.0, 4.0, 3.0, 1.0]
+    assert len(gap_polygon(e[:1], loss[:1], val[:1])[0]) == 0
+    assert len(gap_polygon(e, loss, np.full(4, np.nan))[0]) == 0
+    # Long runs are thinned evenly and keep both ends.
+    n = 5 * MAX_SHADE_POINTS + 3
+    long_e = np.arange(1, n + 1, dtype=float)
+    xs, _ = gap_polygon(long_e, 1 / long_e, 2 / long_e)
+    assert len(xs) == 2 * MAX_SHADE_POINTS
+    assert xs[0] == 1.0 and xs[MAX_SHADE_POINTS - 1] == n and xs[-1] == 1.0
+
+
+def test_gap_shading_follows_the_log_axes(qtbot) -> None:
+    widget = pg.PlotWidget()
+    qtbot.addWidget(widget)
+    item = widget.getPlotItem()
+    train_curve, val_curve = item.plot(), item.plot()
+    markers = attach_fit_markers(item, train_curve, val_curve)
+    e = np.arange(1, 51, dtype=float)
+    train_curve.setData(e, 1.0 / e)
+    val_curve.setData(e, 2.0 / e)
+    linear = markers.fill.path().boundingRect()
+    assert linear.top() == pytest.approx(0.02) and linear.bottom() == pytest.approx(2.0)
+    item.ctrl.logYCheck.setChecked(True)
+    logged = markers.fill.path().boundingRect()
+    assert logged.top() == pytest.approx(np.log10(0.02)) and logged.bottom() == pytest.approx(np.log10(2.0))
+    assert markers.best_point.getData()[1][0] == pytest.approx(np.log10(2.0 / 50))
 
 
 def test_fit_markers_on_live_plots_screenshot(qtbot, tmp_path: Path) -> None:
