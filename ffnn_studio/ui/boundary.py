@@ -165,6 +165,8 @@ class DecisionBoundaryView(QWidget):
         #: The last evaluated output on ``grid_points`` (rows·cols, k), or None.
         self.grid_output: np.ndarray | None = None
         self.refresh_count = 0
+        #: A refresh was skipped while the view was hidden: do it when shown.
+        self._stale = False
         self.last_refresh_ms = 0.0
 
         self.message = QLabel("Train the network to see its decision boundary.")
@@ -242,7 +244,20 @@ class DecisionBoundaryView(QWidget):
         # A new run may have another network: measure its cost afresh.
         self._cost_ms = None
         self._timer.setInterval(self._base_interval)
-        self.refresh()
+        self._refresh_if_shown()
+
+    def _refresh_if_shown(self) -> None:
+        """Refresh now if the view is on screen, else when it is shown next."""
+        if self.isVisible():
+            self.refresh()
+        else:
+            self._stale = True
+
+    def showEvent(self, event: Any) -> None:
+        super().showEvent(event)
+        if self._stale:
+            self._stale = False
+            self.refresh()
 
     @Slot(str)
     def _on_state(self, state: str) -> None:
@@ -251,12 +266,12 @@ class DecisionBoundaryView(QWidget):
         else:
             self._timer.stop()
             if state in ("paused", "idle"):
-                self.refresh()
+                self._refresh_if_shown()
 
     @Slot(object)
     def _on_finished(self, _report: Any) -> None:
         self._timer.stop()
-        self.refresh()
+        self._refresh_if_shown()
 
     @Slot()
     def _on_document_loaded(self) -> None:
@@ -345,7 +360,8 @@ class DecisionBoundaryView(QWidget):
 
     def set_source(self, session: Any, prepared: Any, project: Project | None = None) -> None:
         """Evaluate ``session``'s weights over ``prepared``'s plane from now on."""
-        self.set_data(prepared)
+        if not self._shows(prepared):
+            self.set_data(prepared)
         if not self.available:
             self._session = None
             return
@@ -355,6 +371,28 @@ class DecisionBoundaryView(QWidget):
         self._session = session
         self._project = project
         self._activations = activations_for(project, prepared.task)
+
+    def _shows(self, prepared: Any) -> bool:
+        """True if the points and grid on screen are already ``prepared``'s.
+
+        A new run on the same data (the usual case) then keeps them: redrawing
+        the points and legend is most of the cost of a run's start here.
+        """
+        old = self._prepared
+        if old is None or self._evaluator is None or not self.available:
+            return False
+        if old is prepared:
+            return True
+        same_arrays = all(
+            np.array_equal(np.asarray(getattr(old, name)), np.asarray(getattr(prepared, name)))
+            for name in ("x_train", "y_train", "x_val", "y_val", "mean", "variance")
+        )
+        return (
+            same_arrays
+            and (old.task, old.n_classes, old.n_features) == (prepared.task, prepared.n_classes, prepared.n_features)
+            and tuple(getattr(old, "class_names", ())) == tuple(getattr(prepared, "class_names", ()))
+            and tuple(getattr(old, "feature_names", ())) == tuple(getattr(prepared, "feature_names", ()))
+        )
 
     def set_data(self, prepared: Any) -> None:
         """Show ``prepared``'s points and lay the grid over their extent."""

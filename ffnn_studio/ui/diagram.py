@@ -522,6 +522,8 @@ class NetworkDiagramView(QWidget):
         self._map_grid: tuple[np.ndarray, QRectF, tuple[int, int]] | None = None
         self._map_evaluator: GridEvaluator | None = None
         self.refresh_count = 0
+        #: A refresh was skipped while the view was hidden: do it when shown.
+        self._stale = False
 
         self.scene = NetworkDiagramScene(self)
         self.view = _DiagramGraphicsView(self.scene)
@@ -598,6 +600,19 @@ class NetworkDiagramView(QWidget):
         c = self._controller
         if c.session is not None and c.last_prepared is not None:
             self.set_source(c.session, c.last_prepared, getattr(c.session, "project", None))
+            self._refresh_if_shown()
+
+    def _refresh_if_shown(self) -> None:
+        """Refresh now if the view is on screen, else when it is shown next."""
+        if self.isVisible():
+            self.refresh()
+        else:
+            self._stale = True
+
+    def showEvent(self, event: Any) -> None:
+        super().showEvent(event)
+        if self._stale:
+            self._stale = False
             self.refresh()
 
     @Slot(str)
@@ -659,7 +674,7 @@ class NetworkDiagramView(QWidget):
 
     @Slot(object)
     def _refresh_after(self, _report: object) -> None:
-        self.refresh()
+        self._refresh_if_shown()
 
     def refresh(self) -> bool:
         session = self._session

@@ -289,7 +289,23 @@ class LivePlot:
     # --- data ------------------------------------------------------------------------
 
     def set_curves(self, specs: Sequence[tuple[str, QColor | str, Qt.PenStyle]]) -> None:
-        """Replace the curves (and empty the buffer): one per (name, colour, line style)."""
+        """Replace the curves (and empty the buffer): one per (name, colour, line style).
+
+        The same number of curves as before reuses the existing items, renamed
+        and recoloured: creating curves and legend entries is the costliest part
+        of a run's start, and a run usually has the layers of the run before.
+        """
+        if len(specs) == len(self.curves) and len(self.legend.items) == len(self.curves):
+            for curve, (sample, label), (name, color, style) in zip(
+                self.curves, self.legend.items, specs, strict=True
+            ):
+                curve.item.opts["name"] = name
+                if label.text != name:
+                    label.setText(name)
+                curve.item.setPen(pg.mkPen(color, width=self.line_width, style=style))
+                sample.update()  # the legend's line sample draws the new pen
+            self.clear_data()
+            return
         for curve in self.curves:
             self.item.removeItem(curve.item)
         self.legend.clear()
@@ -624,7 +640,9 @@ class LivePlots(QWidget):
             layer.name for layer in self._layer_infos
         ]
         if info.start_epoch == 0 or not same_layers:
-            self.clear()
+            for plot in (self.loss_plot, self.metric_plot):
+                plot.clear_data()
+            self.status_label.setText("")
             self._layer_infos = tuple(info.layers)
             solid = Qt.PenStyle.SolidLine
             specs = [

@@ -219,6 +219,33 @@ def test_hidden_view_does_no_work(qtbot) -> None:
     assert session.snapshots == 0
 
 
+def test_same_data_keeps_the_points_and_a_hidden_view_refreshes_when_shown(qtbot, monkeypatch) -> None:
+    prepared = _prepared("circle", n_samples=100)
+    project = Project(network=NetworkSpec((DenseLayer(3, "relu"),)))
+    rng = np.random.default_rng(0)
+    session = SnapshotSession(project, [(rng.normal(size=(2, 3)), None), (rng.normal(size=(3, 1)), None)])
+    controller = FakeController()
+    controller.session, controller.last_prepared = session, prepared
+    view = DecisionBoundaryView(interval_ms=20)
+    qtbot.addWidget(view)
+    view.attach(controller)
+    drawn: list[object] = []
+    monkeypatch.setattr(view, "_draw_points", drawn.append)
+    controller.started.emit(None)
+    assert drawn == [prepared] and session.snapshots == 0  # hidden: nothing evaluated
+    view.show()
+    assert session.snapshots == 1 and view.grid_output is not None
+    # The next run on an equal copy of the data keeps the points on screen.
+    controller.last_prepared = _prepared("circle", n_samples=100)
+    controller.started.emit(None)
+    assert drawn == [prepared] and session.snapshots == 2
+    # Other data is drawn afresh.
+    other = _prepared("circle", n_samples=120)
+    controller.last_prepared = other
+    controller.started.emit(None)
+    assert drawn == [prepared, other] and session.snapshots == 3
+
+
 # ------------------------------------------------------------------ real training
 
 

@@ -205,6 +205,22 @@ def test_document_architecture_and_live_refresh(qtbot) -> None:
     assert view.scene.rebuild_count == 1  # the document's and the session's architecture agree
 
 
+def test_hidden_diagram_refreshes_when_shown(qtbot) -> None:
+    controller = FakeController()
+    view = NetworkDiagramView(interval_ms=20)
+    qtbot.addWidget(view)
+    view.attach(controller)
+    session = SnapshotSession(PROJECT, _weights(2))
+    controller.session, controller.last_prepared = session, _prepared()
+    controller.started.emit(None)
+    controller.finished.emit(None)
+    assert session.snapshots == 0  # another tab in front: no work
+    view.show()
+    assert session.snapshots == 1 and view.refresh_count == 1
+    controller.finished.emit(None)
+    assert session.snapshots == 2
+
+
 def test_diagram_with_real_training(qtbot, real_controller, tmp_path: Path) -> None:  # noqa: F811
     view = NetworkDiagramView()
     qtbot.addWidget(view)

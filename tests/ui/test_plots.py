@@ -270,6 +270,33 @@ def test_continuing_a_run_keeps_the_curves(plots):
     assert plots.weights_plot.buffer.n == 0
 
 
+def test_a_new_run_with_as_many_layers_reuses_the_curve_items(plots):
+    feed(plots, epochs=3)
+    plots.redraw()
+    items = [c.item for c in plots.gradients_plot.curves]
+    samples = [sample for sample, _ in plots.gradients_plot.legend.items]
+    other = (
+        LayerInfo(0, "dense_1", 32, "tanh"),
+        LayerInfo(1, "dense_2", 4, "elu"),
+        LayerInfo(None, "output", 1, "sigmoid"),
+    )
+    plots.on_run_started(started(layers=other))
+    plot = plots.gradients_plot
+    assert [c.item for c in plot.curves] == items
+    assert [sample for sample, _ in plot.legend.items] == samples
+    names = ["dense_1 (32 tanh)", "dense_2 (4 elu)", "output (1 sigmoid)"]
+    assert plot.curve_names() == names
+    assert [label.text for _, label in plot.legend.items] == names
+    assert plot.buffer.n == 0
+    for curve in plot.curves:
+        xs, _ = curve.item.getData()
+        assert xs is None or len(xs) == 0
+    # Another number of layers gets new curves.
+    plots.on_run_started(started(layers=other[1:]))
+    assert len(plot.curves) == 2 and plot.curves[0].item not in items
+    assert [label.text for _, label in plot.legend.items] == names[1:]
+
+
 def test_metric_axis_follows_the_run(plots):
     plots.on_run_started(started(metric="mae"))
     assert plots.metric_plot.item.titleLabel.text == "Mean absolute error"
