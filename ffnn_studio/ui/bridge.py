@@ -14,6 +14,13 @@ report in order. The session throttles progress and probes to ≤ 20 a second
 but reports every epoch end — hundreds a second on a small data set — and
 each wake-up of the GUI thread costs the training thread a GIL hand-over, so
 the GUI wakes for reports ≤ 20 times a second however fast epochs end.
+
+A run's start is a hand-shake. The GUI's work on ``started`` (resetting the
+plots and views) and the repaint after it take ≈ 30 ms alone, but 150–300 ms
+while the worker traces the training graph at the same time: both are Python
+and take turns on the GIL. So the worker, having reported ``started``, waits
+(at most ``START_HANDSHAKE_S``) until the GUI has handled it and painted,
+then traces.
 """
 
 from __future__ import annotations
@@ -29,7 +36,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QCoreApplication, QObject, Qt, QThread, QTimer, Signal, Slot
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, QThread, QTimer, Signal, Slot
 
 from ffnn_studio.core.errors import StudioError
 from ffnn_studio.core.reports import (
@@ -52,6 +59,10 @@ STATES = (IDLE, PREPARING, RUNNING, PAUSED, STOPPING)
 
 #: Shortest time between two deliveries of reports to the GUI thread (≤ 20 a second).
 BATCH_INTERVAL_S = 0.05
+#: Longest the worker waits, after reporting a run's start, for the GUI to catch up.
+START_HANDSHAKE_S = 0.5
+#: Posted after the ``started`` handlers, at low priority: it arrives after the repaint.
+_CAUGHT_UP_EVENT = QEvent.Type(QEvent.registerEventType())
 
 #: ``(project, base_dir) -> PreparedData``; runs on the worker thread.
 DataPreparer = Callable[[Project, Path | None], Any]
@@ -170,6 +181,8 @@ class _Worker(QObject):
         self._mailbox: list[tuple[str, Any]] = []
         self._mailbox_lock = threading.Lock()
         self._wake_posted = False
+        #: Set by the GUI thread once it has handled (and painted) a run's start.
+        self._gui_caught_up = threading.Event()
 
     # --- the mailbox -----------------------------------------------------------------
 
@@ -180,6 +193,10 @@ class _Worker(QObject):
             self._wake_posted = True
         if wake:
             self.reportsReady.emit()
+
+    def gui_caught_up(self) -> None:
+        """The GUI has handled the last ``started`` report (any thread may call this)."""
+        self._gui_caught_up.set()
 
     def take_reports(self) -> list[tuple[str, Any]]:
         """Everything reported since the last call, in order (called from the GUI thread)."""
@@ -274,7 +291,10 @@ class _Worker(QObject):
                 job.session.stop()
             elif pause:
                 job.session.pause()
+        self._gui_caught_up.clear()
         self._post("started", info)
+        # The session traces its graph next: give the GUI its turn first.
+        self._gui_caught_up.wait(START_HANDSHAKE_S)
 
     def progress(self, report: Progress) -> None:
         self._post("progress", report)
@@ -438,6 +458,7 @@ class TrainingController(QObject):
             session = job.session
         if session is not None:
             session.stop()
+        self._worker.gui_caught_up()  # a run waiting for the GUI should stop at once
         self._set_state(STOPPING)
 
     def reset_weights(self) -> None:
@@ -454,6 +475,7 @@ class TrainingController(QObject):
         """
         self._closed = True
         self.stop()
+        self._worker.gui_caught_up()  # a run waiting for the GUI must not wait
         thread = self._thread
         if thread is None:
             return
@@ -522,6 +544,14 @@ class TrainingController(QObject):
             job = self._job
             self._set_state(PAUSED if job is not None and job.pause_requested else RUNNING)
         self.started.emit(info)
+        # Low priority: delivered after the repaint that the handlers asked for.
+        QCoreApplication.postEvent(self, QEvent(_CAUGHT_UP_EVENT), Qt.EventPriority.LowEventPriority.value)
+
+    def customEvent(self, event: QEvent) -> None:
+        if event.type() == _CAUGHT_UP_EVENT:
+            self._worker.gui_caught_up()
+        else:
+            super().customEvent(event)
 
     def _on_finished(self, report: RunFinished) -> None:
         self._job = None

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from PySide6.QtCore import QCoreApplication, QThread
+from PySide6.QtWidgets import QWidget
 
 from ffnn_studio.core.errors import StudioError
 from ffnn_studio.core.reports import (
@@ -28,6 +29,7 @@ from ffnn_studio.core.spec import (
     Project,
     TrainingSettings,
 )
+from ffnn_studio.ui import bridge
 from ffnn_studio.ui.bridge import TrainingController
 
 FAKE_LAYERS = (LayerInfo(0, "dense_1", 8, "relu"), LayerInfo(None, "output", 1, "sigmoid"))
@@ -264,6 +266,82 @@ def test_fast_epochs_arrive_in_a_few_batches_in_order(qtbot, make_controller):
     # 300 epochs + 300 progress + 300 probes + start + finish, far fewer deliveries.
     assert sum(batches) == 902
     assert len(batches) < 100
+
+
+class _WatchedSink:
+    """The worker's sink, noting what the GUI had done when ``run_started`` returned."""
+
+    def __init__(self, sink: Any, gui_log: list[str], seen: list[tuple[str, ...]]) -> None:
+        self._sink, self._gui_log, self._seen = sink, gui_log, seen
+
+    def run_started(self, info: RunStarted) -> None:
+        self._sink.run_started(info)
+        self._seen.append(tuple(self._gui_log))
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._sink, name)
+
+
+class _PaintLog(QWidget):
+    def __init__(self, gui_log: list[str]) -> None:
+        super().__init__()
+        self.gui_log = gui_log
+
+    def paintEvent(self, event: Any) -> None:
+        if self.gui_log:
+            self.gui_log.append("paint")
+
+
+def test_training_waits_until_the_gui_has_handled_and_painted_the_start(qtbot, make_controller, monkeypatch):
+    monkeypatch.setattr(bridge, "START_HANDSHAKE_S", 30.0)
+    gui_log: list[str] = []
+    seen: list[tuple[str, ...]] = []
+    widget = _PaintLog(gui_log)
+    qtbot.addWidget(widget)
+    widget.show()
+    qtbot.waitExposed(widget)
+
+    def factory(project: Project, prepared: Any, sink: Any) -> FakeSession:
+        return FakeSession(project, prepared, _WatchedSink(sink, gui_log, seen))
+
+    controller = make_controller(session_factory=factory)
+
+    def on_started(_info: object) -> None:
+        gui_log.append("started")
+        widget.update()
+
+    controller.started.connect(on_started)
+    with qtbot.waitSignal(controller.finished, timeout=10_000):
+        controller.start(tiny_project(epochs=2), None)
+    assert seen == [("started", "paint")]
+
+
+def test_training_goes_on_when_the_gui_does_not_catch_up(qtbot, make_controller, monkeypatch):
+    monkeypatch.setattr(bridge, "START_HANDSHAKE_S", 0.2)
+    went_on = threading.Event()
+
+    class Session(FakeSession):
+        def run(self, epochs: int | None = None) -> RunFinished:
+            sink = self.sink
+
+            class Sink:
+                def run_started(self, info: RunStarted) -> None:
+                    sink.run_started(info)
+                    went_on.set()
+
+                def __getattr__(self, name: str) -> Any:
+                    return getattr(sink, name)
+
+            self.sink = Sink()
+            return super().run(epochs)
+
+    controller = make_controller(session_factory=Session)
+    # The GUI thread is busy (here: blocked) while the run starts; the worker goes on.
+    waited: list[bool] = []
+    controller.started.connect(lambda _info: waited.append(went_on.wait(10)))
+    with qtbot.waitSignal(controller.finished, timeout=10_000) as blocker:
+        controller.start(tiny_project(epochs=2), None)
+    assert waited == [True] and blocker.args[0].reason == "completed"
 
 
 def test_epochs_argument_overrides_the_project(qtbot, make_controller):
@@ -571,6 +649,7 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 app = QApplication(sys.argv)
 from ffnn_studio.core.examples import default_project
+from ffnn_studio.ui import bridge
 from ffnn_studio.ui.bridge import TrainingController
 assert "tensorflow" not in sys.modules
 project = default_project()
