@@ -5,9 +5,20 @@ Why not ``model.fit``: on these 2-core CPUs ``fit`` pays Python and
 on small MLPs (tests/benchmarks/NOTES-training-speed.md). Here the training
 set lives in memory as tensors, and one XLA-compiled ``tf.function`` runs a
 *chunk* of optimizer steps in a ``tf.while_loop``; Python is entered once per
-chunk (≈0.1 s of work), which is where stop/pause are read and reports made.
-The chunk's last step also computes the per-layer probes (kernel and
-gradient norms, update/weight ratio, dead or saturated units) in the graph.
+chunk (≈0.1 s of work, never past an epoch's end), which is where stop/pause
+are read and reports made. The chunk's last step also computes the per-layer
+probes (kernel and gradient norms, update/weight ratio, dead or saturated
+units) in the graph.
+
+Everything else an epoch needs happens in that same call: the running loss
+and metric sums, and the validation pass at the epoch's end; the epoch's
+order of rows (drawn from the seed and the epoch number, so the same seed
+gives the same curve however the run is cut into chunks) comes in as an
+argument, and one array comes back. On a small data
+set an epoch lasts about a millisecond, and every TensorFlow call costs the
+training thread a hand-over of the GIL, which the window's thread may hold
+while it paints: with a dozen calls an epoch, training in the window ran
+~25 % slower than headless.
 
 The model stays a plain ``keras.Model``: the step calls the model and its
 compiled loss, adds ``model.losses`` (L1/L2), runs Dropout in training mode
@@ -63,6 +74,16 @@ FIRST_CHUNK_STEPS = 8
 REPORT_INTERVAL_S = 0.05
 #: Rows per validation batch.
 EVAL_BATCH = 2048
+#: What a chunk returns, in this order, before its probes (n_layers × PROBE_FIELDS).
+CHUNK_FIELDS: tuple[str, ...] = (
+    "loss",  # the last step's
+    "finite",  # 1.0 if that loss and every weight are finite
+    "loss_sum",  # the epoch's Σ loss·w, Σ metric·w and Σ w so far
+    "metric_sum",
+    "weight_sum",
+    "val_loss",  # at the epoch's end (else NaN)
+    "val_metric",
+)
 #: Environment switch to turn XLA off (debugging; XLA failures also fall back on their own).
 XLA_ENV = "FFNN_STUDIO_XLA"
 
@@ -274,7 +295,9 @@ class TrainingSession:
         self._epochs_done = 0
         self._step = 0
         self._elapsed_total = 0.0
-        self._rng = np.random.default_rng(settings.seed)
+        self._seed = int(settings.seed)
+        #: Steps done in the current epoch (the host's copy of ``self._pos``).
+        self._pos_host = 0
 
         self._stop = threading.Event()
         self._go = threading.Event()  # set = not paused
@@ -307,13 +330,13 @@ class TrainingSession:
     def _make_state(self) -> None:
         """Variables the graph reads and writes besides the model's own."""
         zeros_like = lambda v: tf.Variable(tf.zeros(v.shape, v.dtype), trainable=False)  # noqa: E731
-        self._perm = tf.Variable(tf.range(self.n_train, dtype=tf.int32), trainable=False)
+        #: Steps done in the current epoch.
         self._pos = tf.Variable(0, dtype=tf.int32, trainable=False)
-        self._count = tf.Variable(1, dtype=tf.int32, trainable=False)
         #: Σ loss·w, Σ metric·w, Σ w over the epoch so far.
         self._sums = tf.Variable(tf.zeros([3]), trainable=False)
-        #: Model and optimizer state at the start of the last chunk: the last finite weights.
-        self._state_vars = self._tv + list(self._opt.variables)
+        #: Model, optimizer and epoch state at the start of the last chunk: the last
+        #: finite weights, and where in the epoch they were.
+        self._state_vars = self._tv + list(self._opt.variables) + [self._pos, self._sums]
         self._backup = [zeros_like(v) for v in self._state_vars]
 
     def _per_sample(self, yb, pred):
@@ -339,12 +362,8 @@ class TrainingSession:
         # A functional view sharing the layers, returning each block's activation.
         probe_model = keras.Model(model.inputs, [b.activation_layer.output for b in blocks])
         rows = tf.range(bsz)
-
-        def batch(s):
-            idx = s * bsz + rows
-            w = tf.cast(idx < n, tf.float32)  # the last batch is padded and masked
-            pick = tf.gather(self._perm, tf.minimum(idx, n - 1))
-            return tf.gather(self._x, pick), tf.gather(self._y, pick), w
+        n_blocks = len(blocks)
+        spe = self.steps_per_epoch
 
         def batch_loss(yb, pred, w):
             per, hit = self._per_sample(yb, pred)
@@ -378,23 +397,50 @@ class TrainingSession:
         def all_finite():
             return tf.reduce_all([tf.reduce_all(tf.math.is_finite(v.value)) for v in tv])
 
-        n_blocks = len(blocks)
+        def evaluate():
+            """[loss, metric] on the validation part; NaNs without one."""
+            nv = self.n_val
+            if not nv:
+                return tf.fill([2], math.nan)
+            eb = min(EVAL_BATCH, nv)
+            n_batches = -(-nv // eb)
+            vrows = tf.range(eb)
 
-        def chunk():
+            def body(j, acc):
+                idx = j * eb + vrows
+                w = tf.cast(idx < nv, tf.float32)
+                idx = tf.minimum(idx, nv - 1)
+                xb, yb = tf.gather(self._xv, idx), tf.gather(self._yv, idx)
+                per, hit = self._per_sample(yb, model(xb, training=False))
+                return j + 1, acc + tf.stack([tf.reduce_sum(per * w), tf.reduce_sum(hit * w), tf.reduce_sum(w)])
+
+            _, acc = tf.while_loop(lambda j, _a: j < n_batches, body, [tf.constant(0), tf.zeros([3])])
+            loss = acc[0] / acc[2]
+            if model.losses:  # Keras's val_loss includes the regularization penalty too
+                loss = loss + tf.cast(tf.add_n(model.losses), tf.float32)
+            return tf.stack([loss, acc[1] / acc[2]])
+
+        def chunk(k, perm):
             start = self._pos.read_value()
-            k = self._count.read_value()
             for b, v in zip(self._backup, self._state_vars, strict=True):
-                b.assign(v.value)
+                # A Keras variable's `.value` is its tf.Variable; the session's own are tf.Variables.
+                b.assign(v.value if isinstance(v, keras.Variable) else v.read_value())
+            # Summing on from the epoch's running sums keeps the addition order
+            # independent of where chunks begin: same seed, same curve.
+            sums = tf.where(tf.equal(start, 0), tf.zeros([3]), self._sums.read_value())
 
             def body(i, _loss, acc, probes):
-                xb, yb, w = batch(start + i)
+                idx = (start + i) * bsz + rows
+                w = tf.cast(idx < n, tf.float32)  # the last batch is padded and masked
+                pick = tf.gather(perm, tf.minimum(idx, n - 1))
+                xb, yb = tf.gather(self._x, pick), tf.gather(self._y, pick)
                 with tf.GradientTape() as tape:
                     # The probe view computes the same forward pass and also
                     # hands out every block's activation.
                     acts = probe_model(xb, training=True)
                     if not isinstance(acts, (list, tuple)):
                         acts = [acts]
-                    loss, sums = batch_loss(yb, acts[-1], w)
+                    loss, step_sums = batch_loss(yb, acts[-1], w)
                 grads = tape.gradient(loss, tv)
                 # `.value` is the tf.Variable itself: read it now, before the update.
                 before = [b.dense.kernel.value.read_value() for b in blocks]
@@ -406,75 +452,63 @@ class TrainingSession:
                     lambda: layer_probes(acts, grads, before, w),
                     lambda: probes,
                 )
-                return i + 1, loss, acc + sums, probes
+                return i + 1, loss, acc + step_sums, probes
 
-            # An explicit while_loop reading k from a variable: with autograph's
+            # An explicit while_loop with k a tensor: with autograph's
             # `for i in tf.range(k)` XLA compiled k in as a constant and
             # recompiled for every distinct chunk length.
-            _, loss, acc, probes = tf.while_loop(
+            _, loss, sums, probes = tf.while_loop(
                 lambda i, loss, _acc, _p: tf.logical_and(i < k, tf.math.is_finite(loss)),
                 body,
-                [
-                    tf.constant(0),
-                    tf.constant(0.0),
-                    # Summing on from the epoch's running sums keeps the addition
-                    # order independent of where chunks begin: same seed, same curve.
-                    self._sums.read_value(),
-                    tf.fill([n_blocks, len(PROBE_FIELDS)], math.nan),
-                ],
+                [tf.constant(0), tf.constant(0.0), sums, tf.fill([n_blocks, len(PROBE_FIELDS)], math.nan)],
             )
             finite = tf.logical_and(tf.math.is_finite(loss), all_finite())
-            self._sums.assign(acc)
-            self._pos.assign_add(k)
-            return loss, finite, probes
+            pos = start + k
+            ends = tf.greater_equal(pos, spe)
+            # The validation pass at the epoch's end, with finite weights only.
+            val = tf.cond(tf.logical_and(ends, finite), evaluate, lambda: tf.fill([2], math.nan))
+            self._sums.assign(sums)
+            self._pos.assign(tf.where(ends, 0, pos))
+            # One array back (CHUNK_FIELDS, then the probes row by row).
+            head = tf.stack([loss, tf.cast(finite, tf.float32)])
+            return tf.concat([head, sums, val, tf.reshape(probes, [-1])], 0)
 
-        self._chunk_fn = tf.function(chunk, jit_compile=jit)
-
-        if self.n_val:
-            nv = self.n_val
-            eb = min(EVAL_BATCH, nv)
-            n_batches = -(-nv // eb)
-            vrows = tf.range(eb)
-
-            def evaluate():
-                def body(j, acc):
-                    idx = j * eb + vrows
-                    w = tf.cast(idx < nv, tf.float32)
-                    idx = tf.minimum(idx, nv - 1)
-                    xb, yb = tf.gather(self._xv, idx), tf.gather(self._yv, idx)
-                    per, hit = self._per_sample(yb, model(xb, training=False))
-                    return j + 1, acc + tf.stack([tf.reduce_sum(per * w), tf.reduce_sum(hit * w), tf.reduce_sum(w)])
-
-                _, acc = tf.while_loop(lambda j, _a: j < n_batches, body, [tf.constant(0), tf.zeros([3])])
-                loss = acc[0] / acc[2]
-                if model.losses:  # Keras's val_loss includes the regularization penalty too
-                    loss = loss + tf.cast(tf.add_n(model.losses), tf.float32)
-                return tf.stack([loss, acc[1] / acc[2]])
-
-            # Once per epoch over big batches: XLA's compile time would not pay off.
-            self._eval_fn = tf.function(evaluate)
-        else:
-            self._eval_fn = None
-
+        # The epoch's order of rows comes in as an argument: shuffling in the graph
+        # (a random key per row, then a sort) added ~0.2 s of XLA compilation.
+        self._chunk_fn = tf.function(
+            chunk,
+            jit_compile=jit,
+            input_signature=[tf.TensorSpec([], tf.int32), tf.TensorSpec([n], tf.int32)],
+        )
+        # On its own for ``evaluate_validation``; rare, so without XLA's compile time.
+        self._eval_fn = tf.function(evaluate) if self.n_val else None
         self._predict_fn = tf.function(
             lambda x: model(x, training=False),
             input_signature=[tf.TensorSpec([None, self.data.n_features], tf.float32)],
         )
 
-    def _call_chunk(self):
-        """One chunk; on the first call, fall back to no XLA if XLA cannot compile the model."""
+    def _call_chunk(self, k: int, perm: np.ndarray) -> np.ndarray:
+        """``k`` steps of the epoch ordered by ``perm``, never past its end, as one
+        array (``CHUNK_FIELDS``, then the probes); on the first call, fall back to
+        no XLA if XLA cannot compile the model."""
         if self._compiled or not self._jit:
-            return self._chunk_fn()
+            return self._chunk_fn(k, perm).numpy()
         try:
-            out = self._chunk_fn()
+            out = self._chunk_fn(k, perm).numpy()
         except (tf.errors.OpError, NotImplementedError, ValueError, TypeError) as exc:
             log.warning("XLA could not compile the training step; training without it: %s", exc)
             self._restore_backup()
             self._jit = False
             self._make_functions(False)
-            out = self._chunk_fn()
+            out = self._chunk_fn(k, perm).numpy()
         self._compiled = True
         return out
+
+    def _epoch_order(self, epoch: int) -> np.ndarray:
+        """The order of the training rows in epoch ``epoch`` (0-based): drawn from the
+        seed and the epoch alone, so it never depends on how the run was cut up."""
+        rng = np.random.default_rng((self._seed, epoch))
+        return rng.permutation(self.n_train).astype(np.int32)
 
     def _restore_backup(self) -> None:
         for b, v in zip(self._backup, self._state_vars, strict=True):
@@ -565,11 +599,13 @@ class TrainingSession:
             mine.assign(new.value)
         for mine, new in zip(self._opt.variables, fresh_opt.variables, strict=True):
             mine.assign(new.value)
+        self._pos.assign(0)
+        self._sums.assign(tf.zeros([3]))
+        self._pos_host = 0
         self.history.clear()
         self._epochs_done = 0
         self._step = 0
         self._elapsed_total = 0.0
-        self._rng = np.random.default_rng(self.project.training.seed)
         with self._weights_lock:
             self._weights_cache = None
 
@@ -645,26 +681,28 @@ class TrainingSession:
         rate_steps, rate_t = 0, self._clock.elapsed()
         spe = self.steps_per_epoch
         segment_start = self._elapsed_total
+        lr = self._learning_rate()
+        n_head = len(CHUNK_FIELDS)
+        probe_shape = (len(self.built.blocks), len(PROBE_FIELDS))
 
         for _ in range(epochs):
             epoch = self._epochs_done
-            self._perm.assign(self._rng.permutation(self.n_train).astype(np.int32))
-            self._pos.assign(0)
-            self._sums.assign(tf.zeros([3]))
-            done = 0
+            order = self._epoch_order(epoch)
+            # A run stopped in mid-epoch left the rest of that epoch for this one.
+            done = self._pos_host
             while done < spe:
                 self._wait_while_paused()
                 if self._stop.is_set():
                     return "stopped", self._stopped_message()
                 k = self._next_chunk(spe - done)
-                self._count.assign(k)
                 compiling = not self._compiled
                 t0 = time.perf_counter()
-                loss_t, finite_t, probes_t = self._call_chunk()
-                loss = float(loss_t)
+                out = self._call_chunk(k, order)
                 dt = time.perf_counter() - t0
-                if not bool(finite_t):
-                    self._restore_backup()
+                loss = float(out[0])
+                if out[1] != 1.0:
+                    self._restore_backup()  # weights, optimizer and epoch state of the chunk's start
+                    self._pos_host = done
                     return "diverged", self._diverged_message(epoch)
                 if not compiling:  # the compiling call's time says nothing about a step
                     per_step = dt / k
@@ -674,11 +712,12 @@ class TrainingSession:
                         else 0.7 * self._step_seconds + 0.3 * per_step
                     )
                 done += k
+                self._pos_host = done % spe
                 self._step += k
                 rate_steps += k
                 now = self._clock.elapsed()
                 position = epoch + done / spe
-                pending_probe = (self._step, position, probes_t.numpy())
+                pending_probe = (self._step, position, out[n_head:].reshape(probe_shape))
                 if now - last_probe >= REPORT_INTERVAL_S:
                     self._report_probe(*pending_probe)
                     reported_probe, last_probe = pending_probe, now
@@ -689,14 +728,12 @@ class TrainingSession:
                 if time.perf_counter() - self._weights_time >= REPORT_INTERVAL_S:
                     self._read_weights()
 
-            # ---- epoch end
-            sums = self._sums.numpy()
+            # ---- epoch end: the last chunk brought the epoch's sums and validation
+            sums = out[2:5]
             train_loss, train_metric = float(sums[0] / sums[2]), float(sums[1] / sums[2])
             val_loss = val_metric = None
             if self._eval_fn is not None:
-                v = self._eval_fn().numpy()
-                val_loss, val_metric = _none_if_nan(float(v[0])), _none_if_nan(float(v[1]))
-            lr = self._learning_rate()
+                val_loss, val_metric = _none_if_nan(float(out[5])), _none_if_nan(float(out[6]))
             self._epochs_done += 1
             elapsed = segment_start + self._clock.elapsed()
             self._elapsed_total = elapsed

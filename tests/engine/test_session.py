@@ -196,6 +196,30 @@ def test_same_seed_gives_the_same_curve_and_more_epochs_continue(reference, data
     assert not np.array_equal(losses(other), losses(ref_sink))
 
 
+def test_a_run_stopped_in_mid_epoch_goes_on_with_that_epoch(reference, data) -> None:
+    _, ref_sink, _ = reference
+
+    class StopInFirstEpoch(RecordingSink):
+        def progress(self, report) -> None:
+            super().progress(report)
+            if report.epoch == 0 and 0 < report.epoch_fraction < 1:
+                session.stop()
+
+    sink = StopInFirstEpoch()
+    session = TrainingSession(project(), data, sink)
+    first = session.run()
+    assert first.reason == "stopped" and first.epochs_completed == 0
+    assert 0 < session.steps_completed < session.steps_per_epoch
+    sink.progress = lambda report: RecordingSink.progress(sink, report)
+    assert session.run(4).reason == "completed"
+    # The rest of epoch 1 (same order of rows, same running sums), then 2–4: the
+    # curve of the uninterrupted run, to the last bit.
+    assert [e.epoch for e in sink.epochs] == [1, 2, 3, 4]
+    assert int(session.model.optimizer.iterations.numpy()) == 4 * session.steps_per_epoch
+    np.testing.assert_array_equal(losses(sink), losses(ref_sink))
+    np.testing.assert_array_equal([e.val_loss for e in sink.epochs], [e.val_loss for e in ref_sink.epochs])
+
+
 def test_pause_blocks_between_chunks_and_resume_continues_the_same_run(reference, data) -> None:
     _, ref_sink, _ = reference
 
