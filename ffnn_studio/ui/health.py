@@ -293,7 +293,7 @@ class LayerHealthView(QWidget):
 
     def attach(self, controller: Any, document: Any = None) -> None:
         controller.started.connect(self.on_run_started)
-        controller.probed.connect(self.on_probes)
+        controller.probesReported.connect(self.on_probe_batch)
         if document is not None:
             document.loaded.connect(self.model.clear)
 
@@ -301,6 +301,12 @@ class LayerHealthView(QWidget):
     def on_run_started(self, info: RunStarted) -> None:
         if info.start_epoch == 0 or tuple(info.layers) != self.model.infos:
             self.model.set_layers(info.layers)
+
+    @Slot(object)
+    def on_probe_batch(self, reports: tuple[ProbeReport, ...]) -> None:
+        """Only the latest figures are shown: one update per delivery of reports."""
+        if reports:
+            self.on_probes(reports[-1])
 
     @Slot(object)
     def on_probes(self, report: ProbeReport) -> None:

@@ -593,8 +593,8 @@ class LivePlots(QWidget):
     def attach(self, controller: object) -> None:
         """Follow a ``TrainingController``'s runs."""
         controller.started.connect(self.on_run_started)  # type: ignore[attr-defined]
-        controller.epochEnded.connect(self.on_epoch_end)  # type: ignore[attr-defined]
-        controller.probed.connect(self.on_probes)  # type: ignore[attr-defined]
+        controller.epochsEnded.connect(self.on_epochs)  # type: ignore[attr-defined]
+        controller.probesReported.connect(self.on_probe_batch)  # type: ignore[attr-defined]
         controller.finished.connect(self.on_finished)  # type: ignore[attr-defined]
         reset = getattr(controller, "weightsReset", None)
         if reset is not None:
@@ -673,10 +673,21 @@ class LivePlots(QWidget):
 
     @Slot(object)
     def on_epoch_end(self, report: EpochEnd) -> None:
-        x = float(report.epoch)
-        self.loss_plot.append(x, (report.loss, report.val_loss))
-        self.metric_plot.append(x, (report.metric, report.val_metric))
+        self.on_epochs((report,))
+
+    @Slot(object)
+    def on_epochs(self, reports: Sequence[EpochEnd]) -> None:
+        """Append epoch ends (the controller delivers them in batches)."""
+        for report in reports:
+            x = float(report.epoch)
+            self.loss_plot.append(x, (report.loss, report.val_loss))
+            self.metric_plot.append(x, (report.metric, report.val_metric))
         self._schedule()
+
+    @Slot(object)
+    def on_probe_batch(self, reports: Sequence[ProbeReport]) -> None:
+        for report in reports:
+            self.on_probes(report)
 
     @Slot(object)
     def on_probes(self, report: ProbeReport) -> None:

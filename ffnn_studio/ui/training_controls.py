@@ -206,7 +206,7 @@ class TrainingControls(QWidget):
         controller.stateChanged.connect(self.set_state)
         controller.started.connect(self.on_run_started)
         controller.progressed.connect(self.on_progress)
-        controller.epochEnded.connect(self.on_epoch_end)
+        controller.epochsEnded.connect(self.on_epochs)
         controller.finished.connect(self.on_finished)
         controller.failed.connect(self.on_failed)
         reset = getattr(controller, "weightsReset", None)
@@ -291,6 +291,12 @@ class TrainingControls(QWidget):
         self._eta.at(report.epoch + report.epoch_fraction)
         self.throughputChanged.emit(float(report.samples_per_second))
         self._request_refresh()
+
+    @Slot(object)
+    def on_epochs(self, reports: tuple[EpochEnd, ...]) -> None:
+        """A batch of epoch ends: the estimate needs only the last."""
+        if reports:
+            self.on_epoch_end(reports[-1])
 
     @Slot(object)
     def on_epoch_end(self, report: EpochEnd) -> None:

@@ -28,6 +28,8 @@ class FakeController(QObject):
     progressed = Signal(object)
     epochEnded = Signal(object)
     probed = Signal(object)
+    epochsEnded = Signal(object)
+    probesReported = Signal(object)
     finished = Signal(object)
     failed = Signal(str)
     weightsReset = Signal(bool)

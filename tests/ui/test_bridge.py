@@ -260,12 +260,26 @@ def test_fast_epochs_arrive_in_a_few_batches_in_order(qtbot, make_controller):
     controller._worker.take_reports = counting_take
     epochs: list[int] = []
     controller.epochEnded.connect(lambda e: epochs.append(e.epoch))
+    epoch_batches: list[tuple[int, ...]] = []
+    probe_batches: list[tuple[int, ...]] = []
+    controller.epochsEnded.connect(lambda b: epoch_batches.append(tuple(e.epoch for e in b)))
+    controller.probesReported.connect(lambda b: probe_batches.append(tuple(p.step for p in b)))
+    names: list[str] = []
+    controller.started.connect(lambda _i: names.append("started"))
+    controller.epochsEnded.connect(lambda _b: names.append("epochs"))
+    controller.finished.connect(lambda _r: names.append("finished"))
     with qtbot.waitSignal(controller.finished, timeout=10_000):
         controller.start(tiny_project(epochs=300), None)
     assert epochs == list(range(1, 301))
     # 300 epochs + 300 progress + 300 probes + start + finish, far fewer deliveries.
     assert sum(batches) == 902
     assert len(batches) < 100
+    # The batch signals carry the same reports in order, at most one batch a delivery,
+    # between the run's start and its finish.
+    assert [e for b in epoch_batches for e in b] == epochs
+    assert [s for b in probe_batches for s in b] == list(range(1, 301))
+    assert len(epoch_batches) <= len(batches) and all(epoch_batches)
+    assert names[0] == "started" and names[-1] == "finished"
 
 
 class _WatchedSink:

@@ -395,8 +395,8 @@ def test_widgets_have_names(plots):
 
 class FakeController(QObject):
     started = Signal(object)
-    epochEnded = Signal(object)
-    probed = Signal(object)
+    epochsEnded = Signal(object)
+    probesReported = Signal(object)
     finished = Signal(object)
     weightsReset = Signal(bool)
 
@@ -405,11 +405,12 @@ def test_attach_follows_a_controller(plots):
     controller = FakeController()
     plots.attach(controller)
     controller.started.emit(started())
-    controller.probed.emit(probe(1, 0.5))
-    controller.epochEnded.emit(epoch(1))
-    controller.finished.emit(RunFinished("completed", "", 1))  # flushes at once
-    assert len(plots.loss_plot.curves[0].item.getData()[0]) == 1
-    assert len(plots.weights_plot.curves[0].item.getData()[0]) == 1
+    controller.probesReported.emit((probe(1, 0.5), probe(2, 1.0)))
+    controller.epochsEnded.emit((epoch(1),))
+    controller.epochsEnded.emit((epoch(2), epoch(3)))
+    controller.finished.emit(RunFinished("completed", "", 3))  # flushes at once
+    assert plots.loss_plot.curves[0].item.getData()[0].tolist() == [1.0, 2.0, 3.0]
+    assert plots.weights_plot.curves[0].item.getData()[0].tolist() == [0.5, 1.0]
     controller.weightsReset.emit(True)
     assert plots.loss_plot.buffer.n == 0
 

@@ -19,6 +19,7 @@ class FakeController(QObject):
     started = Signal(object)
     progressed = Signal(object)
     epochEnded = Signal(object)
+    epochsEnded = Signal(object)
     finished = Signal(object)
     failed = Signal(str)
     weightsReset = Signal(bool)
@@ -176,10 +177,10 @@ def test_progress_text_with_time_left(attached):
     assert c.progress_text() == "Epoch 1/100 · 3:19 left"
     # Epoch times of 0.5 s after the first: the estimate uses those alone.
     clock.now += 1.0
-    controller.epochEnded.emit(EpochEnd(1, 0.6, 0.7, 0.5, 0.5, 0.01, 2.0))
+    controller.epochsEnded.emit((EpochEnd(1, 0.6, 0.7, 0.5, 0.5, 0.01, 2.0),))
     for e in range(2, 12):
         clock.now += 0.5
-        controller.epochEnded.emit(EpochEnd(e, 0.5, 0.6, 0.6, 0.6, 0.01, 2.0 + 0.5 * e))
+        controller.epochsEnded.emit((EpochEnd(e, 0.5, 0.6, 0.6, 0.6, 0.01, 2.0 + 0.5 * e),))
     c.refresh()
     assert c.progress_text() == "Epoch 12/100 · 0:44 left"
     assert c.progress_bar.value() == 110
@@ -190,7 +191,7 @@ def test_progress_text_with_time_left(attached):
     clock.now += 600.0
     controller.resume()
     clock.now += 0.5
-    controller.epochEnded.emit(EpochEnd(12, 0.5, 0.6, 0.6, 0.6, 0.01, 8.5))
+    controller.epochsEnded.emit((EpochEnd(12, 0.5, 0.6, 0.6, 0.6, 0.01, 8.5),))
     c.refresh()
     assert c.progress_text() == "Epoch 13/100 · 0:44 left"
 
@@ -205,14 +206,16 @@ def test_the_bar_follows_reports_at_a_limited_rate(attached, qtbot):
     controller.go("running")
     controller.started.emit(RunStarted("s", 10, LAYERS, 100, 10, 320, 80, "binary", "accuracy"))
     assert c.progress_text() == "Epoch 1/100"
-    for e in range(1, 51):
-        controller.epochEnded.emit(EpochEnd(e, 0.5, 0.6, 0.6, 0.6, 0.01, 0.01 * e))
+    for first in range(1, 51, 10):  # in batches, as the controller delivers them
+        controller.epochsEnded.emit(
+            tuple(EpochEnd(e, 0.5, 0.6, 0.6, 0.6, 0.01, 0.01 * e) for e in range(first, first + 10))
+        )
     # Not redrawn for every report: the bar catches up within REFRESH_MS.
     assert c.progress_text() == "Epoch 1/100"
     qtbot.waitUntil(lambda: c.progress_text().startswith("Epoch 51/100"), timeout=2000)
     assert c.progress_bar.value() == 500
     # A finish is shown at once, and a pending refresh does not overwrite it.
-    controller.epochEnded.emit(EpochEnd(51, 0.5, 0.6, 0.6, 0.6, 0.01, 0.51))
+    controller.epochsEnded.emit((EpochEnd(51, 0.5, 0.6, 0.6, 0.6, 0.01, 0.51),))
     controller.go("idle")
     controller.finished.emit(RunFinished("stopped", "", 51, 1.0))
     assert c.progress_text() == "Stopped after 51 epochs"
