@@ -35,7 +35,7 @@ OVERFIT_RISE = 0.05
 #: The row of a PlotItem's layout under its bottom axis label (rows 0–4 are pyqtgraph's).
 NOTE_ROW = 5
 #: Most epochs the gap shading follows point by point; longer runs are thinned evenly.
-MAX_SHADE_POINTS = 2000
+MAX_SHADE_POINTS = 600
 
 
 def best_epoch(epochs: np.ndarray, val_loss: np.ndarray) -> tuple[float, float] | None:
