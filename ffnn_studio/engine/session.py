@@ -74,14 +74,23 @@ FIRST_CHUNK_STEPS = 8
 REPORT_INTERVAL_S = 0.05
 #: Rows per validation batch.
 EVAL_BATCH = 2048
-#: What a chunk returns, in this order, before its probes (n_layers × PROBE_FIELDS).
+#: Most epochs one chunk may span: small data sets run many epochs a chunk, so
+#: Python (and the GIL) is entered tens of times a second, not once an epoch.
+MAX_CHUNK_EPOCHS = 64
+#: ... while the rows' orders for those epochs (int32, passed in) stay ≤ 512 KB.
+ORDER_BUDGET = 1 << 17
+#: What a chunk returns first.
 CHUNK_FIELDS: tuple[str, ...] = (
     "loss",  # the last step's
     "finite",  # 1.0 if that loss and every weight are finite
-    "loss_sum",  # the epoch's Σ loss·w, Σ metric·w and Σ w so far
+    "closed",  # how many epochs ended in the chunk
+)
+#: Then, for each of the chunk's epochs (NaN for those that did not end in it):
+RECORD_FIELDS: tuple[str, ...] = (
+    "loss_sum",  # Σ loss·w, Σ metric·w and Σ w over the epoch
     "metric_sum",
     "weight_sum",
-    "val_loss",  # at the epoch's end (else NaN)
+    "val_loss",  # with the epoch's final weights
     "val_metric",
 )
 #: Environment switch to turn XLA off (debugging; XLA failures also fall back on their own).
@@ -278,6 +287,7 @@ class TrainingSession:
             raise StudioError("the training part of the data set has no rows")
         self.batch_size = max(1, min(int(settings.batch_size), self.n_train))
         self.steps_per_epoch = -(-self.n_train // self.batch_size)
+        self.max_chunk_epochs = max(1, min(MAX_CHUNK_EPOCHS, ORDER_BUDGET // self.n_train))
         self._x = tf.constant(x)
         self._y = tf.constant(y)
         self.n_val = int(data.x_val.shape[0])
@@ -329,7 +339,7 @@ class TrainingSession:
 
     def _make_state(self) -> None:
         """Variables the graph reads and writes besides the model's own."""
-        zeros_like = lambda v: tf.Variable(tf.zeros(v.shape, v.dtype), trainable=False)  # noqa: E731
+        copy_of = lambda v: tf.Variable(tf.identity(v), trainable=False)  # noqa: E731
         #: Steps done in the current epoch.
         self._pos = tf.Variable(0, dtype=tf.int32, trainable=False)
         #: Σ loss·w, Σ metric·w, Σ w over the epoch so far.
@@ -337,7 +347,7 @@ class TrainingSession:
         #: Model, optimizer and epoch state at the start of the last chunk: the last
         #: finite weights, and where in the epoch they were.
         self._state_vars = self._tv + list(self._opt.variables) + [self._pos, self._sums]
-        self._backup = [zeros_like(v) for v in self._state_vars]
+        self._backup = [copy_of(v) for v in self._state_vars]
 
     def _per_sample(self, yb, pred):
         """(per-sample loss, per-sample metric) for a batch."""
@@ -364,6 +374,7 @@ class TrainingSession:
         rows = tf.range(bsz)
         n_blocks = len(blocks)
         spe = self.steps_per_epoch
+        max_epochs = self.max_chunk_epochs
 
         def batch_loss(yb, pred, w):
             per, hit = self._per_sample(yb, pred)
@@ -420,7 +431,7 @@ class TrainingSession:
                 loss = loss + tf.cast(tf.add_n(model.losses), tf.float32)
             return tf.stack([loss, acc[1] / acc[2]])
 
-        def chunk(k, perm):
+        def chunk(k, perms):
             start = self._pos.read_value()
             for b, v in zip(self._backup, self._state_vars, strict=True):
                 # A Keras variable's `.value` is its tf.Variable; the session's own are tf.Variables.
@@ -428,11 +439,15 @@ class TrainingSession:
             # Summing on from the epoch's running sums keeps the addition order
             # independent of where chunks begin: same seed, same curve.
             sums = tf.where(tf.equal(start, 0), tf.zeros([3]), self._sums.read_value())
+            no_probes = tf.fill([n_blocks, len(PROBE_FIELDS)], math.nan)
 
-            def body(i, _loss, acc, probes):
-                idx = (start + i) * bsz + rows
+            def body(i, _loss, acc, probes, records, epoch_probes, closed):
+                at = start + i  # steps from the start of the chunk's first epoch
+                j = at // spe  # which of the chunk's epochs
+                s = at - j * spe  # the step within it
+                idx = s * bsz + rows
                 w = tf.cast(idx < n, tf.float32)  # the last batch is padded and masked
-                pick = tf.gather(perm, tf.minimum(idx, n - 1))
+                pick = tf.gather(tf.gather(perms, j), tf.minimum(idx, n - 1))
                 xb, yb = tf.gather(self._x, pick), tf.gather(self._y, pick)
                 with tf.GradientTape() as tape:
                     # The probe view computes the same forward pass and also
@@ -445,40 +460,63 @@ class TrainingSession:
                 # `.value` is the tf.Variable itself: read it now, before the update.
                 before = [b.dense.kernel.value.read_value() for b in blocks]
                 opt.apply(grads, tv)
-                # Probes only on the chunk's last step: one step graph, so XLA
-                # compiles the model once, and the other steps pay nothing.
+                acc = acc + step_sums
+                ends = tf.equal(s, spe - 1)
+                # Probes on an epoch's last step and the chunk's: one step graph, so
+                # XLA compiles the model once, and the other steps pay nothing.
                 probes = tf.cond(
-                    tf.equal(i, k - 1),
+                    tf.logical_or(ends, tf.equal(i, k - 1)),
                     lambda: layer_probes(acts, grads, before, w),
                     lambda: probes,
                 )
-                return i + 1, loss, acc + step_sums, probes
+
+                def close_epoch():
+                    # The validation pass with the epoch's final weights.
+                    row = tf.concat([acc, evaluate()], 0)
+                    return (
+                        tf.tensor_scatter_nd_update(records, [[j]], [row]),
+                        tf.tensor_scatter_nd_update(epoch_probes, [[j]], [probes]),
+                        tf.zeros([3]),
+                        closed + 1,
+                    )
+
+                records, epoch_probes, acc, closed = tf.cond(
+                    ends, close_epoch, lambda: (records, epoch_probes, acc, closed)
+                )
+                return i + 1, loss, acc, probes, records, epoch_probes, closed
 
             # An explicit while_loop with k a tensor: with autograph's
             # `for i in tf.range(k)` XLA compiled k in as a constant and
             # recompiled for every distinct chunk length.
-            _, loss, sums, probes = tf.while_loop(
-                lambda i, loss, _acc, _p: tf.logical_and(i < k, tf.math.is_finite(loss)),
+            _, loss, sums, probes, records, epoch_probes, closed = tf.while_loop(
+                lambda i, loss, *_: tf.logical_and(i < k, tf.math.is_finite(loss)),
                 body,
-                [tf.constant(0), tf.constant(0.0), sums, tf.fill([n_blocks, len(PROBE_FIELDS)], math.nan)],
+                [
+                    tf.constant(0),
+                    tf.constant(0.0),
+                    sums,
+                    no_probes,
+                    tf.fill([max_epochs, len(RECORD_FIELDS)], math.nan),
+                    tf.fill([max_epochs, n_blocks, len(PROBE_FIELDS)], math.nan),
+                    tf.constant(0),
+                ],
             )
             finite = tf.logical_and(tf.math.is_finite(loss), all_finite())
-            pos = start + k
-            ends = tf.greater_equal(pos, spe)
-            # The validation pass at the epoch's end, with finite weights only.
-            val = tf.cond(tf.logical_and(ends, finite), evaluate, lambda: tf.fill([2], math.nan))
             self._sums.assign(sums)
-            self._pos.assign(tf.where(ends, 0, pos))
-            # One array back (CHUNK_FIELDS, then the probes row by row).
-            head = tf.stack([loss, tf.cast(finite, tf.float32)])
-            return tf.concat([head, sums, val, tf.reshape(probes, [-1])], 0)
+            self._pos.assign(tf.math.floormod(start + k, spe))
+            # One array back: CHUNK_FIELDS, the closed epochs' RECORD_FIELDS, the
+            # last step's probes, then each closed epoch's last probes.
+            head = tf.stack([loss, tf.cast(finite, tf.float32), tf.cast(closed, tf.float32)])
+            return tf.concat(
+                [head, tf.reshape(records, [-1]), tf.reshape(probes, [-1]), tf.reshape(epoch_probes, [-1])], 0
+            )
 
-        # The epoch's order of rows comes in as an argument: shuffling in the graph
+        # Each epoch's order of rows comes in as an argument: shuffling in the graph
         # (a random key per row, then a sort) added ~0.2 s of XLA compilation.
         self._chunk_fn = tf.function(
             chunk,
             jit_compile=jit,
-            input_signature=[tf.TensorSpec([], tf.int32), tf.TensorSpec([n], tf.int32)],
+            input_signature=[tf.TensorSpec([], tf.int32), tf.TensorSpec([max_epochs, n], tf.int32)],
         )
         # On its own for ``evaluate_validation``; rare, so without XLA's compile time.
         self._eval_fn = tf.function(evaluate) if self.n_val else None
@@ -487,20 +525,20 @@ class TrainingSession:
             input_signature=[tf.TensorSpec([None, self.data.n_features], tf.float32)],
         )
 
-    def _call_chunk(self, k: int, perm: np.ndarray) -> np.ndarray:
-        """``k`` steps of the epoch ordered by ``perm``, never past its end, as one
-        array (``CHUNK_FIELDS``, then the probes); on the first call, fall back to
-        no XLA if XLA cannot compile the model."""
+    def _call_chunk(self, k: int, perms: np.ndarray) -> np.ndarray:
+        """``k`` steps (over at most ``max_chunk_epochs`` epochs, ordered by the rows of
+        ``perms``) as one array (see ``chunk``); on the first call, fall back to no
+        XLA if XLA cannot compile the model."""
         if self._compiled or not self._jit:
-            return self._chunk_fn(k, perm).numpy()
+            return self._chunk_fn(k, perms).numpy()
         try:
-            out = self._chunk_fn(k, perm).numpy()
+            out = self._chunk_fn(k, perms).numpy()
         except (tf.errors.OpError, NotImplementedError, ValueError, TypeError) as exc:
             log.warning("XLA could not compile the training step; training without it: %s", exc)
             self._restore_backup()
             self._jit = False
             self._make_functions(False)
-            out = self._chunk_fn(k, perm).numpy()
+            out = self._chunk_fn(k, perms).numpy()
         self._compiled = True
         return out
 
@@ -682,100 +720,111 @@ class TrainingSession:
         spe = self.steps_per_epoch
         segment_start = self._elapsed_total
         lr = self._learning_rate()
-        n_head = len(CHUNK_FIELDS)
+        cap = self.max_chunk_epochs
         probe_shape = (len(self.built.blocks), len(PROBE_FIELDS))
+        n_head, n_records, n_probes = len(CHUNK_FIELDS), cap * len(RECORD_FIELDS), math.prod(probe_shape)
+        orders = np.zeros((cap, self.n_train), np.int32)
+        target = self._epochs_done + epochs
 
-        for _ in range(epochs):
-            epoch = self._epochs_done
-            order = self._epoch_order(epoch)
-            # A run stopped in mid-epoch left the rest of that epoch for this one.
-            done = self._pos_host
-            while done < spe:
-                self._wait_while_paused()
-                if self._stop.is_set():
-                    return "stopped", self._stopped_message()
-                k = self._next_chunk(spe - done)
-                compiling = not self._compiled
-                t0 = time.perf_counter()
-                out = self._call_chunk(k, order)
-                dt = time.perf_counter() - t0
-                loss = float(out[0])
-                if out[1] != 1.0:
-                    self._restore_backup()  # weights, optimizer and epoch state of the chunk's start
-                    self._pos_host = done
-                    return "diverged", self._diverged_message(epoch)
-                if not compiling:  # the compiling call's time says nothing about a step
-                    per_step = dt / k
-                    self._step_seconds = (
-                        per_step
-                        if self._step_seconds is None
-                        else 0.7 * self._step_seconds + 0.3 * per_step
-                    )
-                done += k
-                self._pos_host = done % spe
-                self._step += k
-                rate_steps += k
-                now = self._clock.elapsed()
-                position = epoch + done / spe
-                pending_probe = (self._step, position, out[n_head:].reshape(probe_shape))
+        while self._epochs_done < target:
+            self._wait_while_paused()
+            if self._stop.is_set():
+                return "stopped", self._stopped_message()
+            first, done = self._epochs_done, self._pos_host
+            # Early stopping decides after every epoch: then a chunk ends with its epoch.
+            span = 1 if es else min(cap, target - first)
+            k = self._next_chunk(span * spe - done)
+            for j in range(-(-(done + k) // spe)):
+                orders[j] = self._epoch_order(first + j)
+            compiling = not self._compiled
+            c0 = self._clock.elapsed()
+            t0 = time.perf_counter()
+            out = self._call_chunk(k, orders)
+            dt = time.perf_counter() - t0
+            loss = float(out[0])
+            closed = int(out[2])
+            if out[1] != 1.0:
+                # Back to the chunk's start: weights, optimizer, place in the epoch. The
+                # chunk's epochs are undone with it, so none of them is reported.
+                self._restore_backup()
+                return "diverged", self._diverged_message(first + closed)
+            if not compiling:  # the compiling call's time says nothing about a step
+                per_step = dt / k
+                self._step_seconds = (
+                    per_step if self._step_seconds is None else 0.7 * self._step_seconds + 0.3 * per_step
+                )
+            now = self._clock.elapsed()
+            records = out[n_head : n_head + n_records].reshape(cap, len(RECORD_FIELDS))
+            last_probes = out[n_head + n_records : n_head + n_records + n_probes].reshape(probe_shape)
+            epoch_probes = out[n_head + n_records + n_probes :].reshape(cap, *probe_shape)
+            step0 = self._step
+            self._step += k
+            rate_steps += k
+            self._pos_host = (done + k) % spe
+
+            for j in range(closed):
+                steps_in = (j + 1) * spe - done  # the chunk's steps up to this epoch's end
+                rec = records[j]
+                train_loss, train_metric = float(rec[0] / rec[2]), float(rec[1] / rec[2])
+                val_loss = val_metric = None
+                if self._eval_fn is not None:
+                    val_loss, val_metric = _none_if_nan(float(rec[3])), _none_if_nan(float(rec[4]))
+                self._epochs_done += 1
+                # The chunk's epochs share its duration in proportion to their steps.
+                elapsed = segment_start + c0 + (now - c0) * steps_in / k
+                self._elapsed_total = elapsed
+                self.history.append_epoch(
+                    epoch=self._epochs_done,
+                    loss=train_loss,
+                    val_loss=val_loss,
+                    metric=train_metric,
+                    val_metric=val_metric,
+                    learning_rate=lr,
+                    elapsed_s=elapsed,
+                )
+                # Every epoch gets its last step's probes, so short runs still draw a
+                # point per epoch; within an epoch the throttle holds.
+                reported_probe = (step0 + steps_in, float(self._epochs_done), epoch_probes[j])
+                pending_probe = reported_probe
+                self._report_probe(*reported_probe)
+                last_probe = now
+                self.sink.epoch_end(
+                    EpochEnd(self._epochs_done, train_loss, val_loss, train_metric, val_metric, lr, elapsed)
+                )
+                if not math.isfinite(train_loss) or (val_loss is None and self._eval_fn is not None):
+                    self._restore_backup()
+                    return "diverged", self._diverged_message(self._epochs_done - 1)
+                if es:
+                    assert val_loss is not None
+                    if val_loss < best:
+                        best, best_epoch, wait = val_loss, self._epochs_done, 0
+                        if settings.restore_best_weights:
+                            best_weights = [v.numpy() for v in self._tv]
+                    else:
+                        wait += 1
+                        if wait >= settings.patience:
+                            msg = (
+                                f"Early stopping: the validation loss did not improve for "
+                                f"{settings.patience} epochs (best {best:.4g} at epoch {best_epoch})."
+                            )
+                            if best_weights is not None:
+                                for v, w in zip(self._tv, best_weights, strict=True):
+                                    v.assign(w)
+                                msg += f" Restored the weights of epoch {best_epoch}."
+                            return "completed", msg
+
+            if self._pos_host:  # the chunk ended in mid-epoch
+                pending_probe = (self._step, self._epochs_done + self._pos_host / spe, last_probes)
                 if now - last_probe >= REPORT_INTERVAL_S:
                     self._report_probe(*pending_probe)
                     reported_probe, last_probe = pending_probe, now
-                if now - last_report >= REPORT_INTERVAL_S:
-                    sps = rate_steps * self.batch_size / max(now - rate_t, 1e-9)
-                    self.sink.progress(Progress(self._step, epoch, done / spe, loss, sps, now))
-                    last_report, rate_steps, rate_t = now, 0, now
-                if time.perf_counter() - self._weights_time >= REPORT_INTERVAL_S:
-                    self._read_weights()
-
-            # ---- epoch end: the last chunk brought the epoch's sums and validation
-            sums = out[2:5]
-            train_loss, train_metric = float(sums[0] / sums[2]), float(sums[1] / sums[2])
-            val_loss = val_metric = None
-            if self._eval_fn is not None:
-                val_loss, val_metric = _none_if_nan(float(out[5])), _none_if_nan(float(out[6]))
-            self._epochs_done += 1
-            elapsed = segment_start + self._clock.elapsed()
-            self._elapsed_total = elapsed
-            self.history.append_epoch(
-                epoch=self._epochs_done,
-                loss=train_loss,
-                val_loss=val_loss,
-                metric=train_metric,
-                val_metric=val_metric,
-                learning_rate=lr,
-                elapsed_s=elapsed,
-            )
-            # Every epoch gets at least its last step's probes, so short runs
-            # still draw a point per epoch; within an epoch the throttle holds.
-            if pending_probe is not None and pending_probe is not reported_probe:
-                self._report_probe(*pending_probe)
-                reported_probe, last_probe = pending_probe, self._clock.elapsed()
-            self.sink.epoch_end(
-                EpochEnd(self._epochs_done, train_loss, val_loss, train_metric, val_metric, lr, elapsed)
-            )
-            if not math.isfinite(train_loss) or (val_loss is None and self._eval_fn is not None):
-                self._restore_backup()
-                return "diverged", self._diverged_message(epoch)
-            if es:
-                assert val_loss is not None
-                if val_loss < best:
-                    best, best_epoch, wait = val_loss, self._epochs_done, 0
-                    if settings.restore_best_weights:
-                        best_weights = [v.numpy() for v in self._tv]
-                else:
-                    wait += 1
-                    if wait >= settings.patience:
-                        msg = (
-                            f"Early stopping: the validation loss did not improve for "
-                            f"{settings.patience} epochs (best {best:.4g} at epoch {best_epoch})."
-                        )
-                        if best_weights is not None:
-                            for v, w in zip(self._tv, best_weights, strict=True):
-                                v.assign(w)
-                            msg += f" Restored the weights of epoch {best_epoch}."
-                        self._flush_probe(pending_probe, reported_probe)
-                        return "completed", msg
+            if now - last_report >= REPORT_INTERVAL_S:
+                sps = rate_steps * self.batch_size / max(now - rate_t, 1e-9)
+                fraction = self._pos_host / spe
+                self.sink.progress(Progress(self._step, self._epochs_done, fraction, loss, sps, now))
+                last_report, rate_steps, rate_t = now, 0, now
+            if time.perf_counter() - self._weights_time >= REPORT_INTERVAL_S:
+                self._read_weights()
         self._flush_probe(pending_probe, reported_probe)
         return "completed", ""
 

@@ -220,46 +220,78 @@ def test_a_run_stopped_in_mid_epoch_goes_on_with_that_epoch(reference, data) -> 
     np.testing.assert_array_equal([e.val_loss for e in sink.epochs], [e.val_loss for e in ref_sink.epochs])
 
 
-def test_pause_blocks_between_chunks_and_resume_continues_the_same_run(reference, data) -> None:
-    _, ref_sink, _ = reference
+def test_a_chunk_runs_many_short_epochs_and_each_is_reported(data) -> None:
+    sink = RecordingSink()
+    s = TrainingSession(project(epochs=200), data, sink)
+    calls: list[int] = []
+    call = s._call_chunk
+
+    def counting(k, orders):
+        calls.append(k)
+        return call(k, orders)
+
+    s._call_chunk = counting
+    assert s.run().reason == "completed"
+    # Epochs of 10 steps: far fewer calls into TensorFlow than epochs.
+    assert len(calls) < 50 and sum(calls) == 200 * s.steps_per_epoch
+    assert [e.epoch for e in sink.epochs] == list(range(1, 201))
+    elapsed = [e.elapsed_s for e in sink.epochs]
+    assert all(b > a for a, b in zip(elapsed, elapsed[1:], strict=False))
+    assert all(e.val_loss is not None for e in sink.epochs)
+    # Every epoch's last step has its probes.
+    at_epoch_ends = [r for r in sink.probe_reports if r.epoch == int(r.epoch)]
+    assert [r.epoch for r in at_epoch_ends] == list(range(1, 201))
+    assert [r.step for r in at_epoch_ends] == [e * s.steps_per_epoch for e in range(1, 201)]
+
+
+def test_pause_blocks_between_chunks_and_resume_continues_the_same_run(data) -> None:
+    # Enough epochs that the run is cut into several chunks (a chunk spans at most
+    # max_chunk_epochs epochs, and ≈ 0.1 s).
+    epochs = 200
+    uninterrupted = RecordingSink()
+    TrainingSession(project(epochs=epochs), data, uninterrupted).run()
 
     def pause_after_two(session, report):
         if report.epoch == 2:
             session.pause()
 
     sink = CallbackSink(pause_after_two)
-    s = session_with(sink, project(), data)
+    s = session_with(sink, project(epochs=epochs), data)
+    assert s.max_chunk_epochs < epochs
     worker = threading.Thread(target=s.run)
     worker.start()
     try:
         assert s.wait_until_paused(timeout=60)
         assert s.paused and s.running and worker.is_alive()
-        assert s.epochs_completed == 2
-        iterations = int(s.model.optimizer.iterations.numpy())
-        assert iterations == 2 * s.steps_per_epoch
+        # At the end of the chunk that held epoch 2.
+        assert 2 <= s.epochs_completed < epochs
+        assert [e.epoch for e in sink.epochs] == list(range(1, s.epochs_completed + 1))
+        assert int(s.model.optimizer.iterations.numpy()) == s.steps_completed
     finally:
         s.resume()
         worker.join(timeout=60)
     assert not worker.is_alive()
-    assert sink.finishes[-1].reason == "completed" and s.epochs_completed == 4
-    assert int(s.model.optimizer.iterations.numpy()) == 4 * s.steps_per_epoch
+    assert sink.finishes[-1].reason == "completed" and s.epochs_completed == epochs
+    assert int(s.model.optimizer.iterations.numpy()) == epochs * s.steps_per_epoch
     # Same optimizer state across the pause: the curve is the uninterrupted one.
-    np.testing.assert_array_equal(losses(sink), losses(ref_sink))
+    np.testing.assert_array_equal(losses(sink), losses(uninterrupted))
 
 
 def test_stop_keeps_the_trained_weights(data) -> None:
     sink = CallbackSink(lambda session, report: report.epoch == 2 and session.stop())
-    s = session_with(sink, project(epochs=10), data)
+    s = session_with(sink, project(epochs=200), data)
     initial = s.weights_snapshot()
     result = s.run()
-    assert result.reason == "stopped" and result.epochs_completed == 2
+    # At the end of the chunk that held epoch 2.
+    assert result.reason == "stopped" and 2 <= result.epochs_completed < 200
     assert "kept" in result.message
     trained = s.weights_snapshot()
     assert not np.allclose(trained[0][0], initial[0][0])
     # The next segment starts from those weights, not from scratch.
+    done = result.epochs_completed
     more = s.run(1)
-    assert more.reason == "completed" and more.epochs_completed == 3
-    assert sink.epochs[-1].epoch == 3
+    assert more.reason == "completed" and more.epochs_completed == done + 1
+    assert sink.epochs[-1].epoch == done + 1
     assert sink.epochs[-1].loss < sink.epochs[0].loss
 
 
