@@ -5,20 +5,20 @@ Why not ``model.fit``: on these 2-core CPUs ``fit`` pays Python and
 on small MLPs (tests/benchmarks/NOTES-training-speed.md). Here the training
 set lives in memory as tensors, and one XLA-compiled ``tf.function`` runs a
 *chunk* of optimizer steps in a ``tf.while_loop``; Python is entered once per
-chunk (≈0.1 s of work, never past an epoch's end), which is where stop/pause
-are read and reports made. The chunk's last step also computes the per-layer
-probes (kernel and gradient norms, update/weight ratio, dead or saturated
-units) in the graph.
+chunk (≈0.1 s of work), which is where stop/pause are read and reports made.
 
-Everything else an epoch needs happens in that same call: the running loss
-and metric sums, and the validation pass at the epoch's end; the epoch's
-order of rows (drawn from the seed and the epoch number, so the same seed
-gives the same curve however the run is cut into chunks) comes in as an
-argument, and one array comes back. On a small data
-set an epoch lasts about a millisecond, and every TensorFlow call costs the
-training thread a hand-over of the GIL, which the window's thread may hold
-while it paints: with a dozen calls an epoch, training in the window ran
-~25 % slower than headless.
+A chunk may span many short epochs (up to ``MAX_CHUNK_EPOCHS``): at each
+epoch's last step the graph records the epoch's loss and metric sums, runs the
+validation pass and takes the per-layer probes (kernel and gradient norms,
+update/weight ratio, dead or saturated units); the chunk's last step takes
+probes too. Each epoch's order of rows is drawn on the host from the seed and
+the epoch number (so the same seed gives the same curve however the run is
+cut into chunks) and goes in as an argument; one array comes back. On a small
+data set an epoch lasts about a millisecond, and every call into TensorFlow
+costs the training thread a hand-over of the GIL, which the window's thread
+may hold while it paints: measured, with a dozen calls an epoch training in
+the window ran ~25 % slower than headless, and headless itself ran at half
+the speed of chunks that span epochs.
 
 The model stays a plain ``keras.Model``: the step calls the model and its
 compiled loss, adds ``model.losses`` (L1/L2), runs Dropout in training mode
@@ -264,8 +264,9 @@ class TrainingSession:
     """Trains one project's model; ``run`` blocks (call it on a worker thread).
 
     ``stop``/``pause``/``resume`` are thread-safe and take effect between
-    chunks (≈0.1 s of work). A second ``run`` continues training with the
-    same weights, optimizer state, shuffling sequence and epoch numbering.
+    chunks (≈0.1 s of work, possibly several epochs). A second ``run``
+    continues training with the same weights, optimizer state, shuffling
+    sequence and epoch numbering, in mid-epoch if the last one stopped there.
     """
 
     def __init__(self, project: Project, data: Any, sink: TrainingSink | None = None) -> None:
