@@ -138,3 +138,19 @@ def test_the_window_does_not_import_tensorflow_or_scikit_learn(tmp_path) -> None
     env = {**__import__("os").environ, "QT_QPA_PLATFORM": "offscreen"}
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120)
     assert "HEAVY []" in out.stdout, out.stdout + out.stderr
+
+
+def test_background_loading_freezes_the_heap_once_the_engine_is_warm(qtbot) -> None:
+    import gc
+
+    controller = TrainingController(warm_up=lambda: None)
+    try:
+        gc.unfreeze()
+        assert gc.get_freeze_count() == 0
+        with qtbot.waitSignal(controller.warmedUp, timeout=10_000):
+            app_module.load_engine_in_background(controller)
+        # Objects alive now (the engine's, in the app) are out of later collections.
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
+        controller.shutdown()
