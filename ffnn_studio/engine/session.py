@@ -726,10 +726,24 @@ class TrainingSession:
         n_head, n_records, n_probes = len(CHUNK_FIELDS), cap * len(RECORD_FIELDS), math.prod(probe_shape)
         orders = np.zeros((cap, self.n_train), np.int32)
         target = self._epochs_done + epochs
+        loss = math.nan
+
+        def report_progress(now: float) -> None:
+            nonlocal last_report, rate_steps, rate_t
+            sps = rate_steps * self.batch_size / max(now - rate_t, 1e-9)
+            fraction = self._pos_host / spe
+            self.sink.progress(Progress(self._step, self._epochs_done, fraction, loss, sps, now))
+            last_report, rate_steps, rate_t = now, 0, now
+
+        def flush_progress() -> None:
+            """The steps since the last progress report, reported (the run ends)."""
+            if rate_steps:
+                report_progress(self._clock.elapsed())
 
         while self._epochs_done < target:
             self._wait_while_paused()
             if self._stop.is_set():
+                flush_progress()
                 return "stopped", self._stopped_message()
             first, done = self._epochs_done, self._pos_host
             # Early stopping decides after every epoch: then a chunk ends with its epoch.
@@ -760,8 +774,11 @@ class TrainingSession:
             epoch_probes = out[n_head + n_records + n_probes :].reshape(cap, *probe_shape)
             step0 = self._step
             self._step += k
-            rate_steps += k
             self._pos_host = (done + k) % spe
+            if compiling:  # its time is mostly compilation: not a training speed
+                rate_t = now
+            else:
+                rate_steps += k
 
             for j in range(closed):
                 steps_in = (j + 1) * spe - done  # the chunk's steps up to this epoch's end
@@ -812,6 +829,7 @@ class TrainingSession:
                                 for v, w in zip(self._tv, best_weights, strict=True):
                                     v.assign(w)
                                 msg += f" Restored the weights of epoch {best_epoch}."
+                            flush_progress()
                             return "completed", msg
 
             if self._pos_host:  # the chunk ended in mid-epoch
@@ -819,14 +837,12 @@ class TrainingSession:
                 if now - last_probe >= REPORT_INTERVAL_S:
                     self._report_probe(*pending_probe)
                     reported_probe, last_probe = pending_probe, now
-            if now - last_report >= REPORT_INTERVAL_S:
-                sps = rate_steps * self.batch_size / max(now - rate_t, 1e-9)
-                fraction = self._pos_host / spe
-                self.sink.progress(Progress(self._step, self._epochs_done, fraction, loss, sps, now))
-                last_report, rate_steps, rate_t = now, 0, now
+            if rate_steps and now - last_report >= REPORT_INTERVAL_S:
+                report_progress(now)
             if time.perf_counter() - self._weights_time >= REPORT_INTERVAL_S:
                 self._read_weights()
         self._flush_probe(pending_probe, reported_probe)
+        flush_progress()
         return "completed", ""
 
     def _learning_rate(self) -> float:
