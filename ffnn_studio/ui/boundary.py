@@ -39,6 +39,7 @@ from ffnn_studio.core.forward import (
 from ffnn_studio.core.spec import Project, Task
 from ffnn_studio.ui.background import BackgroundTask
 from ffnn_studio.ui.colors import apply_plot_palette
+from ffnn_studio.ui.shown import RefreshWhenShown
 
 log = logging.getLogger(__name__)
 
@@ -130,7 +131,7 @@ def _subsample(n: int, limit: int, seed: int = 0) -> np.ndarray:
     return np.sort(np.random.default_rng(seed).choice(n, limit, replace=False))
 
 
-class DecisionBoundaryView(QWidget):
+class DecisionBoundaryView(RefreshWhenShown, QWidget):
     """The network's output over the plane of a 2-feature data set, with the data on top."""
 
     #: A heatmap evaluation finished (the benchmark and tests count these).
@@ -165,8 +166,6 @@ class DecisionBoundaryView(QWidget):
         #: The last evaluated output on ``grid_points`` (rows·cols, k), or None.
         self.grid_output: np.ndarray | None = None
         self.refresh_count = 0
-        #: A refresh was skipped while the view was hidden: do it when shown.
-        self._stale = False
         self.last_refresh_ms = 0.0
 
         self.message = QLabel("Train the network to see its decision boundary.")
@@ -244,20 +243,7 @@ class DecisionBoundaryView(QWidget):
         # A new run may have another network: measure its cost afresh.
         self._cost_ms = None
         self._timer.setInterval(self._base_interval)
-        self._refresh_if_shown()
-
-    def _refresh_if_shown(self) -> None:
-        """Refresh now if the view is on screen, else when it is shown next."""
-        if self.isVisible():
-            self.refresh()
-        else:
-            self._stale = True
-
-    def showEvent(self, event: Any) -> None:
-        super().showEvent(event)
-        if self._stale:
-            self._stale = False
-            self.refresh()
+        self.refresh_if_shown()
 
     @Slot(str)
     def _on_state(self, state: str) -> None:
@@ -266,12 +252,12 @@ class DecisionBoundaryView(QWidget):
         else:
             self._timer.stop()
             if state in ("paused", "idle"):
-                self._refresh_if_shown()
+                self.refresh_if_shown()
 
     @Slot(object)
     def _on_finished(self, _report: Any) -> None:
         self._timer.stop()
-        self._refresh_if_shown()
+        self.refresh_if_shown()
 
     @Slot()
     def _on_document_loaded(self) -> None:

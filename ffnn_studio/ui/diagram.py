@@ -45,6 +45,7 @@ from ffnn_studio.core.errors import StudioError
 from ffnn_studio.core.forward import GridEvaluator, activations_for, data_extent, plane_grid
 from ffnn_studio.core.spec import Project, output_activation, output_units
 from ffnn_studio.ui.colors import layer_color
+from ffnn_studio.ui.shown import RefreshWhenShown
 
 log = logging.getLogger(__name__)
 
@@ -503,7 +504,7 @@ class NeuronDetail(QWidget):
         self.map_plot.setYRange(rect.top(), rect.bottom(), padding=0)
 
 
-class NetworkDiagramView(QWidget):
+class NetworkDiagramView(RefreshWhenShown, QWidget):
     """The live network diagram with the selected neuron's detail beside it."""
 
     def __init__(
@@ -522,8 +523,6 @@ class NetworkDiagramView(QWidget):
         self._map_grid: tuple[np.ndarray, QRectF, tuple[int, int]] | None = None
         self._map_evaluator: GridEvaluator | None = None
         self.refresh_count = 0
-        #: A refresh was skipped while the view was hidden: do it when shown.
-        self._stale = False
 
         self.scene = NetworkDiagramScene(self)
         self.view = _DiagramGraphicsView(self.scene)
@@ -600,20 +599,7 @@ class NetworkDiagramView(QWidget):
         c = self._controller
         if c.session is not None and c.last_prepared is not None:
             self.set_source(c.session, c.last_prepared, getattr(c.session, "project", None))
-            self._refresh_if_shown()
-
-    def _refresh_if_shown(self) -> None:
-        """Refresh now if the view is on screen, else when it is shown next."""
-        if self.isVisible():
-            self.refresh()
-        else:
-            self._stale = True
-
-    def showEvent(self, event: Any) -> None:
-        super().showEvent(event)
-        if self._stale:
-            self._stale = False
-            self.refresh()
+            self.refresh_if_shown()
 
     @Slot(str)
     def _on_state(self, state: str) -> None:
@@ -674,7 +660,7 @@ class NetworkDiagramView(QWidget):
 
     @Slot(object)
     def _refresh_after(self, _report: object) -> None:
-        self._refresh_if_shown()
+        self.refresh_if_shown()
 
     def refresh(self) -> bool:
         session = self._session
