@@ -243,12 +243,13 @@ def test_a_chunk_runs_many_short_epochs_and_each_is_reported(data) -> None:
     at_epoch_ends = [r for r in sink.probe_reports if r.epoch == int(r.epoch)]
     assert [r.epoch for r in at_epoch_ends] == list(range(1, 201))
     assert [r.step for r in at_epoch_ends] == [e * s.steps_per_epoch for e in range(1, 201)]
-    # The speed shown leaves the first call's compilation out, and the run's last
-    # steps are reported however soon after the previous report they came.
-    last = sink.progress_reports[-1]
-    assert last.step == 200 * s.steps_per_epoch and last.epoch == 200
-    overall = 200 * s.n_train / result.elapsed_s
-    assert all(p.samples_per_second > overall for p in sink.progress_reports)
+    # The speed shown leaves the first call (mostly compilation) out: no report
+    # measures it alone. The run's last steps are reported however soon after the
+    # previous report they came.
+    reports = sink.progress_reports
+    assert reports[0].step > calls[0]
+    assert all(math.isfinite(p.samples_per_second) and p.samples_per_second > 0 for p in reports)
+    assert reports[-1].step == 200 * s.steps_per_epoch and reports[-1].epoch == 200
 
 
 def test_pause_blocks_between_chunks_and_resume_continues_the_same_run(data) -> None:
