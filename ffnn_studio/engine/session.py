@@ -758,18 +758,19 @@ class TrainingSession:
             dt = time.perf_counter() - t0
             loss = float(out[0])
             closed = int(out[2])
-            if out[1] != 1.0:
+            records = out[n_head : n_head + n_records].reshape(cap, len(RECORD_FIELDS))[:closed]
+            bad = self._first_nonfinite_epoch(records)
+            if out[1] != 1.0 or bad is not None:
                 # Back to the chunk's start: weights, optimizer, place in the epoch. The
                 # chunk's epochs are undone with it, so none of them is reported.
                 self._restore_backup()
-                return "diverged", self._diverged_message(first + closed)
+                return "diverged", self._diverged_message(first + (closed if bad is None else bad))
             if not compiling:  # the compiling call's time says nothing about a step
                 per_step = dt / k
                 self._step_seconds = (
                     per_step if self._step_seconds is None else 0.7 * self._step_seconds + 0.3 * per_step
                 )
             now = self._clock.elapsed()
-            records = out[n_head : n_head + n_records].reshape(cap, len(RECORD_FIELDS))
             last_probes = out[n_head + n_records : n_head + n_records + n_probes].reshape(probe_shape)
             epoch_probes = out[n_head + n_records + n_probes :].reshape(cap, *probe_shape)
             step0 = self._step
@@ -809,9 +810,6 @@ class TrainingSession:
                 self.sink.epoch_end(
                     EpochEnd(self._epochs_done, train_loss, val_loss, train_metric, val_metric, lr, elapsed)
                 )
-                if not math.isfinite(train_loss) or (val_loss is None and self._eval_fn is not None):
-                    self._restore_backup()
-                    return "diverged", self._diverged_message(self._epochs_done - 1)
                 if es:
                     assert val_loss is not None
                     if val_loss < best:
@@ -844,6 +842,14 @@ class TrainingSession:
         self._flush_probe(pending_probe, reported_probe)
         flush_progress()
         return "completed", ""
+
+    def _first_nonfinite_epoch(self, records: np.ndarray) -> int | None:
+        """The first of these epoch records whose training loss, or validation loss
+        where there is a validation part, is not finite; None if all are."""
+        bad = ~np.isfinite(records[:, 0] / records[:, 2])
+        if self._eval_fn is not None:
+            bad |= ~np.isfinite(records[:, 3])
+        return int(np.argmax(bad)) if bad.any() else None
 
     def _learning_rate(self) -> float:
         lr = self._opt.learning_rate

@@ -346,6 +346,15 @@ def test_huge_learning_rate_diverges_and_keeps_finite_weights() -> None:
     assert np.isfinite(s.predict(regression_data().x_val)).all()
 
 
+def test_an_epoch_without_a_finite_loss_marks_its_chunk_as_diverged(reference) -> None:
+    s, _, _ = reference  # it has a validation part
+    ok = [1.0, 0.5, 2.0, 0.4, 0.5]
+    assert s._first_nonfinite_epoch(np.array([ok, ok])) is None
+    assert s._first_nonfinite_epoch(np.array([ok, [np.inf, 0.5, 2.0, 0.4, 0.5], ok])) == 1
+    assert s._first_nonfinite_epoch(np.array([ok, ok, [1.0, 0.5, 2.0, np.nan, 0.5]])) == 2
+    assert s._first_nonfinite_epoch(np.empty((0, 5))) is None
+
+
 def test_early_stopping_ends_the_run_and_restores_the_best_weights() -> None:
     sink = RecordingSink()
     proj = project(
