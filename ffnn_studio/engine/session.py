@@ -725,6 +725,9 @@ class TrainingSession:
         probe_shape = (len(self.built.blocks), len(PROBE_FIELDS))
         n_head, n_records, n_probes = len(CHUNK_FIELDS), cap * len(RECORD_FIELDS), math.prod(probe_shape)
         orders = np.zeros((cap, self.n_train), np.int32)
+        #: The epoch each row of ``orders`` holds: an epoch that spans chunks (a large
+        #: data set) keeps its row, and its order is drawn once.
+        row_epochs = [-1] * cap
         target = self._epochs_done + epochs
         loss = math.nan
 
@@ -750,7 +753,8 @@ class TrainingSession:
             span = 1 if es else min(cap, target - first)
             k = self._next_chunk(span * spe - done)
             for j in range(-(-(done + k) // spe)):
-                orders[j] = self._epoch_order(first + j)
+                if row_epochs[j] != first + j:
+                    orders[j], row_epochs[j] = self._epoch_order(first + j), first + j
             compiling = not self._compiled
             c0 = self._clock.elapsed()
             t0 = time.perf_counter()
