@@ -281,7 +281,10 @@ class _Worker(QObject):
     # --- the sink protocol (called by the session on this thread) --------------------
 
     def run_started(self, info: RunStarted) -> None:
+        # Cleared before the flags are read: a stop() from here on releases the wait.
+        self._gui_caught_up.clear()
         job = self._job
+        stop = False
         if job is not None:
             # Flags set while the data loaded: the session may clear its flags when
             # run() begins, so apply them again from inside the run.
@@ -291,10 +294,10 @@ class _Worker(QObject):
                 job.session.stop()
             elif pause:
                 job.session.pause()
-        self._gui_caught_up.clear()
         self._post("started", info)
-        # The session traces its graph next: give the GUI its turn first.
-        self._gui_caught_up.wait(START_HANDSHAKE_S)
+        if not stop:
+            # The session traces its graph next: give the GUI its turn first.
+            self._gui_caught_up.wait(START_HANDSHAKE_S)
 
     def progress(self, report: Progress) -> None:
         self._post("progress", report)
@@ -481,7 +484,6 @@ class TrainingController(QObject):
         """
         self._closed = True
         self.stop()
-        self._worker.gui_caught_up()  # a run waiting for the GUI must not wait
         thread = self._thread
         if thread is None:
             return
