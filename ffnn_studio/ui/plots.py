@@ -602,11 +602,15 @@ class LivePlots(QWidget):
 
     def clear(self) -> None:
         """Empty every plot (the per-layer curves go; the next run creates them)."""
-        for plot in (self.loss_plot, self.metric_plot):
-            plot.clear_data()
+        self._clear_epoch_plots()
         for plot in (self.weights_plot, self.gradients_plot):
             plot.set_curves([])
         self._layer_infos = ()
+
+    def _clear_epoch_plots(self) -> None:
+        """Empty the loss and metric plots and the run's summary line."""
+        for plot in (self.loss_plot, self.metric_plot):
+            plot.clear_data()
         self.status_label.setText("")
 
     def set_layer_colors(self, colors: Sequence[QColor | str]) -> None:
@@ -640,9 +644,8 @@ class LivePlots(QWidget):
             layer.name for layer in self._layer_infos
         ]
         if info.start_epoch == 0 or not same_layers:
-            for plot in (self.loss_plot, self.metric_plot):
-                plot.clear_data()
-            self.status_label.setText("")
+            # The per-layer curves are replaced below (reused when the count matches).
+            self._clear_epoch_plots()
             self._layer_infos = tuple(info.layers)
             solid = Qt.PenStyle.SolidLine
             specs = [
