@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import threading
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -283,14 +284,14 @@ def test_fast_epochs_arrive_in_a_few_batches_in_order(qtbot, make_controller):
 
 
 class _WatchedSink:
-    """The worker's sink, noting what the GUI had done when ``run_started`` returned."""
+    """The worker's sink; calls ``after_started()`` when its ``run_started`` returns."""
 
-    def __init__(self, sink: Any, gui_log: list[str], seen: list[tuple[str, ...]]) -> None:
-        self._sink, self._gui_log, self._seen = sink, gui_log, seen
+    def __init__(self, sink: Any, after_started: Callable[[], None]) -> None:
+        self._sink, self._after_started = sink, after_started
 
     def run_started(self, info: RunStarted) -> None:
         self._sink.run_started(info)
-        self._seen.append(tuple(self._gui_log))
+        self._after_started()
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._sink, name)
@@ -316,7 +317,8 @@ def test_training_waits_until_the_gui_has_handled_and_painted_the_start(qtbot, m
     qtbot.waitExposed(widget)
 
     def factory(project: Project, prepared: Any, sink: Any) -> FakeSession:
-        return FakeSession(project, prepared, _WatchedSink(sink, gui_log, seen))
+        # What the GUI had done by the time the session goes on to trace.
+        return FakeSession(project, prepared, _WatchedSink(sink, lambda: seen.append(tuple(gui_log))))
 
     controller = make_controller(session_factory=factory)
 
@@ -334,22 +336,10 @@ def test_training_goes_on_when_the_gui_does_not_catch_up(qtbot, make_controller,
     monkeypatch.setattr(bridge, "START_HANDSHAKE_S", 0.2)
     went_on = threading.Event()
 
-    class Session(FakeSession):
-        def run(self, epochs: int | None = None) -> RunFinished:
-            sink = self.sink
+    def factory(project: Project, prepared: Any, sink: Any) -> FakeSession:
+        return FakeSession(project, prepared, _WatchedSink(sink, went_on.set))
 
-            class Sink:
-                def run_started(self, info: RunStarted) -> None:
-                    sink.run_started(info)
-                    went_on.set()
-
-                def __getattr__(self, name: str) -> Any:
-                    return getattr(sink, name)
-
-            self.sink = Sink()
-            return super().run(epochs)
-
-    controller = make_controller(session_factory=Session)
+    controller = make_controller(session_factory=factory)
     # The GUI thread is busy (here: blocked) while the run starts; the worker goes on.
     waited: list[bool] = []
     controller.started.connect(lambda _info: waited.append(went_on.wait(10)))
