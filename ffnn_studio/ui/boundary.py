@@ -230,7 +230,7 @@ class DecisionBoundaryView(RefreshWhenShown, QWidget):
 
     @Slot(bool)
     def _refresh_after_reset(self, _done: bool) -> None:
-        self.refresh()
+        self.refresh_if_shown()
 
     @Slot(object)
     def _on_started(self, _info: Any) -> None:
