@@ -244,6 +244,12 @@ def test_same_data_keeps_the_points_and_a_hidden_view_refreshes_when_shown(qtbot
     controller.last_prepared = other
     controller.started.emit(None)
     assert drawn == [prepared, other] and session.snapshots == 3
+    # A weight reset while another tab is in front waits for the view to show.
+    view.hide()
+    controller.weightsReset.emit(True)
+    assert session.snapshots == 3
+    view.show()
+    assert session.snapshots == 4
 
 
 # ------------------------------------------------------------------ real training
