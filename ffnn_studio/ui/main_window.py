@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 
 from ffnn_studio import __version__
 from ffnn_studio.core.errors import StudioError
-from ffnn_studio.core.examples import example_title, list_examples, load_example
+from ffnn_studio.core.examples import example_menu_entries, load_example
 from ffnn_studio.core.project_file import EXTENSION
 from ffnn_studio.core.reports import Progress, RunFinished
 from ffnn_studio.core.spec import Project
@@ -284,8 +284,8 @@ class MainWindow(QMainWindow):
         self.recent_menu.setObjectName("recentMenu")
         self.examples_menu = file_menu.addMenu("Open &Example")
         self.examples_menu.setObjectName("examplesMenu")
-        for name in list_examples():
-            action = self.examples_menu.addAction(example_title(name))
+        for title, name in example_menu_entries():
+            action = self.examples_menu.addAction(title.replace("&", "&&"))
             action.setObjectName(f"example:{name}")
             action.triggered.connect(lambda _=False, n=name: self.open_example(n))
         file_menu.addSeparator()
