@@ -14,7 +14,12 @@ DEFAULT_EXAMPLE = "spirals" + EXTENSION
 
 
 def resources_dir() -> Path:
-    """The bundled resources: the installed package, or ``resources/`` in a source checkout."""
+    """The bundled resources: ``resources/`` in a source checkout, else the installed package."""
+    # The code of a checkout reads the checkout's resources, even when an
+    # (editable) installation of another tree also provides the package.
+    source = Path(__file__).resolve().parents[2]
+    if (source / "pyproject.toml").is_file() and (source / "resources" / "__init__.py").is_file():
+        return source / "resources"
     try:
         return Path(str(resources.files("ffnn_studio.resources")))
     except ModuleNotFoundError:

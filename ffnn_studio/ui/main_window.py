@@ -32,7 +32,7 @@ from ffnn_studio.core.project_file import EXTENSION
 from ffnn_studio.core.reports import Progress, RunFinished
 from ffnn_studio.core.spec import Project
 from ffnn_studio.ui.build.inspector import LayerInspector
-from ffnn_studio.ui.build.layer_stack import LayerStackView, kind_icon
+from ffnn_studio.ui.build.layer_stack import LayerStackView
 from ffnn_studio.ui.build.palette import LayerPaletteView
 from ffnn_studio.ui.build.training_panel import TrainingPanel
 from ffnn_studio.ui.dataset.csv_dialog import offer_to_locate_csv
@@ -43,7 +43,7 @@ from ffnn_studio.ui.insights.panel import InsightsPanel, attach_fit_markers
 from ffnn_studio.ui.live.plots import LivePlots
 from ffnn_studio.ui.live.training_controls import TrainingControls
 from ffnn_studio.ui.run.bridge import TrainingController
-from ffnn_studio.ui.widgets.colors import layer_color
+from ffnn_studio.ui.widgets.app_icon import app_icon
 
 APP_NAME = "FFNN Studio"
 ORGANIZATION = "FFNN Studio"
@@ -69,7 +69,7 @@ def studio_settings() -> QSettings:
 
 
 def window_icon() -> QIcon:
-    return kind_icon("dense", layer_color(0), 64)
+    return app_icon()
 
 
 def _keys(*keys: QKeySequence.StandardKey | str) -> list[QKeySequence]:
