@@ -25,7 +25,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ffnn_studio import __version__
 from ffnn_studio.core.errors import StudioError
 from ffnn_studio.core.examples import example_menu_entries, load_example
 from ffnn_studio.core.project_file import EXTENSION
@@ -42,6 +41,7 @@ from ffnn_studio.ui.exports.export_dialog import EXPORT_BUSY, ExportActions
 from ffnn_studio.ui.insights.panel import InsightsPanel, attach_fit_markers
 from ffnn_studio.ui.live.plots import LivePlots
 from ffnn_studio.ui.live.training_controls import TrainingControls
+from ffnn_studio.ui.menus import build_help_menu, build_view_menu, show_about
 from ffnn_studio.ui.run.bridge import TrainingController
 from ffnn_studio.ui.widgets.app_icon import app_icon
 
@@ -318,20 +318,9 @@ class MainWindow(QMainWindow):
         run_menu.addSeparator()
         run_menu.addAction(c.reset_action)
 
-        view_menu = bar.addMenu("&View")
-        view_menu.setObjectName("viewMenu")
-        for dock in (
-            self.palette_dock,
-            self.stack_dock,
-            self.inspector_dock,
-            self.training_dock,
-            self.data_dock,
-        ):
-            view_menu.addAction(dock.toggleViewAction())
-
-        help_menu = bar.addMenu("&Help")
-        help_menu.setObjectName("helpMenu")
-        help_menu.addAction(self.about_action)
+        # View (every dock and tool bar) and Help: ui/menus.py.
+        self.view_menu = build_view_menu(self, STATE_VERSION)
+        self.help_menu = build_help_menu(self, self.about_action)
 
     def _build_status_bar(self) -> None:
         status = self.statusBar()
@@ -601,15 +590,7 @@ class MainWindow(QMainWindow):
     # ------------------------------------------------------------------ about
 
     def show_about(self) -> None:
-        QMessageBox.about(
-            self,
-            f"About {APP_NAME}",
-            f"<h3>{APP_NAME} {__version__}</h3>"
-            "<p>Build, train, inspect and export feed-forward neural networks.</p>"
-            "<p>Drag layers into the stack, pick activations, an optimizer, dropout and "
-            "L1/L2 regularization, press Train and watch loss, accuracy, weight norms and "
-            "gradient norms move live.</p>",
-        )
+        show_about(self)
 
     # ------------------------------------------------------------------ window state
 
