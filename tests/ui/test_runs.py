@@ -221,11 +221,17 @@ def test_diff_lines_first_run() -> None:
 
 def test_sweep_runs_variants_in_turn_and_can_be_cancelled(qtbot) -> None:
     doc = ProjectDocument(XOR)
-    controller = FakeController()
+    main = FakeController()
     panel = RunsPanel()
     qtbot.addWidget(panel)
-    panel.attach(controller, doc)
+    panel.attach(main, doc)
+    main.state = "running"
+    assert not panel.compare_activations()  # not while the document's run trains
+    main.state = "idle"
     assert panel.compare_activations()
+    # The variants train on a controller of their own, never the window's.
+    assert main.starts == [] and main.companions == [panel.comparison_controller]
+    controller = panel.comparison_controller
     sweep: ComparisonSweep = panel.sweep
     assert sweep.active and len(controller.starts) == 1
     assert panel.progress_label.text().endswith("1/6 · Sigmoid")
