@@ -349,6 +349,7 @@ class MainWindow(QMainWindow):
     def _connect(self) -> None:
         doc = self.document
         doc.changed.connect(self._update_problems)
+        doc.changed.connect(self._update_title)  # an unsaved project's name follows its data
         doc.pathChanged.connect(self._update_title)
         doc.dirtyChanged.connect(self._update_title)
         doc.loaded.connect(self.plots.clear)
