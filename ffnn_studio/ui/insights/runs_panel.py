@@ -53,9 +53,11 @@ from ffnn_studio.core.runs import (
     RunRecord,
     activation_variants,
     backup_sidecar,
+    data_origin,
     load_runs,
     next_run_number,
     optimizer_variants,
+    run_labels,
     run_name,
     save_runs,
     settings_summary,
@@ -210,6 +212,8 @@ class RunsStore(QObject):
         continued = info.start_epoch > 0 and session is self._session_of_last and self.runs
         project: Project = session.project
         finished_at = datetime.now().isoformat(timespec="seconds")
+        base_dir = getattr(self._document, "base_dir", None)
+        origin = data_origin(project.data, base_dir)
         if continued:
             last = self.runs[-1]
             record = RunRecord(
@@ -223,6 +227,7 @@ class RunsStore(QObject):
                 finished_at=finished_at,
                 group=last.group,
                 variant=last.variant,
+                data=origin,
             )
             self.runs[-1] = record
             row = len(self.runs) - 1
@@ -242,6 +247,7 @@ class RunsStore(QObject):
                 finished_at=finished_at,
                 group=group,
                 variant=variant,
+                data=origin,
             )
             self.runs.append(record)
             row = len(self.runs) - 1
@@ -314,10 +320,13 @@ class RunsTableModel(QAbstractTableModel):
     def __init__(self, store: RunsStore, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.store = store
+        #: The runs' names, with their data when the runs trained on different data.
+        self._labels: list[str] = run_labels(store.runs)
         store.changed.connect(self._reset)
 
     def _reset(self) -> None:
         self.beginResetModel()
+        self._labels = run_labels(self.store.runs)
         self.endResetModel()
 
     def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
@@ -345,7 +354,7 @@ class RunsTableModel(QAbstractTableModel):
     def text(self, row: int, col: int) -> str:
         r = self.store.runs[row]
         if col == 0:
-            return r.name
+            return self._labels[row] if row < len(self._labels) else r.name
         if col == 1:
             # The optimizer is in the run's name already.
             return settings_summary(r.project, optimizer=False)
