@@ -131,6 +131,7 @@ def _load_for_training(ns: argparse.Namespace):
     from dataclasses import replace
 
     from ffnn_studio.core.examples import default_project_path
+    from ffnn_studio.core.naming import follow_data
     from ffnn_studio.core.project_file import load_project
     from ffnn_studio.core.spec import CsvDataSource
 
@@ -145,11 +146,8 @@ def _load_for_training(ns: argparse.Namespace):
     if ns.csv:
         if not ns.target:
             raise StudioError("--csv needs --target COLUMN (the column to predict)")
-        project = replace(
-            project,
-            name=Path(ns.csv).stem,
-            data=CsvDataSource(path=str(Path(ns.csv).resolve()), target=ns.target),
-        )
+        # Named after the file unless the project file gave it a name of its own.
+        project = follow_data(project, CsvDataSource(path=str(Path(ns.csv).resolve()), target=ns.target))
         project = _loss_for_csv(project)
     training = project.training
     if ns.epochs is not None:

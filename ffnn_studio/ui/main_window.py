@@ -54,6 +54,7 @@ STATE_KEY = "window/state"
 #: Bump when the dock layout changes so an old saved state is not applied to it.
 STATE_VERSION = 2
 FILE_FILTER = f"FFNN Studio projects (*{EXTENSION});;All files (*)"
+COMPARING = "A comparison is training: wait for it to finish or cancel it in the Runs tab."
 RUN_LOCKED = "Training is running: the project cannot be edited until the run stops."
 
 
@@ -348,6 +349,7 @@ class MainWindow(QMainWindow):
     def _connect(self) -> None:
         doc = self.document
         doc.changed.connect(self._update_problems)
+        doc.changed.connect(self._update_title)  # an unsaved project's name follows its data
         doc.pathChanged.connect(self._update_title)
         doc.dirtyChanged.connect(self._update_title)
         doc.loaded.connect(self.plots.clear)
@@ -361,6 +363,7 @@ class MainWindow(QMainWindow):
         c.progressed.connect(self._on_progress)
         c.finished.connect(self._on_finished)
         c.failed.connect(self._on_failed)
+        self.insights.runs.comparingChanged.connect(self._on_comparing)
 
     # ------------------------------------------------------------------ title, status
 
@@ -415,8 +418,13 @@ class MainWindow(QMainWindow):
             return self.save()
         return answer == QMessageBox.StandardButton.Discard
 
+    @property
+    def training_busy(self) -> bool:
+        """The document's run or a comparison is training."""
+        return self.controller.state != "idle" or self.insights.runs.comparing
+
     def _refuse_while_running(self) -> bool:
-        if self.controller.state != "idle":
+        if self.training_busy:
             self.statusBar().showMessage(
                 "Stop training before opening or starting another project.", 6000
             )
@@ -532,7 +540,7 @@ class MainWindow(QMainWindow):
 
     def _update_file_actions(self) -> None:
         """New/Open/Recent/Examples are off while a run uses the project."""
-        idle = self.controller.state == "idle"
+        idle = not self.training_busy
         self.new_action.setEnabled(idle)
         self.open_action.setEnabled(idle)
         self.recent_menu.menuAction().setEnabled(idle and not self.recent_menu.isEmpty())
@@ -543,6 +551,9 @@ class MainWindow(QMainWindow):
     def train(self, epochs: int | None = None) -> bool:
         """Start (or continue) training the document's project; False if it cannot start."""
         if self.controller.state != "idle":
+            return False
+        if self.insights.runs.comparing:
+            self.statusBar().showMessage(COMPARING, 6000)
             return False
         if self.export_actions.busy:
             # The export reads the weights the run would change.
@@ -566,6 +577,11 @@ class MainWindow(QMainWindow):
         if state == "preparing":
             self.statusBar().showMessage("Preparing data and building the model…")
             self.throughput_label.setText("")
+
+    def _on_comparing(self, comparing: bool) -> None:
+        # The variants train on a controller of their own; the document's run waits.
+        self.controls.set_train_blocked(comparing)
+        self._update_file_actions()
 
     def _on_locked(self, locked: bool) -> None:
         stack = self.document.undo_stack

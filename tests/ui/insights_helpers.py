@@ -41,6 +41,7 @@ class FakeController(QObject):
         self.state = "idle"
         self.starts: list[tuple[Project, Any, Any, bool]] = []
         self.stops = 0
+        self.companions: list[FakeController] = []
 
     @property
     def busy(self) -> bool:
@@ -56,6 +57,13 @@ class FakeController(QObject):
 
     def stop(self) -> None:
         self.stops += 1
+
+    def companion(self) -> FakeController:
+        """Another fake controller (a comparison trains its variants there)."""
+        other = FakeController()
+        other.setParent(self)
+        self.companions.append(other)
+        return other
 
 
 class SnapshotSession:

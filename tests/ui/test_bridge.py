@@ -689,3 +689,24 @@ def test_fresh_sessions_one_after_another_do_not_deadlock(tmp_path) -> None:
     )
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert "reasons ['completed', 'completed', 'completed']" in proc.stdout
+
+
+def test_companion_trains_apart_and_shuts_down_with_its_controller(qtbot, make_controller):
+    factory = Factory()
+    controller = make_controller(session_factory=factory)
+    with qtbot.waitSignal(controller.finished, timeout=10_000):
+        assert controller.start(tiny_project(epochs=2), None)
+    own = controller.session
+    other = controller.companion()
+    rec = Recorder(controller)
+    with qtbot.waitSignal(other.finished, timeout=10_000):
+        assert other.start(tiny_project(epochs=1), None)
+    # Same session factory and data, another session; the first controller saw nothing.
+    assert other.session is factory.sessions[-1] and other.session is not own
+    assert other.last_prepared == fake_prepare(tiny_project(), None)
+    assert controller.session is own and rec.events == []
+    assert other._thread is not None and other._thread is not controller._thread
+    thread = other._thread
+    controller.shutdown()
+    assert other._thread is None and thread.isFinished()
+    assert not other.start(tiny_project(epochs=1), None)

@@ -114,6 +114,8 @@ class TrainingControls(QWidget):
         self.setAccessibleName("Training controls")
         self._controller: Any = None
         self._state = "idle"
+        #: Train is off whatever the state (another run, a comparison, uses the machine).
+        self._train_blocked = False
         self._eta = EtaEstimator()
         self._epoch_in_progress = 0
         self._last_text = ""
@@ -262,10 +264,15 @@ class TrainingControls(QWidget):
             self._set_text("Stopping…")
         self._update_actions()
 
+    def set_train_blocked(self, blocked: bool) -> None:
+        """Turn Train off (or back on) independently of the controller's state."""
+        self._train_blocked = blocked
+        self._update_actions()
+
     def _update_actions(self) -> None:
         s = self._state
         has_session = self._controller is not None and self._controller.session is not None
-        self.train_action.setEnabled(s == "idle")
+        self.train_action.setEnabled(s == "idle" and not self._train_blocked)
         self.pause_action.setEnabled(s in ("running", "paused"))
         self.stop_action.setEnabled(s in ("preparing", "running", "paused"))
         self.reset_action.setEnabled(s == "idle" and has_session)

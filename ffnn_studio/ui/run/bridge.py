@@ -361,6 +361,7 @@ class TrainingController(QObject):
         self._resetting = False
         self._closed = False
         self._thread: QThread | None = None
+        self._companions: list[TrainingController] = []
         self._last_delivery = -math.inf
         self._delivery_timer = QTimer(self)
         self._delivery_timer.setSingleShot(True)
@@ -401,6 +402,22 @@ class TrainingController(QObject):
     @property
     def busy(self) -> bool:
         return self._state != IDLE or self._resetting
+
+    def companion(self, parent: QObject | None = None) -> TrainingController:
+        """Another controller, on its own thread, that prepares and trains the way this one does.
+
+        Runs that must not replace this controller's session (a comparison's
+        variants) train there, so the views following this one keep its run.
+        """
+        w = self._worker
+        other = TrainingController(
+            parent if parent is not None else self,
+            prepare_data=w._prepare_data,
+            session_factory=w._session_factory,
+            warm_up=w._warm_up,
+        )
+        self._companions.append(other)  # shut down with this one
+        return other
 
     # --- commands --------------------------------------------------------------------
 
@@ -484,6 +501,8 @@ class TrainingController(QObject):
         """
         self._closed = True
         self.stop()
+        for other in self._companions:
+            other.shutdown()
         thread = self._thread
         if thread is None:
             return
