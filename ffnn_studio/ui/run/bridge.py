@@ -259,6 +259,9 @@ class _Worker(QObject):
             self._session, self._prepared, self._key = session, prepared, key
             self.sessionCreated.emit(session, prepared)
         else:
+            # The settings equal the session's but for the epoch count: the new project
+            # is the one whose Epochs field this Train runs.
+            session.project = job.project
             session.sink = self
         with self._lock:
             job.session = session
