@@ -251,7 +251,7 @@ class TrainingControls(QWidget):
         previous, self._state = self._state, state
         if state == "paused":
             self._eta.pause()
-            self._set_text(f"Paused · {self._epoch_text()}")
+            self._show_progress(paused=True)
         elif state == "running" and previous == "paused":
             self._eta.resume()
             self._show_progress()
@@ -349,17 +349,24 @@ class TrainingControls(QWidget):
         self._refresh_timer.stop()
         if self._state == "running":
             self._show_progress()
+        elif self._state == "paused":
+            # The session pauses at the end of the chunk it is in, possibly several
+            # epochs after the click: follow it there, so Stop ends where this says.
+            self._show_progress(paused=True)
 
     def _epoch_text(self) -> str:
         total = int(self._eta.total)
         return f"Epoch {min(self._epoch_in_progress, total)}/{total}" if total else "Epoch –"
 
-    def _show_progress(self) -> None:
+    def _show_progress(self, paused: bool = False) -> None:
         total = self._eta.total
-        text = self._epoch_text()
-        left = self._eta.seconds_left()
-        if left is not None:
-            text += f" · {format_duration(left)} left"
+        if paused:
+            text = f"Paused · {self._epoch_text()}"
+        else:
+            text = self._epoch_text()
+            left = self._eta.seconds_left()
+            if left is not None:
+                text += f" · {format_duration(left)} left"
         # Text first: setFormat schedules a repaint, setValue repaints at once and
         # so draws both in one go.
         self._set_text(text)
