@@ -702,9 +702,11 @@ def test_next_train_runs_the_epochs_field_after_a_run_and_after_a_reset(qtbot, m
     project = tiny_project()
 
     def train(epochs: int) -> tuple[RunStarted, RunFinished]:
-        with qtbot.waitSignal(controller.started, timeout=10_000) as started:
-            with qtbot.waitSignal(controller.finished, timeout=10_000) as finished:
-                assert controller.start(_with_epochs(project, epochs), None, continue_run=True)
+        with (
+            qtbot.waitSignal(controller.started, timeout=10_000) as started,
+            qtbot.waitSignal(controller.finished, timeout=10_000) as finished,
+        ):
+            assert controller.start(_with_epochs(project, epochs), None, continue_run=True)
         return started.args[0], finished.args[0]
 
     info, done = train(7)
@@ -730,8 +732,10 @@ def test_train_after_a_stop_runs_the_epochs_field_from_where_it_stopped(qtbot, m
         controller.stop()
     assert (finished.args[0].reason, finished.args[0].epochs_completed) == ("stopped", 2)
     factory.sessions[0].release()  # the fake's hold outlives its stop
-    with qtbot.waitSignal(controller.started, timeout=10_000) as started:
-        with qtbot.waitSignal(controller.finished, timeout=10_000) as finished:
-            assert controller.start(_with_epochs(project, 3), None, continue_run=True)
+    with (
+        qtbot.waitSignal(controller.started, timeout=10_000) as started,
+        qtbot.waitSignal(controller.finished, timeout=10_000) as finished,
+    ):
+        assert controller.start(_with_epochs(project, 3), None, continue_run=True)
     info = started.args[0]
     assert (info.start_epoch, info.epochs_planned, finished.args[0].epochs_completed) == (2, 3, 5)

@@ -2,32 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
-from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence
 
 from ffnn_studio.core.reports import EpochEnd, LayerInfo, Progress, RunFinished, RunStarted
 from ffnn_studio.ui.live.training_controls import EtaEstimator, TrainingControls, format_duration
+from tests.ui.fake_controller import FakeRunController
 
 LAYERS = (LayerInfo(0, "dense_1", 8, "relu"), LayerInfo(None, "output", 1, "sigmoid"))
 
 
-class FakeController(QObject):
-    stateChanged = Signal(str)
-    started = Signal(object)
-    progressed = Signal(object)
-    epochEnded = Signal(object)
-    epochsEnded = Signal(object)
-    finished = Signal(object)
-    failed = Signal(str)
-    weightsReset = Signal(bool)
-
+class FakeController(FakeRunController):
     def __init__(self) -> None:
         super().__init__()
-        self.state = "idle"
-        self.session: Any = None
         self.calls: list[str] = []
 
     def go(self, state: str) -> None:
@@ -324,8 +312,14 @@ def test_paused_text_follows_the_run_to_where_it_pauses(attached, qtbot):
 
 
 def test_stop_while_paused_stops_where_the_pause_shows(qtbot):
+    from ffnn_studio.core.spec import (
+        BuiltinDataSource,
+        DenseLayer,
+        NetworkSpec,
+        Project,
+        TrainingSettings,
+    )
     from ffnn_studio.ui.run.bridge import TrainingController
-    from ffnn_studio.core.spec import BuiltinDataSource, DenseLayer, NetworkSpec, Project, TrainingSettings
 
     # Epochs of about a millisecond: a chunk spans dozens of them.
     project = Project(
