@@ -17,6 +17,7 @@ from pathlib import Path
 
 from ffnn_studio import __version__
 from ffnn_studio.core.errors import StudioError
+from ffnn_studio.core.reports import finish_text
 
 SUBCOMMANDS = ("train", "export", "datasets")
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
@@ -245,8 +246,7 @@ def _train(project, *, quiet: bool):
 
 def _print_scores(sink: _TerminalSink, finished) -> None:
     e = sink.last_epoch
-    print(f"Finished ({finished.reason}) after {finished.epochs_completed} epochs"
-          f" in {finished.elapsed_s:.1f} s." + (f" {finished.message}" if finished.message else ""))
+    print(finish_text(finished, "line"))
     if e is not None:
         parts = [f"loss {e.loss:.4f}", f"{sink.metric} {e.metric:.4f}"]
         if e.val_loss is not None:
@@ -265,7 +265,7 @@ def _cmd_train(ns: argparse.Namespace) -> int:
         raise StudioError("--format goes with --export")
     session, finished, sink = _train(project, quiet=ns.quiet)
     _print_scores(sink, finished)
-    if finished.reason in ("failed", "diverged"):
+    if finished.reason.is_failure:
         return EXIT_FAILED
     if ns.history:
         session.history.to_csv(ns.history)
@@ -314,7 +314,7 @@ def _cmd_export(ns: argparse.Namespace) -> int:
             project = replace(project, training=replace(project.training, epochs=ns.epochs))
         session, finished, sink = _train(project, quiet=True)
         _print_scores(sink, finished)
-        if finished.reason in ("failed", "diverged"):
+        if finished.reason.is_failure:
             return EXIT_FAILED
         return _export_session(session, ns.output, fmt)
     if source.suffix != ".keras":

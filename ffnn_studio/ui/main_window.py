@@ -29,7 +29,7 @@ from ffnn_studio import __version__
 from ffnn_studio.core.errors import StudioError
 from ffnn_studio.core.examples import example_title, list_examples, load_example
 from ffnn_studio.core.project_file import EXTENSION
-from ffnn_studio.core.reports import Progress, RunFinished
+from ffnn_studio.core.reports import FinishReason, Progress, RunFinished, RunState, finish_text
 from ffnn_studio.core.spec import Project
 from ffnn_studio.ui.build.inspector import LayerInspector
 from ffnn_studio.ui.build.layer_stack import LayerStackView, kind_icon
@@ -421,7 +421,7 @@ class MainWindow(QMainWindow):
     @property
     def training_busy(self) -> bool:
         """The document's run or a comparison is training."""
-        return self.controller.state != "idle" or self.insights.runs.comparing
+        return self.controller.state is not RunState.IDLE or self.insights.runs.comparing
 
     def _refuse_while_running(self) -> bool:
         if self.training_busy:
@@ -550,7 +550,7 @@ class MainWindow(QMainWindow):
 
     def train(self, epochs: int | None = None) -> bool:
         """Start (or continue) training the document's project; False if it cannot start."""
-        if self.controller.state != "idle":
+        if self.controller.state is not RunState.IDLE:
             return False
         if self.insights.runs.comparing:
             self.statusBar().showMessage(COMPARING, 6000)
@@ -571,10 +571,10 @@ class MainWindow(QMainWindow):
             self.document.project, self.document.base_dir, epochs, continue_run=True
         )
 
-    def _on_state(self, state: str) -> None:
-        self.document.set_locked(state != "idle")
+    def _on_state(self, state: RunState) -> None:
+        self.document.set_locked(state is not RunState.IDLE)
         self._update_file_actions()
-        if state == "preparing":
+        if state is RunState.PREPARING:
             self.statusBar().showMessage("Preparing data and building the model…")
             self.throughput_label.setText("")
 
@@ -597,18 +597,12 @@ class MainWindow(QMainWindow):
 
     def _on_finished(self, report: RunFinished) -> None:
         self.last_finish = report
-        text = {
-            "completed": f"Training finished: {report.epochs_completed} epochs.",
-            "stopped": f"Training stopped after {report.epochs_completed} epochs; the weights are kept.",
-            "diverged": f"Training diverged: {report.message}",
-            "failed": f"Training failed: {report.message}",
-        }.get(report.reason, report.message)
-        self.statusBar().showMessage(text, 15000)
+        self.statusBar().showMessage(finish_text(report), 15000)
         # After a run, show what the network learned. During a run the user
         # chooses: the live views cost the training thread some CPU.
         if report.epochs_completed and not self.training_dock.visibleRegion().isEmpty():
             self.insights_dock.raise_()
-        if report.reason == "failed":
+        if report.reason is FinishReason.FAILED:
             self._report_error("Training failed", report.message)
 
     def _on_failed(self, message: str) -> None:
