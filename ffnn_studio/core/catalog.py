@@ -402,6 +402,37 @@ OPTIMIZERS: dict[str, Entry] = {
             ),
             keras=KerasCall("keras.optimizers.Adam"),
         ),
+        Entry(
+            "nadam",
+            "Nadam",
+            "Adam with Nesterov momentum: the momentum step looks ahead to where the "
+            "velocity is taking the weights, as Nesterov does for SGD, which often "
+            "settles a little faster than Adam.",
+            params=(
+                _lr(0.001),
+                Param(
+                    "beta_1",
+                    "β₁",
+                    "float",
+                    0.9,
+                    0.0,
+                    1.0,
+                    max_inclusive=False,
+                    help="Decay rate of the gradient average (momentum).",
+                ),
+                Param(
+                    "beta_2",
+                    "β₂",
+                    "float",
+                    0.999,
+                    0.0,
+                    1.0,
+                    max_inclusive=False,
+                    help="Decay rate of the squared-gradient average.",
+                ),
+            ),
+            keras=KerasCall("keras.optimizers.Nadam"),
+        ),
     )
 }
 
