@@ -245,6 +245,7 @@ def regularizer_call(layer: DenseLayer) -> Call | None:
 def _dense_plan(index: int, layer: DenseLayer) -> DensePlan:
     entry = ACTIVATIONS[layer.activation]
     name = dense_name(index)
+    # A Dense layer carries one activation parameter, α (None for activations without).
     alpha = layer.activation_alpha()
     params = {p.name: alpha for p in entry.params}
     kwargs: list[tuple[str, Value]] = []
