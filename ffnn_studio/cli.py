@@ -235,7 +235,7 @@ class _TerminalSink:
 def _train(project, *, quiet: bool):
     """Load the data, train the project; returns the session and the finish report."""
     from ffnn_studio.data import load_dataset, prepare
-    from ffnn_studio.engine.session import TrainingSession  # imports TensorFlow quietly
+    from ffnn_studio.engine.training.session import TrainingSession  # imports TensorFlow quietly
 
     dataset = load_dataset(project.data)
     prepared = prepare(dataset, project.training.validation_fraction, project.training.seed)
@@ -260,7 +260,7 @@ def _cmd_train(ns: argparse.Namespace) -> int:
     project = _load_for_training(ns)
     fmt = None
     if ns.export:
-        from ffnn_studio.engine.export import format_for_path
+        from ffnn_studio.engine.export.formats import format_for_path
 
         fmt = format_for_path(ns.export, ns.format)
     elif ns.format:
@@ -278,7 +278,7 @@ def _cmd_train(ns: argparse.Namespace) -> int:
 
 
 def _export_session(session, output: str, fmt: str) -> int:
-    from ffnn_studio.engine.export import export_session
+    from ffnn_studio.engine.export.formats import export_session
 
     result = export_session(session, output, fmt)
     print(result.message)
@@ -296,7 +296,7 @@ def _cmd_export(ns: argparse.Namespace) -> int:
     if fmt == "script" or (fmt is None and ns.output.endswith(".py")):
         if not ns.source.endswith(EXTENSION):
             raise StudioError(f"a Python script is generated from a project file (*{EXTENSION})")
-        from ffnn_studio.engine.codegen import write_script
+        from ffnn_studio.engine.codegen.script import write_script
 
         write_script(load_project(source), ns.output)
         print(f"Script written to {ns.output}")
@@ -305,7 +305,7 @@ def _cmd_export(ns: argparse.Namespace) -> int:
     from ffnn_studio.engine.quiet import import_tensorflow
 
     import_tensorflow()
-    from ffnn_studio.engine.export import format_for_path
+    from ffnn_studio.engine.export.formats import format_for_path
 
     fmt = format_for_path(ns.output, fmt)
     if ns.source.endswith(EXTENSION):
@@ -325,7 +325,7 @@ def _cmd_export(ns: argparse.Namespace) -> int:
         )
     if ns.epochs is not None:
         raise StudioError("--epochs goes with a project file, not a trained model")
-    from ffnn_studio.engine.export import export_keras_file
+    from ffnn_studio.engine.export.formats import export_keras_file
 
     result = export_keras_file(source, ns.output, fmt)
     print(result.message)

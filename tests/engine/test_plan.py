@@ -91,7 +91,7 @@ def test_every_catalog_choice_has_its_keras_side_and_its_probe() -> None:
 
 
 def test_the_session_probes_follow_the_catalog() -> None:
-    from ffnn_studio.engine import session
+    from ffnn_studio.engine.training import session
 
     assert {"relu", "leaky_relu", "elu", "step"} == session.DEAD_ACTIVATIONS
     assert session.SATURATION == {"sigmoid": (0.5, 0.49), "tanh": (0.0, 0.98)}
