@@ -122,11 +122,6 @@ class ForwardModel:
     def n_inputs(self) -> int:
         return int(self.kernels[0].shape[0])
 
-    @property
-    def layer_units(self) -> tuple[int, ...]:
-        """Width of every Dense block, the output last."""
-        return tuple(int(k.shape[1]) for k in self.kernels)
-
     def scaled(self, x: np.ndarray) -> np.ndarray:
         """Raw features → the inputs of the first Dense layer."""
         x = np.asarray(x, dtype=np.float32)

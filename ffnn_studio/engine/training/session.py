@@ -186,11 +186,6 @@ class RunHistory:
         with self._lock:
             return self._psteps[: self._pn].copy()
 
-    @property
-    def probe_epochs(self) -> np.ndarray:
-        with self._lock:
-            return self._pepochs[: self._pn].copy()
-
     def probe(self, layer_i: int, field: str) -> np.ndarray:
         """One probe field of one layer over all reports (``PROBE_FIELDS``)."""
         j = PROBE_FIELDS.index(field)

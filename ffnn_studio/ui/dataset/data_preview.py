@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal, Slot
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -640,8 +640,3 @@ class DataPreview(QWidget):
 
     def _apply_palette(self) -> None:
         apply_plot_palette(self.palette(), self.graphics, self.plot, self.legend)
-
-    @Slot()
-    def refresh_palette(self) -> None:
-        """Follow a light/dark palette change."""
-        self._apply_palette()

@@ -97,13 +97,6 @@ def weight_colors(values: np.ndarray) -> np.ndarray:
     return np.asarray(values) >= 0
 
 
-def weight_widths(values: np.ndarray, scale: float) -> np.ndarray:
-    """Pen widths growing linearly with |w| from ``MIN_PEN_WIDTH`` to ``MAX_PEN_WIDTH`` at ``scale``."""
-    scale = scale if scale > 0 else 1.0
-    rel = np.clip(np.abs(np.asarray(values, dtype=np.float64)) / scale, 0.0, 1.0)
-    return MIN_PEN_WIDTH + (MAX_PEN_WIDTH - MIN_PEN_WIDTH) * rel
-
-
 def _pen(positive: bool, width: float, rel: float) -> QPen:
     color = QColor(POSITIVE_COLOR if positive else NEGATIVE_COLOR)
     # Faint lines for small weights keep a dense layer readable.

@@ -317,13 +317,6 @@ def attach_fit_markers(
     return markers
 
 
-def update_fit_markers(
-    markers: FitMarkers, epochs: np.ndarray, loss: np.ndarray, val_loss: np.ndarray
-) -> None:
-    """``markers.update`` as a function."""
-    markers.update(epochs, loss, val_loss)
-
-
 class InsightsPanel(QTabWidget):
     """Decision boundary, network diagram, layer health and runs, as tabs."""
 

@@ -272,9 +272,6 @@ class RunsStore(QObject):
         self.save()
         self.changed.emit()
 
-    def groups(self) -> list[str]:
-        return sorted({r.group for r in self.runs if r.group})
-
     def next_group(self, prefix: str) -> str:
         n = sum(1 for g in {r.group for r in self.runs} if g.startswith(prefix)) + 1
         return f"{prefix} #{n}"

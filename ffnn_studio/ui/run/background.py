@@ -215,24 +215,3 @@ class BackgroundTask(QObject):
 
 def _finished_fn(state: TaskState) -> None:
     """Stands in for a finished task's function, so its closure can be freed."""
-
-
-def run_in_background(
-    fn: Callable[[TaskState], Any],
-    parent: QObject | None = None,
-    *,
-    on_success: Callable[[Any], None] | None = None,
-    on_failure: Callable[[BaseException], None] | None = None,
-    on_progress: Callable[[float], None] | None = None,
-    name: str = "ffnnBackgroundTask",
-) -> BackgroundTask:
-    """Start ``fn`` on a worker thread and connect the callbacks; returns the task."""
-    task = BackgroundTask(fn, parent, name=name)
-    if on_success is not None:
-        task.succeeded.connect(on_success)
-    if on_failure is not None:
-        task.failed.connect(on_failure)
-    if on_progress is not None:
-        task.progressed.connect(on_progress)
-    task.start()
-    return task
