@@ -29,7 +29,7 @@ model, and ``assets.extra/ffnn_studio.json`` inside the SavedModel folder.
 The embedded copies lack the check's result (they are written before it).
 
 Only ``.keras`` and ``.h5`` files of a network with step units need FFNN
-Studio to load (``import ffnn_studio`` registers the step activation); the
+Studio to load (``import ffnn_studio.engine.activations`` registers the step activation); the
 result's ``needs_import`` says so. SavedModel, TFLite and ONNX hold the step
 as plain operations and load without it.
 
@@ -149,7 +149,8 @@ class ExportResult:
     message: str
     #: Files written beside ``path`` (the metadata sidecar); empty when not ok.
     extra_files: tuple[Path, ...] = ()
-    #: True when loading the file needs ``import ffnn_studio`` (.keras/.h5 with step units).
+    #: True when loading the file needs ``import ffnn_studio.engine.activations``
+    #: (.keras/.h5 with step units).
     needs_import: bool = False
     seconds: float = 0.0
     #: Input and output names of the exported model, as its runtime sees them.
@@ -310,7 +311,7 @@ def _full_metadata(
         "model_format": fmt.name,
         "exported_at": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
         "versions": _library_versions(),
-        "needs_import": "ffnn_studio" if needs_import else None,
+        "needs_import": "ffnn_studio.engine.activations" if needs_import else None,
         "input": {
             "shape": [None, n_features],
             "dtype": "float32",
@@ -425,6 +426,8 @@ _WRITERS: dict[str, Callable[[Any, Path, str], None]] = {
 
 def _run_keras(tmp: Path, x: np.ndarray) -> tuple[np.ndarray, dict[str, Any]]:
     import keras
+
+    import ffnn_studio.engine.activations  # noqa: F401  (registers the step activation)
 
     loaded = keras.models.load_model(tmp, compile=False)
     out = np.asarray(loaded(x, training=False))
@@ -645,7 +648,8 @@ def export_model(
     )
     if needs_import:
         message += (
-            " The network uses step units, a custom activation: run `import ffnn_studio` "
+            " The network uses step units, a custom activation: run "
+            "`import ffnn_studio.engine.activations` "
             "before keras.models.load_model."
         )
     return ExportResult(
@@ -708,7 +712,7 @@ def export_keras_file(
     """
     import keras
 
-    from ffnn_studio.engine import activations  # noqa: F401  (registers the step activation)
+    import ffnn_studio.engine.activations  # noqa: F401  (registers the step activation)
 
     source = Path(source)
     if not source.is_file():

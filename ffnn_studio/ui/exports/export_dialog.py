@@ -59,7 +59,8 @@ IMPORT_NOTE_STYLE = (
     "border-radius: 3px; padding: 4px;"
 )
 IMPORT_NOTE = (
-    "Loading this file needs `import ffnn_studio` (the step activation is a custom "
+    "Loading this file needs `import ffnn_studio.engine.activations` (the step "
+    "activation is a custom "
     "Keras object); SavedModel, TFLite and ONNX need nothing."
 )
 EXPORT_BUSY = "An export is running: training can start again when it is done."
@@ -531,7 +532,10 @@ class ExportDialog(QDialog):
                 f"Folder: {result.path.parent}",
             ]
             if result.needs_import:
-                lines.append("To load it: import ffnn_studio, then keras.models.load_model.")
+                lines.append(
+                    "To load it: import ffnn_studio.engine.activations, "
+                    "then keras.models.load_model."
+                )
             _show(self.detail_label, "\n".join(lines))
             full = [f"Model: {result.path}"] + [f"Metadata: {p}" for p in result.extra_files]
             self.detail_label.setToolTip("\n".join(full))
