@@ -36,6 +36,9 @@ def ensure_application(argv: list[str] | None = None) -> QApplication:
     app.setApplicationVersion(__version__)
     app.setDesktopFileName("ffnn-studio")
     app.setWindowIcon(window_icon())
+    from ffnn_studio.ui.widgets.pyqtgraph_fixes import apply_pyqtgraph_fixes
+
+    apply_pyqtgraph_fixes()
     if getattr(app, "_ffnn_gc", None) is None:
         # Python's cyclic GC runs on whichever thread happens to allocate; when
         # that is the training worker and the garbage holds Qt widgets, their

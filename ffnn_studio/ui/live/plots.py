@@ -20,8 +20,6 @@ else while a run streams reports (measured: auto-ranging two plots cost
 from __future__ import annotations
 
 import math
-import re
-import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -65,49 +63,6 @@ PLOT_KEYS = (LOSS, METRIC, WEIGHTS, GRADIENTS)
 EXPORT_SUFFIXES = (".png", ".svg", ".csv")
 
 _METRIC_LABELS = {"accuracy": "Accuracy", "mae": "Mean absolute error"}
-
-
-def _open_closed_paths(d: str) -> str:
-    """SVG path data with each close ("Z") written as a line back to the subpath's start."""
-    out: list[str] = []
-    start: str | None = None
-    for token in re.sub(r"\s*[Zz]", " Z", d).split():
-        if token == "Z":
-            if start is not None:
-                out.append("L" + start)
-            continue
-        if token[0] in "Mm":
-            start = token[1:]
-        out.append(token)
-    return " ".join(out)
-
-
-def _patch_svg_exporter() -> None:
-    """Make pyqtgraph's SVG export work with the Qt 6 in use.
-
-    pyqtgraph 0.14 parses path data as "x,y" pairs and fails on the closed path
-    ("… L0,0 Z") Qt 6.11's SVG generator writes for every ViewBox (pyqtgraph
-    issues #3485, #3495), so every SVG export raised ValueError, the context
-    menu's "Export…" dialog included. Patched in the module namespace, where the
-    exporter looks the function up, so both paths are fixed.
-    """
-    module = sys.modules[SVGExporter.__module__]
-    original = getattr(module, "correctCoordinates", None)
-    if original is None or getattr(original, "_closes_paths", False):
-        return
-
-    def correct_coordinates(node, defs, item, options):  # type: ignore[no-untyped-def]
-        for path in node.getElementsByTagName("path"):
-            d = path.getAttribute("d")
-            if "Z" in d or "z" in d:
-                path.setAttribute("d", _open_closed_paths(d))
-        return original(node, defs, item, options)
-
-    correct_coordinates._closes_paths = True  # type: ignore[attr-defined]
-    module.correctCoordinates = correct_coordinates
-
-
-_patch_svg_exporter()
 
 
 class GrowingBuffer:
