@@ -28,7 +28,6 @@ from ffnn_studio.ui.insights.boundary import (
 from tests.ui.insights_helpers import (
     FakeController,
     SnapshotSession,
-    real_controller,  # noqa: F401 (fixture)
     save_shot,
     spirals_project,
     train,
@@ -260,7 +259,7 @@ def _check_against_session(view: DecisionBoundaryView, session) -> None:
     np.testing.assert_allclose(view.grid_output, expected, atol=1e-5)
 
 
-def test_live_boundary_with_real_training(qtbot, real_controller, tmp_path: Path) -> None:  # noqa: F811
+def test_live_boundary_with_real_training(qtbot, real_controller, tmp_path: Path) -> None:
     view = DecisionBoundaryView()
     qtbot.addWidget(view)
     view.resize(720, 560)
@@ -279,7 +278,7 @@ def test_live_boundary_with_real_training(qtbot, real_controller, tmp_path: Path
         ("multi_gaussian", BuiltinDataSource("multi_gaussian", {"n_samples": 600}), "mse"),
     ],
 )
-def test_boundary_for_multiclass_and_regression(qtbot, real_controller, tmp_path: Path, name, data, loss) -> None:  # noqa: F811
+def test_boundary_for_multiclass_and_regression(qtbot, real_controller, tmp_path: Path, name, data, loss) -> None:
     project = replace(
         spirals_project(epochs=6),
         data=data,

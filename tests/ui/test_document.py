@@ -29,11 +29,8 @@ from ffnn_studio.ui.document.commands import (
     SetOptimizerCommand,
 )
 from ffnn_studio.ui.document.document import DataShape, ProjectDocument
-from tests.ui.window_fixtures import (  # noqa: F401  (fixtures)
-    document_fixture,
-    isolated_settings_fixture,
+from tests.ui.window_fixtures import (
     layer_kinds,
-    sample_project,
 )
 
 

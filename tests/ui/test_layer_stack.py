@@ -24,9 +24,7 @@ from ffnn_studio.ui.build.palette import LayerPaletteModel, LayerPaletteView
 from ffnn_studio.ui.document.commands import EditLayerCommand, SetDataSourceCommand
 from ffnn_studio.ui.document.document import ProjectDocument
 from ffnn_studio.ui.widgets.colors import layer_color
-from tests.ui.window_fixtures import (  # noqa: F401  (fixtures)
-    document_fixture,
-    isolated_settings_fixture,
+from tests.ui.window_fixtures import (
     layer_kinds,
 )
 

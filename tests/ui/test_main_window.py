@@ -14,12 +14,10 @@ from ffnn_studio.ui.document.commands import EditLayerCommand, EditTrainingComma
 from ffnn_studio.ui.document.document import ProjectDocument
 from ffnn_studio.ui.main_window import RECENT_KEY, MainWindow, studio_settings
 from ffnn_studio.ui.run.bridge import TrainingController
-from tests.ui.window_fixtures import (  # noqa: F401  (fixtures)
+from tests.ui.window_fixtures import (
     FakeSession,
     HoldingSession,
-    errors_fixture,
     fake_controller,
-    isolated_settings_fixture,
     layer_kinds,
     sample_project,
 )
