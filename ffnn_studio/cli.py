@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from ffnn_studio import __version__
+from ffnn_studio.config import TF_LOG_LEVEL_DEFAULT, TF_LOG_LEVEL_ENV
 from ffnn_studio.core.errors import StudioError
 
 SUBCOMMANDS = ("train", "export", "datasets")
@@ -87,7 +88,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args and args[0] in SUBCOMMANDS:
             ns = _headless_parser().parse_args(args)
-            os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+            os.environ.setdefault(TF_LOG_LEVEL_ENV, TF_LOG_LEVEL_DEFAULT)
             return {"train": _cmd_train, "export": _cmd_export, "datasets": _cmd_datasets}[
                 ns.command
             ](ns)

@@ -17,6 +17,8 @@ import tempfile
 import threading
 from collections.abc import Iterator
 
+from ffnn_studio.config import TF_LOG_LEVEL_DEFAULT, TF_LOG_LEVEL_ENV
+
 _QUIET_LOCK = threading.RLock()
 _quiet_depth = 0
 #: Lines TensorFlow's and LiteRT's C++ logging write straight to file descriptor 2.
@@ -104,7 +106,7 @@ def import_tensorflow():
     """Import TensorFlow (once) without its start-up log lines; returns the module."""
     if "tensorflow" in sys.modules:
         return sys.modules["tensorflow"]
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    os.environ.setdefault(TF_LOG_LEVEL_ENV, TF_LOG_LEVEL_DEFAULT)
     with quiet_native_logs():
         import tensorflow
 

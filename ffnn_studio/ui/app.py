@@ -16,15 +16,13 @@ from PySide6.QtCore import QEventLoop, QTimer
 from PySide6.QtWidgets import QApplication
 
 from ffnn_studio import __version__
+from ffnn_studio.config import APP_NAME, DESKTOP_FILE_NAME, ORGANIZATION, SCREENSHOT_SETTLE_MS
 from ffnn_studio.core.reports import RunFinished
-
-#: How long the screenshot mode lets the plots' redraw timer run before grabbing.
-SETTLE_MS = 300
 
 
 def ensure_application(argv: list[str] | None = None) -> QApplication:
     """The running QApplication, or a new one named for QSettings."""
-    from ffnn_studio.ui.main_window import APP_NAME, ORGANIZATION, window_icon
+    from ffnn_studio.ui.main_window import window_icon
 
     app = QApplication.instance()
     if app is None:
@@ -34,7 +32,7 @@ def ensure_application(argv: list[str] | None = None) -> QApplication:
     app.setApplicationName(APP_NAME)
     app.setApplicationDisplayName(APP_NAME)
     app.setApplicationVersion(__version__)
-    app.setDesktopFileName("ffnn-studio")
+    app.setDesktopFileName(DESKTOP_FILE_NAME)
     app.setWindowIcon(window_icon())
     from ffnn_studio.ui.widgets.pyqtgraph_fixes import apply_pyqtgraph_fixes
 
@@ -143,7 +141,7 @@ def run_window(argv_path: str | None, screenshot: str | None, train_epochs: int 
             status = 1
     # Let the plots' redraw timer and the layout catch up before grabbing.
     window.plots.redraw()
-    _wait([], SETTLE_MS)
+    _wait([], SCREENSHOT_SETTLE_MS)
     app.processEvents()
     target = Path(screenshot)
     if not window.grab().save(str(target)):

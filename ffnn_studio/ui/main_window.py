@@ -26,6 +26,16 @@ from PySide6.QtWidgets import (
 )
 
 from ffnn_studio import __version__
+from ffnn_studio.config import (
+    APP_NAME,
+    MAX_RECENT_FILES,
+    ORGANIZATION,
+    RECENT_FILES_KEY,
+    SETTINGS_DEFAULTS,
+    WINDOW_GEOMETRY_KEY,
+    WINDOW_STATE_KEY,
+    WINDOW_STATE_VERSION,
+)
 from ffnn_studio.core.errors import StudioError
 from ffnn_studio.core.examples import example_title, list_examples, load_example
 from ffnn_studio.core.project_file import EXTENSION
@@ -45,14 +55,6 @@ from ffnn_studio.ui.live.training_controls import TrainingControls
 from ffnn_studio.ui.run.bridge import TrainingController
 from ffnn_studio.ui.widgets.colors import layer_color
 
-APP_NAME = "FFNN Studio"
-ORGANIZATION = "FFNN Studio"
-MAX_RECENT = 8
-RECENT_KEY = "recentFiles"
-GEOMETRY_KEY = "window/geometry"
-STATE_KEY = "window/state"
-#: Bump when the dock layout changes so an old saved state is not applied to it.
-STATE_VERSION = 2
 FILE_FILTER = f"FFNN Studio projects (*{EXTENSION});;All files (*)"
 RUN_LOCKED = "Training is running: the project cannot be edited until the run stops."
 
@@ -494,7 +496,7 @@ class MainWindow(QMainWindow):
     # ------------------------------------------------------------------ recent files
 
     def recent_files(self) -> list[str]:
-        value = self.settings.value(RECENT_KEY, [])
+        value = self.settings.value(RECENT_FILES_KEY, SETTINGS_DEFAULTS[RECENT_FILES_KEY])
         if isinstance(value, str):  # QSettings returns a lone string for one entry
             value = [value]
         return [str(v) for v in value or []]
@@ -503,12 +505,12 @@ class MainWindow(QMainWindow):
         if not self.interactive:
             return
         entry = str(Path(path).resolve())
-        files = [entry, *(f for f in self.recent_files() if f != entry)][:MAX_RECENT]
-        self.settings.setValue(RECENT_KEY, files)
+        files = [entry, *(f for f in self.recent_files() if f != entry)][:MAX_RECENT_FILES]
+        self.settings.setValue(RECENT_FILES_KEY, files)
         self._rebuild_recent_menu()
 
     def clear_recent_files(self) -> None:
-        self.settings.setValue(RECENT_KEY, [])
+        self.settings.setValue(RECENT_FILES_KEY, SETTINGS_DEFAULTS[RECENT_FILES_KEY])
         self._rebuild_recent_menu()
 
     def _rebuild_recent_menu(self) -> None:
@@ -617,20 +619,20 @@ class MainWindow(QMainWindow):
         if not self.interactive:
             self.resize(1400, 900)
             return
-        geometry = self.settings.value(GEOMETRY_KEY)
+        geometry = self.settings.value(WINDOW_GEOMETRY_KEY)
         if isinstance(geometry, QByteArray) and not geometry.isEmpty():
             self.restoreGeometry(geometry)
         else:
             self.resize(1400, 900)
-        state = self.settings.value(STATE_KEY)
+        state = self.settings.value(WINDOW_STATE_KEY)
         if isinstance(state, QByteArray) and not state.isEmpty():
-            self.restoreState(state, STATE_VERSION)
+            self.restoreState(state, WINDOW_STATE_VERSION)
 
     def _save_window(self) -> None:
         if not self.interactive:
             return
-        self.settings.setValue(GEOMETRY_KEY, self.saveGeometry())
-        self.settings.setValue(STATE_KEY, self.saveState(STATE_VERSION))
+        self.settings.setValue(WINDOW_GEOMETRY_KEY, self.saveGeometry())
+        self.settings.setValue(WINDOW_STATE_KEY, self.saveState(WINDOW_STATE_VERSION))
         self.settings.sync()
 
     def closeEvent(self, event: QCloseEvent) -> None:

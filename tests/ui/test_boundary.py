@@ -193,7 +193,7 @@ def test_timer_refreshes_while_running_and_stops(qtbot) -> None:
 
 
 def test_refresh_rate_adapts_to_cost_but_stays_at_least_5_hz(qtbot) -> None:
-    from ffnn_studio.ui.insights.boundary import MAX_INTERVAL_MS
+    from ffnn_studio.config import BOUNDARY_MAX_INTERVAL_MS
 
     view = DecisionBoundaryView(interval_ms=100)
     qtbot.addWidget(view)
@@ -202,8 +202,8 @@ def test_refresh_rate_adapts_to_cost_but_stays_at_least_5_hz(qtbot) -> None:
     assert view.refresh_interval_ms == 100
     for _ in range(40):
         view._adapt_interval(50.0)
-    assert view.refresh_interval_ms == MAX_INTERVAL_MS
-    assert 1000 / MAX_INTERVAL_MS >= 6  # ≥ 5 Hz even when timer events arrive late
+    assert view.refresh_interval_ms == BOUNDARY_MAX_INTERVAL_MS
+    assert 1000 / BOUNDARY_MAX_INTERVAL_MS >= 6  # ≥ 5 Hz even when timer events arrive late
 
 
 def test_hidden_view_does_no_work(qtbot) -> None:

@@ -7,7 +7,8 @@ from pathlib import Path
 
 from PySide6.QtCore import QSettings, QStandardPaths
 
-from ffnn_studio.ui.main_window import RECENT_KEY, studio_settings
+from ffnn_studio.config import RECENT_FILES_KEY
+from ffnn_studio.ui.main_window import studio_settings
 
 
 def _real_config_dirs() -> list[Path]:
@@ -23,7 +24,7 @@ def _real_config_dirs() -> list[Path]:
 def test_settings_written_by_a_test_land_in_a_temporary_folder() -> None:
     # No fixture is requested or imported here: the isolation comes from conftest.
     settings = studio_settings()
-    settings.setValue(RECENT_KEY, ["/nowhere/x.ffnn.json"])
+    settings.setValue(RECENT_FILES_KEY, ["/nowhere/x.ffnn.json"])
     settings.sync()
     written = Path(settings.fileName()).resolve()
     assert written.is_file()
@@ -36,4 +37,4 @@ def test_settings_written_by_a_test_land_in_a_temporary_folder() -> None:
 
 def test_each_test_starts_from_empty_settings() -> None:
     # The test above wrote a recent file; this one must not see it.
-    assert studio_settings().value(RECENT_KEY) is None
+    assert studio_settings().value(RECENT_FILES_KEY) is None

@@ -210,7 +210,7 @@ def test_the_bar_follows_reports_at_a_limited_rate(attached, qtbot):
         controller.epochsEnded.emit(
             tuple(EpochEnd(e, 0.5, 0.6, 0.6, 0.6, 0.01, 0.01 * e) for e in range(first, first + 10))
         )
-    # Not redrawn for every report: the bar catches up within REFRESH_MS.
+    # Not redrawn for every report: the bar catches up within PROGRESS_BAR_REFRESH_MS.
     assert c.progress_text() == "Epoch 1/100"
     qtbot.waitUntil(lambda: c.progress_text().startswith("Epoch 51/100"), timeout=2000)
     assert c.progress_bar.value() == 500

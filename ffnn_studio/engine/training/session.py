@@ -40,6 +40,7 @@ from typing import Any
 
 import numpy as np
 
+from ffnn_studio.config import ENGINE_REPORT_INTERVAL_S, TRAINING_CHUNK_S, xla_enabled
 from ffnn_studio.core.atomic import atomic_write_text
 from ffnn_studio.core.errors import StudioError
 from ffnn_studio.core.reports import (
@@ -66,12 +67,8 @@ import keras  # noqa: E402  (after TensorFlow's quiet import)
 
 log = logging.getLogger(__name__)
 
-#: Wall time one chunk of steps aims at: short enough for stop/pause within 0.5 s.
-CHUNK_SECONDS = 0.1
 #: Steps of the very first chunk (its call also compiles, so its duration says nothing).
 FIRST_CHUNK_STEPS = 8
-#: Progress and probe reports are coalesced to at most one per this many seconds.
-REPORT_INTERVAL_S = 0.05
 #: Rows per validation batch.
 EVAL_BATCH = 2048
 #: Most epochs one chunk may span: small data sets run many epochs a chunk, so
@@ -93,8 +90,6 @@ RECORD_FIELDS: tuple[str, ...] = (
     "val_loss",  # with the epoch's final weights
     "val_metric",
 )
-#: Environment switch to turn XLA off (debugging; XLA failures also fall back on their own).
-XLA_ENV = "FFNN_STUDIO_XLA"
 
 PROBE_FIELDS: tuple[str, ...] = (
     "weight_norm",
@@ -247,10 +242,6 @@ class RunHistory:
 # --------------------------------------------------------------------------- session
 
 
-def _xla_enabled() -> bool:
-    return os.environ.get(XLA_ENV, "1").strip().lower() not in ("0", "false", "no", "off")
-
-
 def _none_if_nan(v: float) -> float | None:
     return None if not math.isfinite(v) else float(v)
 
@@ -317,7 +308,7 @@ class TrainingSession:
         self._compiled = False
 
         self._make_state()
-        self._jit = _xla_enabled()
+        self._jit = xla_enabled()
         self._make_functions(self._jit)
 
     # ------------------------------------------------------------------ building
@@ -703,7 +694,7 @@ class TrainingSession:
     def _next_chunk(self, left: int) -> int:
         if self._step_seconds is None:
             return min(left, FIRST_CHUNK_STEPS)
-        return max(1, min(left, int(CHUNK_SECONDS / self._step_seconds)))
+        return max(1, min(left, int(TRAINING_CHUNK_S / self._step_seconds)))
 
     def _train(self, epochs: int) -> tuple[str, str]:
         settings = self.project.training
@@ -831,12 +822,12 @@ class TrainingSession:
 
             if self._pos_host:  # the chunk ended in mid-epoch
                 pending_probe = (self._step, self._epochs_done + self._pos_host / spe, last_probes)
-                if now - last_probe >= REPORT_INTERVAL_S:
+                if now - last_probe >= ENGINE_REPORT_INTERVAL_S:
                     self._report_probe(*pending_probe)
                     reported_probe, last_probe = pending_probe, now
-            if rate_steps and now - last_report >= REPORT_INTERVAL_S:
+            if rate_steps and now - last_report >= ENGINE_REPORT_INTERVAL_S:
                 report_progress(now)
-            if time.perf_counter() - self._weights_time >= REPORT_INTERVAL_S:
+            if time.perf_counter() - self._weights_time >= ENGINE_REPORT_INTERVAL_S:
                 self._read_weights()
         self._flush_probe(pending_probe, reported_probe)
         flush_progress()

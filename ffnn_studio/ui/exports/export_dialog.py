@@ -41,6 +41,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ffnn_studio.config import EXPORT_LAST_DIR_KEY, SETTINGS_DEFAULTS
 from ffnn_studio.core.errors import StudioError
 from ffnn_studio.core.spec import CsvDataSource, DenseLayer, Project
 from ffnn_studio.engine.export import formats as export_engine
@@ -64,7 +65,6 @@ IMPORT_NOTE = (
     "Keras object); SavedModel, TFLite and ONNX need nothing."
 )
 EXPORT_BUSY = "An export is running: training can start again when it is done."
-LAST_DIR_KEY = "export/lastDir"
 _PROGRESS_STEPS = 1000
 #: The plot image formats "Export Plots…" offers: (suffix, label).
 PLOT_FORMATS: tuple[tuple[str, str], ...] = ((".png", "PNG images"), (".svg", "SVG images"))
@@ -892,7 +892,9 @@ class ExportActions(QObject):
 
     def _start_dir(self) -> Path:
         if self.window.interactive:
-            last = self.window.settings.value(LAST_DIR_KEY, "")
+            last = self.window.settings.value(
+                EXPORT_LAST_DIR_KEY, SETTINGS_DEFAULTS[EXPORT_LAST_DIR_KEY]
+            )
             if isinstance(last, str) and last and Path(last).is_dir():
                 return Path(last)
         base = self.window.document.base_dir
@@ -900,7 +902,7 @@ class ExportActions(QObject):
 
     def _remember_dir(self, path: Path) -> None:
         if self.window.interactive:
-            self.window.settings.setValue(LAST_DIR_KEY, str(path))
+            self.window.settings.setValue(EXPORT_LAST_DIR_KEY, str(path))
 
     def _status(self, text: str, ms: int = 10_000) -> None:
         self.window.statusBar().showMessage(text, ms)

@@ -41,6 +41,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ffnn_studio.config import DIAGRAM_REFRESH_MS
 from ffnn_studio.core.errors import StudioError
 from ffnn_studio.core.forward import GridEvaluator, activations_for, data_extent, plane_grid
 from ffnn_studio.core.spec import Project, output_activation, output_units
@@ -56,7 +57,6 @@ NEUTRAL_COLOR = "#9A9A9A"
 MAX_DRAWN_UNITS = 32
 MIN_PEN_WIDTH = 0.3
 MAX_PEN_WIDTH = 3.5
-REFRESH_INTERVAL_MS = 250
 HISTOGRAM_BINS = 24
 MAP_RESOLUTION = 64
 
@@ -501,7 +501,7 @@ class NetworkDiagramView(RefreshWhenShown, QWidget):
     """The live network diagram with the selected neuron's detail beside it."""
 
     def __init__(
-        self, parent: QWidget | None = None, *, interval_ms: int = REFRESH_INTERVAL_MS
+        self, parent: QWidget | None = None, *, interval_ms: int = DIAGRAM_REFRESH_MS
     ) -> None:
         super().__init__(parent)
         self.setObjectName("networkDiagramView")

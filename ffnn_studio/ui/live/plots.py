@@ -41,10 +41,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ffnn_studio.config import PLOT_REDRAW_MS
 from ffnn_studio.core.reports import EpochEnd, LayerInfo, ProbeReport, RunFinished, RunStarted
 from ffnn_studio.ui.widgets.colors import TRAINING_COLOR, VALIDATION_COLOR, layer_color
 
-REDRAW_INTERVAL_MS = 33
 #: Plots redrawn per timer tick, round robin among those with new data. A plot's
 #: repaint is synchronous and took 5–13 ms while TensorFlow kept both cores busy
 #: (measured), so one per tick keeps the GUI thread's longest busy stretch to
@@ -536,7 +536,7 @@ class LivePlots(QWidget):
         self._apply_palette()
 
         self._timer = QTimer(self)
-        self._timer.setInterval(REDRAW_INTERVAL_MS)
+        self._timer.setInterval(PLOT_REDRAW_MS)
         self._timer.timeout.connect(self._on_tick)
         self._next_plot = 0
 

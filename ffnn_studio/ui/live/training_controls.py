@@ -10,15 +10,12 @@ from PySide6.QtCore import Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QHBoxLayout, QProgressBar, QStyle, QToolButton, QWidget
 
+from ffnn_studio.config import PROGRESS_BAR_REFRESH_MS
 from ffnn_studio.core.reports import EpochEnd, Progress, RunFinished, RunStarted
 
 PROGRESS_STEPS = 1000
 #: Epoch durations the time-left estimate averages over.
 RECENT_EPOCHS = 5
-#: The bar follows the reports at most this often. QProgressBar.setValue repaints
-#: at once, and a small data set ends hundreds of epochs a second (measured:
-#: 0.6 ms a call, a fifth of the GUI thread's time while training).
-REFRESH_MS = 100
 
 
 def format_duration(seconds: float) -> str:
@@ -119,7 +116,7 @@ class TrainingControls(QWidget):
         self._last_text = ""
         self._refresh_timer = QTimer(self)
         self._refresh_timer.setSingleShot(True)
-        self._refresh_timer.setInterval(REFRESH_MS)
+        self._refresh_timer.setInterval(PROGRESS_BAR_REFRESH_MS)
         self._refresh_timer.timeout.connect(self.refresh)
 
         style = self.style()

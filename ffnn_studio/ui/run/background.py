@@ -26,10 +26,10 @@ from typing import Any
 
 from PySide6.QtCore import QCoreApplication, QObject, QThread, Signal, Slot
 
+from ffnn_studio.config import TASK_PROGRESS_INTERVAL_S
+
 log = logging.getLogger(__name__)
 
-#: Least time between two progress reports (the work may report far more often).
-PROGRESS_INTERVAL_S = 0.05
 
 
 class TaskState:
@@ -42,10 +42,12 @@ class TaskState:
         self._last_value = -1.0
 
     def progress(self, fraction: float) -> None:
-        """Report ``fraction`` (0–1); reports closer than ``PROGRESS_INTERVAL_S`` are dropped."""
+        """Report ``fraction`` (0–1); reports closer than ``TASK_PROGRESS_INTERVAL_S`` are dropped."""
         fraction = min(max(float(fraction), 0.0), 1.0)
         now = time.monotonic()
-        due = now - self._last_time >= PROGRESS_INTERVAL_S or (fraction >= 1.0 > self._last_value)
+        due = now - self._last_time >= TASK_PROGRESS_INTERVAL_S or (
+            fraction >= 1.0 > self._last_value
+        )
         if due and fraction != self._last_value and self._report is not None:
             self._last_time, self._last_value = now, fraction
             self._report(fraction)
