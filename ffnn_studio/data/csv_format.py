@@ -68,7 +68,7 @@ def size_text(n_bytes: int) -> str:
     return f"{n_bytes / (1024 * 1024):.1f} MB"
 
 
-class Progress:
+class ImportTracker:
     """Throttled progress reports and cooperative cancellation for a long import."""
 
     def __init__(
@@ -327,7 +327,7 @@ def _csv_problem(error: csv.Error, line: int) -> str:
 def scan_records(
     path: Path,
     layout: Layout,
-    progress: Progress | None = None,
+    progress: ImportTracker | None = None,
     max_records: int | None = None,
     span: tuple[float, float] = (0.0, 1.0),
 ) -> np.ndarray:

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ffnn_studio.core.names import slugify
 from ffnn_studio.core.reports import LayerInfo
 from ffnn_studio.core.spec import (
     DenseLayer,
@@ -210,7 +211,7 @@ def build_model(
     )
     outputs = dense(x)
     blocks.append(DenseBlock(LayerInfo(None, OUTPUT_NAME, units, out_act), dense, dense))
-    model = keras.Model(inputs, outputs, name=_model_name(project.name))
+    model = keras.Model(inputs, outputs, name=slugify(project.name, "ffnn"))
     if compile:
         model.compile(
             optimizer=make_optimizer(project.training),
@@ -228,6 +229,3 @@ def _initializer(name: str, seed: int):
     return keras.initializers.get({"class_name": name, "config": {"seed": seed}})
 
 
-def _model_name(name: str) -> str:
-    cleaned = "".join(ch if ch.isalnum() else "_" for ch in name).strip("_")
-    return cleaned or "ffnn"

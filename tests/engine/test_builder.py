@@ -160,3 +160,14 @@ def test_importing_the_package_is_cheap() -> None:
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert "HEAVY [] HOOKS 0" in done.stdout
+
+
+def test_builder_and_script_name_the_model_alike() -> None:
+    """The built model and the generated script's model carry the same name."""
+    from ffnn_studio.engine.codegen.script import generate_script
+
+    project = Project(name="Two spirals", network=NetworkSpec((DenseLayer(3, "relu"),)))
+    model = build_model(project, n_features=2, task=Task.BINARY, n_classes=2).model
+    assert model.name == "two_spirals"
+    (line,) = [ln for ln in generate_script(project).splitlines() if "keras.Model(" in ln]
+    assert "two_spirals" in line

@@ -9,7 +9,7 @@ from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QKeySequence
 
 from ffnn_studio.core.reports import EpochEnd, LayerInfo, Progress, RunFinished, RunStarted
-from ffnn_studio.ui.live.training_controls import EtaEstimator, TrainingControls, format_duration
+from ffnn_studio.ui.live.training_controls import EtaEstimator, TrainingControls, format_clock
 
 LAYERS = (LayerInfo(0, "dense_1", 8, "relu"), LayerInfo(None, "output", 1, "sigmoid"))
 
@@ -82,12 +82,12 @@ def enabled(c: TrainingControls) -> dict[str, bool]:
     }
 
 
-def test_format_duration():
-    assert format_duration(0) == "0:00"
-    assert format_duration(42.4) == "0:42"
-    assert format_duration(725) == "12:05"
-    assert format_duration(3723) == "1:02:03"
-    assert format_duration(-5) == "0:00"
+def test_format_clock():
+    assert format_clock(0) == "0:00"
+    assert format_clock(42.4) == "0:42"
+    assert format_clock(725) == "12:05"
+    assert format_clock(3723) == "1:02:03"
+    assert format_clock(-5) == "0:00"
 
 
 def test_actions_follow_the_state(attached):

@@ -22,12 +22,12 @@ from __future__ import annotations
 import datetime as _dt
 import json
 import os
-import re
 import textwrap
 from pathlib import Path
 
 from ffnn_studio.core.catalog import ACTIVATIONS, DATASETS, OPTIMIZERS
 from ffnn_studio.core.errors import StudioError
+from ffnn_studio.core.names import slugify
 from ffnn_studio.core.spec import (
     BuiltinDataSource,
     CsvDataSource,
@@ -124,17 +124,6 @@ def _doc_lines(text: str, indent: str = "    ") -> list[str]:
         subsequent_indent=indent,
         break_on_hyphens=False,
     )
-
-
-def _slug(name: str) -> str:
-    cleaned = re.sub(r"[^A-Za-z0-9]+", "_", name).strip("_").lower()
-    return cleaned or "model"
-
-
-def _model_name(name: str) -> str:
-    # Same rule as engine.builder._model_name, so both models have one name.
-    cleaned = "".join(ch if ch.isalnum() else "_" for ch in name).strip("_")
-    return cleaned or "ffnn"
 
 
 def _block(text: str) -> str:
@@ -724,7 +713,7 @@ def _build_model_code(project: Project, task: Task) -> str:
         "        kernel_initializer=keras.initializers.GlorotUniform(seed=SEED + 999),",
         '        name="output",',
         "    )(x)",
-        f"    model = keras.Model(inputs, outputs, name={_lit(_model_name(project.name))})",
+        f"    model = keras.Model(inputs, outputs, name={_lit(slugify(project.name, 'ffnn'))})",
         "",
         _comment(f"The loss: {loss_comment}.", "    "),
         "    model.compile(",
@@ -804,7 +793,7 @@ def generate_script(
     check_project(project, task)
     data = project.data
     training = project.training
-    slug = _slug(project.name)
+    slug = slugify(project.name)
     default_output = f"{slug}.keras"
     uses_step = any(
         isinstance(layer, DenseLayer) and layer.activation == "step"

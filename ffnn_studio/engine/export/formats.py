@@ -72,7 +72,7 @@ METADATA_FORMAT = "ffnn-studio-export"
 METADATA_VERSION = 1
 
 #: ``progress(fraction, message)``, fraction in [0, 1].
-Progress = Callable[[float, str], None]
+ExportProgress = Callable[[float, str], None]
 
 
 @dataclass(frozen=True)
@@ -552,7 +552,7 @@ def export_model(
     *,
     sample_x: np.ndarray,
     metadata: Mapping[str, Any] | None = None,
-    progress: Progress | None = None,
+    progress: ExportProgress | None = None,
 ) -> ExportResult:
     """Write ``model`` to ``path`` in format ``fmt``, reload it and check its predictions.
 
@@ -670,7 +670,7 @@ def export_session(
     path: str | os.PathLike[str],
     fmt: str | None = None,
     *,
-    progress: Progress | None = None,
+    progress: ExportProgress | None = None,
     base_dir: Path | None = None,
 ) -> ExportResult:
     """Export a ``TrainingSession``'s model, checked on its own data, with its project as metadata.
@@ -702,7 +702,7 @@ def export_keras_file(
     path: str | os.PathLike[str],
     fmt: str | None = None,
     *,
-    progress: Progress | None = None,
+    progress: ExportProgress | None = None,
 ) -> ExportResult:
     """Convert a trained ``.keras`` file to another format (with the same checks).
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import logging
 import os
-import re
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -43,6 +42,7 @@ from PySide6.QtWidgets import (
 
 from ffnn_studio.config import EXPORT_LAST_DIR_KEY, SETTINGS_DEFAULTS
 from ffnn_studio.core.errors import StudioError
+from ffnn_studio.core.names import slugify
 from ffnn_studio.core.spec import CsvDataSource, DenseLayer, Project
 from ffnn_studio.engine.export import formats as export_engine
 from ffnn_studio.engine.export.formats import FORMATS, MAX_CHECK_ROWS, ExportResult
@@ -112,12 +112,6 @@ def fit_height(widget: QWidget) -> None:
     height = max(height, layout.totalMinimumSize().height())
     if height != widget.height():
         widget.resize(width, height)
-
-
-def file_slug(name: str, fallback: str = "model") -> str:
-    """A file-name-safe, lower-case form of a project name: ``Two spirals`` → ``two_spirals``."""
-    slug = re.sub(r"[^\w-]+", "_", name.strip()).strip("_-").lower()
-    return slug or fallback
 
 
 def short_format_name(fmt: str) -> str:
@@ -221,7 +215,7 @@ class ExportDialog(QDialog):
         self._build()
         self.set_format("keras")
         self.path_edit.setText(
-            str(self.default_dir / (file_slug(self.project.name) + FORMATS["keras"].extension))
+            str(self.default_dir / (slugify(self.project.name) + FORMATS["keras"].extension))
         )
         self.resize(600, self.sizeHint().height())
         self._fit_height()
@@ -392,7 +386,7 @@ class ExportDialog(QDialog):
     def browse(self) -> None:
         fmt = self.selected_format()
         info = FORMATS[fmt]
-        start = self.output_path() or str(self.default_dir / file_slug(self.project.name))
+        start = self.output_path() or str(self.default_dir / slugify(self.project.name))
         if info.is_folder:
             title = "Export SavedModel: Choose a Folder Name"
             filters = "SavedModel folder (*)"
@@ -971,7 +965,7 @@ class ExportActions(QObject):
             lines = "\n".join(f"• {p}" for p in problems)
             self.report_error("Cannot export the script", f"Fix these first:\n{lines}")
             return None
-        start = self._start_dir() / f"{file_slug(project.name, 'train')}.py"
+        start = self._start_dir() / f"{slugify(project.name, 'train')}.py"
         chosen, _ = QFileDialog.getSaveFileName(
             self.window, "Export as Python Script", str(start), "Python scripts (*.py)"
         )
@@ -1005,7 +999,7 @@ class ExportActions(QObject):
         if history is None or history.epochs == 0:
             self._status("Train the network first: there is no run history yet.", 6000)
             return []
-        start = self._start_dir() / f"{file_slug(self.window.document.display_name, 'run')}-history.csv"
+        start = self._start_dir() / f"{slugify(self.window.document.display_name, 'run')}-history.csv"
         chosen, _ = QFileDialog.getSaveFileName(
             self.window, "Export Run History", str(start), "CSV files (*.csv)"
         )
@@ -1037,7 +1031,7 @@ class ExportActions(QObject):
         dialog = ExportPlotsDialog(
             self.window.plots,
             folder=self._start_dir(),
-            prefix=file_slug(self.window.document.display_name, ""),
+            prefix=slugify(self.window.document.display_name, ""),
             parent=self.window,
         )
         dialog.accepted.connect(self._on_plots_exported)

@@ -49,7 +49,7 @@ from PySide6.QtWidgets import (
 from ffnn_studio.core.errors import StudioError
 from ffnn_studio.core.reports import RunFinished, RunStarted
 from ffnn_studio.core.runs import (
-    HISTORY_COLUMNS,
+    RUN_CURVES,
     RunRecord,
     activation_variants,
     backup_sidecar,
@@ -74,7 +74,7 @@ def history_from_session(session: Any) -> dict[str, np.ndarray]:
     """The session's per-epoch history columns the runs file keeps."""
     history = getattr(session, "history", None)
     out: dict[str, np.ndarray] = {}
-    for name in HISTORY_COLUMNS:
+    for name in RUN_CURVES:
         try:
             out[name] = np.asarray(history.column(name), dtype=np.float64).copy()  # type: ignore[union-attr]
         except Exception:
@@ -86,7 +86,7 @@ def _fmt_score(value: float | None) -> str:
     return "—" if value is None or not math.isfinite(value) else f"{value:.4g}"
 
 
-def format_duration(seconds: float) -> str:
+def format_run_time(seconds: float) -> str:
     if seconds < 60:
         return f"{seconds:.1f} s"
     minutes, s = divmod(round(seconds), 60)
@@ -347,7 +347,7 @@ class RunsTableModel(QAbstractTableModel):
         if col == 7:
             return str(r.epochs)
         if col == 8:
-            return format_duration(r.duration_s)
+            return format_run_time(r.duration_s)
         return ""
 
     def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:

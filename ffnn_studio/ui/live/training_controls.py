@@ -18,7 +18,7 @@ PROGRESS_STEPS = 1000
 RECENT_EPOCHS = 5
 
 
-def format_duration(seconds: float) -> str:
+def format_clock(seconds: float) -> str:
     """``0:42``, ``12:05``, ``1:02:03``."""
     total = max(0, round(seconds))
     hours, rest = divmod(total, 3600)
@@ -304,7 +304,7 @@ class TrainingControls(QWidget):
     @Slot(object)
     def on_finished(self, report: RunFinished) -> None:
         self._refresh_timer.stop()
-        elapsed = format_duration(report.elapsed_s) if report.elapsed_s else ""
+        elapsed = format_clock(report.elapsed_s) if report.elapsed_s else ""
         epochs = report.epochs_completed
         if report.reason == "completed":
             self.progress_bar.setValue(PROGRESS_STEPS)
@@ -356,7 +356,7 @@ class TrainingControls(QWidget):
         text = self._epoch_text()
         left = self._eta.seconds_left()
         if left is not None:
-            text += f" · {format_duration(left)} left"
+            text += f" · {format_clock(left)} left"
         # Text first: setFormat schedules a repaint, setValue repaints at once and
         # so draws both in one go.
         self._set_text(text)
