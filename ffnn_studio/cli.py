@@ -4,6 +4,10 @@
 Exit status: 0 success; 1 a run that failed or diverged, or an export whose
 reload check failed; 2 a mistake in the command line or the project (the
 message says which), never with a traceback.
+
+Contract: the command line's parsing, messages and exit codes (2: the user's
+mistake, 1: a failed run or export). Top layer: may import every layer;
+imports Qt and TensorFlow only inside the subcommand that needs them.
 """
 
 from __future__ import annotations

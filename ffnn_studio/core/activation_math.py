@@ -1,5 +1,9 @@
 """Activations and their derivatives in numpy, for the inspector's curves and
-for evaluating a weight snapshot without TensorFlow (decision boundaries)."""
+for evaluating a weight snapshot without TensorFlow (decision boundaries).
+
+Contract: numpy only; must agree with the engine's Keras activations (tests
+check it).
+"""
 
 from __future__ import annotations
 

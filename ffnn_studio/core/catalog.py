@@ -4,6 +4,10 @@ a short explanation.
 
 It is the single source for validation, the window's pickers and tooltips,
 the CLI's listings and the Keras builder's mapping.
+
+Contract: the single source of what the studio offers; adding an activation,
+optimizer, loss or layer kind starts with an entry here. No Qt, no
+TensorFlow.
 """
 
 from __future__ import annotations

@@ -9,6 +9,8 @@ a millisecond, so the GUI thread evaluates the latest weights itself.
 The arithmetic is the Keras model's (``engine.builder``): normalization
 ``(x − mean) / max(√variance, 1e-7)``, then for every Dense block
 ``f(x·W + b)`` in float32, Dropout being the identity at prediction time.
+
+Contract: numpy only; must match the Keras model's output (tests check it).
 """
 
 from __future__ import annotations

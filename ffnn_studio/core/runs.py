@@ -5,6 +5,9 @@ run's name, the project spec it trained, its per-epoch history, final scores
 and duration. The file is written atomically and read strictly; a file that
 cannot be read raises ``RunsFileError`` and is left alone (``backup_sidecar``
 moves it aside before new runs are written over it).
+
+Contract: owns the runs file format; writes through ``core.atomic``. No Qt,
+no TensorFlow.
 """
 
 from __future__ import annotations

@@ -3,6 +3,9 @@ and one structural pass that checks every record has the same number of fields.
 
 Line numbers in messages are 1-based physical line numbers of the file, as an
 editor shows them; the header, when there is one, is line 1.
+
+Contract: owns detecting a CSV file's layout; reads bytes, never the whole
+table. Standard library and numpy; no Qt, no TensorFlow.
 """
 
 from __future__ import annotations

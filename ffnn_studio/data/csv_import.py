@@ -18,6 +18,9 @@ Rules, in the words the messages use:
   ``missing="mean"`` fills a numeric feature's missing values with its mean
   and gives a categorical feature's missing values their own category
   "(missing)". Rows without a target value are dropped under both policies.
+
+Contract: owns reading a CSV file into a ``Dataset``; every problem a user
+can fix is a ``StudioError``. pandas and numpy; no Qt, no TensorFlow.
 """
 
 from __future__ import annotations

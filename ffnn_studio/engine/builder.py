@@ -9,6 +9,9 @@ Each hidden Dense layer is ``Dense(units, activation)``; Leaky ReLU and ELU,
 whose α Keras's named activations cannot carry, become ``Dense`` (linear)
 followed by a ``LeakyReLU``/``ELU`` layer. The step activation is the
 registered custom function in ``engine.activations``.
+
+Contract: the one place that turns a spec into Keras layers for training.
+Imports Keras, the core and the step activation; never Qt.
 """
 
 from __future__ import annotations

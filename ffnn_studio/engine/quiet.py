@@ -4,6 +4,9 @@ TensorFlow, LiteRT and tf2onnx log from C++ straight to file descriptor 2,
 before and regardless of ``TF_CPP_MIN_LOG_LEVEL`` (e.g. "Could not find cuda
 drivers" on every import). Python's logging cannot filter that, so while
 TensorFlow is imported or a converter runs, fd 2 points at a temporary file.
+
+Contract: owns TensorFlow's import and its native log output; imports
+``config``, never Qt.
 """
 
 from __future__ import annotations

@@ -2,6 +2,10 @@
 
 Nothing here imports TensorFlow: the window shows first, and the training
 controller imports it in the background (``warm_up``) afterwards.
+
+Contract: owns the QApplication's set-up (names, icon, GC policy, pyqtgraph
+fixes) and the screenshot mode. Imports no TensorFlow: the engine loads in
+the background after the window shows.
 """
 
 from __future__ import annotations

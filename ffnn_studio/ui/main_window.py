@@ -2,6 +2,10 @@
 
 The window owns the document and the training controller and wires them to
 the views; it holds no project state of its own.
+
+Contract: owns the window's layout, menus, recent files and window state;
+wires the views to one ``ProjectDocument`` and one ``TrainingController``.
+Reaches the engine only through the run controller (``ui.run``).
 """
 
 from __future__ import annotations

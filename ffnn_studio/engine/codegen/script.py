@@ -15,6 +15,10 @@ bit-identical (the studio trains in chunks with in-graph probes), so scores
 agree closely, not exactly.
 
 This module imports neither TensorFlow nor Keras.
+
+Contract: turns a spec into source text that imports only Keras, numpy and
+(for CSV data) pandas; never the studio. Imports the core; no TensorFlow, no
+Qt.
 """
 
 from __future__ import annotations

@@ -35,6 +35,12 @@ as plain operations and load without it.
 
 Export runs fine on a worker thread. It must not run while the same model is
 training.
+
+Contract: owns writing, reloading and checking each format, and the metadata
+beside the file. Imports the core, the builder's step activation and
+(lazily) TensorFlow, Keras, tf2onnx, onnxruntime and LiteRT; never Qt.
+Registers the step activation (``engine.activations``) before loading a
+model.
 """
 
 from __future__ import annotations

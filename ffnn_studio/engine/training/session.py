@@ -13,17 +13,19 @@ validation pass and takes the per-layer probes (kernel and gradient norms,
 update/weight ratio, dead or saturated units); the chunk's last step takes
 probes too. Each epoch's order of rows is drawn on the host from the seed and
 the epoch number (so the same seed gives the same curve however the run is
-cut into chunks) and goes in as an argument; one array comes back. On a small
-data set an epoch lasts about a millisecond, and every call into TensorFlow
-costs the training thread a hand-over of the GIL, which the window's thread
-may hold while it paints: measured, with a dozen calls an epoch training in
-the window ran ~25 % slower than headless, and headless itself ran at half
-the speed of chunks that span epochs.
+cut into chunks) and goes in as an argument; one array comes back, so a chunk
+costs one call into TensorFlow however many epochs it spans (why that matters
+is measured in ``docs/measurements.md``).
 
 The model stays a plain ``keras.Model``: the step calls the model and its
 compiled loss, adds ``model.losses`` (L1/L2), runs Dropout in training mode
 and updates through the Keras optimizer, so the model saves and its optimizer
 state continues across ``run()`` calls.
+
+Contract: owns the training loop, its probes and the run's history; talks to
+the outside only through the ``core.reports`` sink protocol and plain values.
+Imports TensorFlow (on import: load it off the GUI thread), the core, the
+builder and ``config``; never Qt, never the window.
 """
 
 from __future__ import annotations

@@ -9,6 +9,9 @@ Loading is kept off the GUI thread where it takes time: the synthetic
 generators are plain numpy and run inline, while the scikit-learn sets (whose
 import alone takes about a second), CSV files and the PCA of a wide data set
 run on a worker thread (``ui.background``).
+
+Contract: shows a ``data.Dataset``; computes nothing the training needs. No
+engine.
 """
 
 from __future__ import annotations

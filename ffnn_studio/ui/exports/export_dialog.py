@@ -6,6 +6,11 @@ loaded back with its format's own runtime and its predictions are compared
 with the live model's. ``ExportPlotsDialog`` saves the four live plots at
 once. ``ExportActions`` holds the File menu's four export actions for the
 main window, keeps them enabled only when they can work, and runs them.
+
+Contract: owns the export dialogs and actions; runs every export as a
+``ui.run.background`` task, never on the GUI thread. Imports the engine's
+export module (TensorFlow and the runtimes load only when a task runs) and,
+inside the task, the code generator.
 """
 
 from __future__ import annotations

@@ -12,6 +12,10 @@ The heatmap is evaluated in the GUI thread from ``session.weights_snapshot()``
 with ``core.forward`` (numpy, ≈ 1 ms for 100×100 through a small MLP) on a
 10 Hz timer while a run trains (slowing to no less than 5 Hz when evaluations
 get expensive); nothing crosses into TensorFlow.
+
+Contract: evaluates weight snapshots with ``core.forward`` on the GUI
+thread, at ``config.BOUNDARY_REFRESH_MS`` slowing to
+``config.BOUNDARY_MAX_INTERVAL_MS``, only while shown. No engine.
 """
 
 from __future__ import annotations

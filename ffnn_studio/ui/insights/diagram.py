@@ -10,6 +10,9 @@ Redraws are cheap: the scene is built once per architecture; a new weight
 snapshot only changes the pens and brushes of the existing items (a 4 Hz
 timer while training). Clicking a neuron shows its incoming weights as a bar
 chart and, for 2-feature data, its activation over the input plane.
+
+Contract: redraws from weight snapshots (``core.forward``) at most every
+``config.DIAGRAM_REFRESH_MS``, only while shown. No engine.
 """
 
 from __future__ import annotations

@@ -9,6 +9,9 @@ has turned up while the training loss kept falling.
 
 ``InsightsPanel`` gathers the decision boundary, the network diagram, the
 layer health table and the runs list in tabs behind one ``attach``.
+
+Contract: assembles the insight views and the loss plot's fit markers; owns
+no data. No engine.
 """
 
 from __future__ import annotations

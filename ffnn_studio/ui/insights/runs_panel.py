@@ -9,6 +9,9 @@ run is recorded; then it is moved aside to ``….bak`` first.
 ``RunsPanel`` shows the list (a table), overlays the selected runs' curves,
 lists what changed between them, and runs the "Compare optimizers" and
 "Compare activations" sweeps.
+
+Contract: owns the runs list and its file beside the project
+(``core.runs``); starts comparison runs through the controller. No engine.
 """
 
 from __future__ import annotations

@@ -1,8 +1,7 @@
 """Live training plots: loss, metric, per-layer weight norms and gradient norms.
 
 Built for redraw cost, since the plots share the GUI thread with everything
-else while a run streams reports (measured: auto-ranging two plots cost
-11–13 ms a redraw, 2 ms without):
+else while a run streams reports (the costs are in ``docs/measurements.md``):
 
 * curves are created once per run; reports append to numpy buffers that grow
   by doubling and only mark a plot dirty;
@@ -15,6 +14,9 @@ else while a run streams reports (measured: auto-ranging two plots cost
   buffers keep as data arrive, so a run changes the view a few dozen times,
   not every frame. Zooming or panning by hand stops the following; the
   plot's "A" button resumes it.
+
+Contract: the plots read the controller's reports and never the engine;
+imports Qt, pyqtgraph, the core's report types and the shared widgets.
 """
 
 from __future__ import annotations

@@ -1,4 +1,9 @@
-"""Train / Pause-Resume / Stop / Reset weights, and the run's progress bar."""
+"""Train / Pause-Resume / Stop / Reset weights, and the run's progress bar.
+
+Contract: drives the run controller (start, pause, stop, reset) and shows
+its state; the progress bar follows reports at most every
+``config.PROGRESS_BAR_REFRESH_MS``. No engine.
+"""
 
 from __future__ import annotations
 

@@ -13,6 +13,10 @@ that started them: a module-level set keeps each one alive until its function
 returns, and the application's ``aboutToQuit`` (or, failing that, ``atexit``)
 cancels and waits for the stragglers.
 Widgets that go away mid-task call ``cancel()`` and simply stop listening.
+
+Contract: owns the worker-thread mechanics of one-off tasks (start,
+progress, cooperative cancel, result on the GUI thread). Imports Qt and
+``config``; knows nothing of what the tasks do.
 """
 
 from __future__ import annotations
