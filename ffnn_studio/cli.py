@@ -4,6 +4,10 @@
 Exit status: 0 success; 1 a run that failed or diverged, or an export whose
 reload check failed; 2 a mistake in the command line or the project (the
 message says which), never with a traceback.
+
+Contract: the command line's parsing, messages and exit codes (2: the user's
+mistake, 1: a failed run or export). Top layer: may import every layer;
+imports Qt and TensorFlow only inside the subcommand that needs them.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from ffnn_studio import __version__
+from ffnn_studio.config import TF_LOG_LEVEL_DEFAULT, TF_LOG_LEVEL_ENV
 from ffnn_studio.core.errors import StudioError
 from ffnn_studio.core.reports import finish_text
 
@@ -88,7 +93,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args and args[0] in SUBCOMMANDS:
             ns = _headless_parser().parse_args(args)
-            os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+            os.environ.setdefault(TF_LOG_LEVEL_ENV, TF_LOG_LEVEL_DEFAULT)
             return {"train": _cmd_train, "export": _cmd_export, "datasets": _cmd_datasets}[
                 ns.command
             ](ns)

@@ -8,6 +8,10 @@ the CLI's listings, and the mapping to Keras: every entry names the Keras class
 ``engine.plan`` (which both the model builder and the script generator read)
 needs no table of its own. The Keras classes are named as strings; this module
 imports no Keras.
+
+Contract: the single source of what the studio offers; adding an activation,
+optimizer, loss or layer kind starts with an entry here. No Qt, no
+TensorFlow.
 """
 
 from __future__ import annotations

@@ -2,6 +2,10 @@
 
 The window owns the document and the training controller and wires them to
 the views; it holds no project state of its own.
+
+Contract: owns the window's layout, menus, recent files and window state;
+wires the views to one ``ProjectDocument`` and one ``TrainingController``.
+Reaches the engine only through the run controller (``ui.run``).
 """
 
 from __future__ import annotations
@@ -26,6 +30,16 @@ from PySide6.QtWidgets import (
 )
 
 from ffnn_studio import __version__
+from ffnn_studio.config import (
+    APP_NAME,
+    MAX_RECENT_FILES,
+    ORGANIZATION,
+    RECENT_FILES_KEY,
+    SETTINGS_DEFAULTS,
+    WINDOW_GEOMETRY_KEY,
+    WINDOW_STATE_KEY,
+    WINDOW_STATE_VERSION,
+)
 from ffnn_studio.core.errors import StudioError
 from ffnn_studio.core.examples import example_title, list_examples, load_example
 from ffnn_studio.core.project_file import EXTENSION
@@ -45,14 +59,6 @@ from ffnn_studio.ui.live.training_controls import TrainingControls
 from ffnn_studio.ui.run.bridge import TrainingController
 from ffnn_studio.ui.widgets.colors import layer_color
 
-APP_NAME = "FFNN Studio"
-ORGANIZATION = "FFNN Studio"
-MAX_RECENT = 8
-RECENT_KEY = "recentFiles"
-GEOMETRY_KEY = "window/geometry"
-STATE_KEY = "window/state"
-#: Bump when the dock layout changes so an old saved state is not applied to it.
-STATE_VERSION = 2
 FILE_FILTER = f"FFNN Studio projects (*{EXTENSION});;All files (*)"
 COMPARING = "A comparison is training: wait for it to finish or cancel it in the Runs tab."
 RUN_LOCKED = "Training is running: the project cannot be edited until the run stops."
@@ -502,7 +508,7 @@ class MainWindow(QMainWindow):
     # ------------------------------------------------------------------ recent files
 
     def recent_files(self) -> list[str]:
-        value = self.settings.value(RECENT_KEY, [])
+        value = self.settings.value(RECENT_FILES_KEY, SETTINGS_DEFAULTS[RECENT_FILES_KEY])
         if isinstance(value, str):  # QSettings returns a lone string for one entry
             value = [value]
         return [str(v) for v in value or []]
@@ -511,12 +517,12 @@ class MainWindow(QMainWindow):
         if not self.interactive:
             return
         entry = str(Path(path).resolve())
-        files = [entry, *(f for f in self.recent_files() if f != entry)][:MAX_RECENT]
-        self.settings.setValue(RECENT_KEY, files)
+        files = [entry, *(f for f in self.recent_files() if f != entry)][:MAX_RECENT_FILES]
+        self.settings.setValue(RECENT_FILES_KEY, files)
         self._rebuild_recent_menu()
 
     def clear_recent_files(self) -> None:
-        self.settings.setValue(RECENT_KEY, [])
+        self.settings.setValue(RECENT_FILES_KEY, SETTINGS_DEFAULTS[RECENT_FILES_KEY])
         self._rebuild_recent_menu()
 
     def _rebuild_recent_menu(self) -> None:
@@ -627,20 +633,20 @@ class MainWindow(QMainWindow):
         if not self.interactive:
             self.resize(1400, 900)
             return
-        geometry = self.settings.value(GEOMETRY_KEY)
+        geometry = self.settings.value(WINDOW_GEOMETRY_KEY)
         if isinstance(geometry, QByteArray) and not geometry.isEmpty():
             self.restoreGeometry(geometry)
         else:
             self.resize(1400, 900)
-        state = self.settings.value(STATE_KEY)
+        state = self.settings.value(WINDOW_STATE_KEY)
         if isinstance(state, QByteArray) and not state.isEmpty():
-            self.restoreState(state, STATE_VERSION)
+            self.restoreState(state, WINDOW_STATE_VERSION)
 
     def _save_window(self) -> None:
         if not self.interactive:
             return
-        self.settings.setValue(GEOMETRY_KEY, self.saveGeometry())
-        self.settings.setValue(STATE_KEY, self.saveState(STATE_VERSION))
+        self.settings.setValue(WINDOW_GEOMETRY_KEY, self.saveGeometry())
+        self.settings.setValue(WINDOW_STATE_KEY, self.saveState(WINDOW_STATE_VERSION))
         self.settings.sync()
 
     def closeEvent(self, event: QCloseEvent) -> None:

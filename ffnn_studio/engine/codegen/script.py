@@ -16,6 +16,10 @@ bit-identical (the studio trains in chunks with in-graph probes), so scores
 agree closely, not exactly.
 
 This module imports neither TensorFlow nor Keras.
+
+Contract: turns a spec into source text that imports only Keras, numpy and
+(for CSV data) pandas; never the studio. Imports the core; no TensorFlow, no
+Qt.
 """
 
 from __future__ import annotations
@@ -23,12 +27,12 @@ from __future__ import annotations
 import datetime as _dt
 import json
 import os
-import re
 import textwrap
 from pathlib import Path
 
 from ffnn_studio.core.catalog import ACTIVATIONS, DATASETS, OPTIMIZERS
 from ffnn_studio.core.errors import StudioError
+from ffnn_studio.core.naming import slugify
 from ffnn_studio.core.spec import (
     BuiltinDataSource,
     CsvDataSource,
@@ -122,11 +126,6 @@ def _doc_lines(text: str, indent: str = "    ") -> list[str]:
         subsequent_indent=indent,
         break_on_hyphens=False,
     )
-
-
-def _slug(name: str) -> str:
-    cleaned = re.sub(r"[^A-Za-z0-9]+", "_", name).strip("_").lower()
-    return cleaned or "model"
 
 
 def _block(text: str) -> str:
@@ -742,7 +741,7 @@ def generate_script(
     check_project(project, task)
     data = project.data
     training = project.training
-    slug = _slug(project.name)
+    slug = slugify(project.name)
     default_output = f"{slug}.keras"
     plan = plan_model(project, task)
     is_csv = isinstance(data, CsvDataSource)
