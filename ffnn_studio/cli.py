@@ -4,6 +4,10 @@
 Exit status: 0 success; 1 a run that failed or diverged, or an export whose
 reload check failed; 2 a mistake in the command line or the project (the
 message says which), never with a traceback.
+
+Contract: the command line's parsing, messages and exit codes (2: the user's
+mistake, 1: a failed run or export). Top layer: may import every layer;
+imports Qt and TensorFlow only inside the subcommand that needs them.
 """
 
 from __future__ import annotations
@@ -16,7 +20,9 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from ffnn_studio import __version__
+from ffnn_studio.config import TF_LOG_LEVEL_DEFAULT, TF_LOG_LEVEL_ENV
 from ffnn_studio.core.errors import StudioError
+from ffnn_studio.core.reports import finish_text
 
 SUBCOMMANDS = ("train", "export", "datasets")
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
@@ -120,7 +126,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args and args[0] in SUBCOMMANDS:
             ns = _headless_parser().parse_args(args)
-            os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+            os.environ.setdefault(TF_LOG_LEVEL_ENV, TF_LOG_LEVEL_DEFAULT)
             return {"train": _cmd_train, "export": _cmd_export, "datasets": _cmd_datasets}[
                 ns.command
             ](ns)
@@ -166,6 +172,7 @@ def _load_for_training(ns: argparse.Namespace):
     from dataclasses import replace
 
     from ffnn_studio.core.examples import default_project_path
+    from ffnn_studio.core.naming import follow_data
     from ffnn_studio.core.project_file import load_project
     from ffnn_studio.core.spec import CsvDataSource
 
@@ -180,11 +187,8 @@ def _load_for_training(ns: argparse.Namespace):
     if ns.csv:
         if not ns.target:
             raise StudioError("--csv needs --target COLUMN (the column to predict)")
-        project = replace(
-            project,
-            name=Path(ns.csv).stem,
-            data=CsvDataSource(path=str(Path(ns.csv).resolve()), target=ns.target),
-        )
+        # Named after the file unless the project file gave it a name of its own.
+        project = follow_data(project, CsvDataSource(path=str(Path(ns.csv).resolve()), target=ns.target))
         project = _loss_for_csv(project)
     training = project.training
     if ns.epochs is not None:
@@ -282,8 +286,7 @@ def _train(project, *, quiet: bool):
 
 def _print_scores(sink: _TerminalSink, finished) -> None:
     e = sink.last_epoch
-    print(f"Finished ({finished.reason}) after {finished.epochs_completed} epochs"
-          f" in {finished.elapsed_s:.1f} s." + (f" {finished.message}" if finished.message else ""))
+    print(finish_text(finished, "line"))
     if e is not None:
         parts = [f"loss {e.loss:.4f}", f"{sink.metric} {e.metric:.4f}"]
         if e.val_loss is not None:
@@ -302,7 +305,7 @@ def _cmd_train(ns: argparse.Namespace) -> int:
         raise StudioError("--format goes with --export")
     session, finished, sink = _train(project, quiet=ns.quiet)
     _print_scores(sink, finished)
-    if finished.reason in ("failed", "diverged"):
+    if finished.reason.is_failure:
         return EXIT_FAILED
     if ns.history:
         session.history.to_csv(ns.history)
@@ -351,7 +354,7 @@ def _cmd_export(ns: argparse.Namespace) -> int:
             project = replace(project, training=replace(project.training, epochs=ns.epochs))
         session, finished, sink = _train(project, quiet=True)
         _print_scores(sink, finished)
-        if finished.reason in ("failed", "diverged"):
+        if finished.reason.is_failure:
             return EXIT_FAILED
         return _export_session(session, ns.output, fmt)
     if source.suffix != ".keras":

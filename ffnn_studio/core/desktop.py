@@ -14,15 +14,17 @@ import sys
 from collections.abc import Mapping
 from pathlib import Path
 
+from ffnn_studio.config import DESKTOP_FILE_NAME
 from ffnn_studio.core.atomic import atomic_write_bytes
 from ffnn_studio.core.errors import StudioError
 from ffnn_studio.core.examples import resources_dir
 
-#: The icon's name in the icon theme, the .desktop file's name and its Icon= key.
-APP_ID = "ffnn-studio"
+#: The icon's name in the icon theme, the .desktop file's name and its Icon= key
+#: (the name the window tells the window manager, too).
+APP_ID = DESKTOP_FILE_NAME
 #: The PNG sizes shipped beside the SVG (pixels, square).
 ICON_SIZES: tuple[int, ...] = (16, 32, 48, 64, 128, 256)
-DESKTOP_FILE_NAME = f"{APP_ID}.desktop"
+DESKTOP_ENTRY = f"{APP_ID}.desktop"
 
 
 def icons_dir() -> Path:
@@ -40,7 +42,7 @@ def icon_png_path(size: int) -> Path:
 
 
 def desktop_file_path() -> Path:
-    return resources_dir() / DESKTOP_FILE_NAME
+    return resources_dir() / DESKTOP_ENTRY
 
 
 def data_home(environ: Mapping[str, str] | None = None) -> Path:
@@ -56,7 +58,7 @@ def data_home(environ: Mapping[str, str] | None = None) -> Path:
 def _installed_files(home: Path) -> list[tuple[Path | None, Path]]:
     """``(source, destination)`` of each installed file (no source: the desktop entry)."""
     icons = home / "icons" / "hicolor"
-    files: list[tuple[Path | None, Path]] = [(None, home / "applications" / DESKTOP_FILE_NAME)]
+    files: list[tuple[Path | None, Path]] = [(None, home / "applications" / DESKTOP_ENTRY)]
     files.append((icon_svg_path(), icons / "scalable" / "apps" / f"{APP_ID}.svg"))
     files += [
         (icon_png_path(n), icons / f"{n}x{n}" / "apps" / f"{APP_ID}.png") for n in ICON_SIZES

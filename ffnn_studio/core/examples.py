@@ -1,4 +1,7 @@
-"""The example projects that ship in ``ffnn_studio.resources/examples``."""
+"""The example projects that ship in ``ffnn_studio.resources/examples``.
+
+Contract: reads the packaged example files; no Qt, no TensorFlow.
+"""
 
 from __future__ import annotations
 

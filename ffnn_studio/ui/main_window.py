@@ -2,6 +2,10 @@
 
 The window owns the document and the training controller and wires them to
 the views; it holds no project state of its own.
+
+Contract: owns the window's layout, menus, recent files and window state;
+wires the views to one ``ProjectDocument`` and one ``TrainingController``.
+Reaches the engine only through the run controller (``ui.run``).
 """
 
 from __future__ import annotations
@@ -25,10 +29,20 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ffnn_studio.config import (
+    APP_NAME,
+    MAX_RECENT_FILES,
+    ORGANIZATION,
+    RECENT_FILES_KEY,
+    SETTINGS_DEFAULTS,
+    WINDOW_GEOMETRY_KEY,
+    WINDOW_STATE_KEY,
+    WINDOW_STATE_VERSION,
+)
 from ffnn_studio.core.errors import StudioError
 from ffnn_studio.core.examples import example_menu_entries, load_example
 from ffnn_studio.core.project_file import EXTENSION
-from ffnn_studio.core.reports import Progress, RunFinished
+from ffnn_studio.core.reports import FinishReason, Progress, RunFinished, RunState, finish_text
 from ffnn_studio.core.spec import Project
 from ffnn_studio.ui.build.inspector import LayerInspector
 from ffnn_studio.ui.build.layer_stack import LayerStackView
@@ -45,15 +59,8 @@ from ffnn_studio.ui.menus import build_help_menu, build_view_menu, show_about
 from ffnn_studio.ui.run.bridge import TrainingController
 from ffnn_studio.ui.widgets.app_icon import app_icon
 
-APP_NAME = "FFNN Studio"
-ORGANIZATION = "FFNN Studio"
-MAX_RECENT = 8
-RECENT_KEY = "recentFiles"
-GEOMETRY_KEY = "window/geometry"
-STATE_KEY = "window/state"
-#: Bump when the dock layout changes so an old saved state is not applied to it.
-STATE_VERSION = 2
 FILE_FILTER = f"FFNN Studio projects (*{EXTENSION});;All files (*)"
+COMPARING = "A comparison is training: wait for it to finish or cancel it in the Runs tab."
 RUN_LOCKED = "Training is running: the project cannot be edited until the run stops."
 
 
@@ -319,7 +326,7 @@ class MainWindow(QMainWindow):
         run_menu.addAction(c.reset_action)
 
         # View (every dock and tool bar) and Help: ui/menus.py.
-        self.view_menu = build_view_menu(self, STATE_VERSION)
+        self.view_menu = build_view_menu(self, WINDOW_STATE_VERSION)
         self.help_menu = build_help_menu(self, self.about_action)
 
     def _build_status_bar(self) -> None:
@@ -337,6 +344,7 @@ class MainWindow(QMainWindow):
     def _connect(self) -> None:
         doc = self.document
         doc.changed.connect(self._update_problems)
+        doc.changed.connect(self._update_title)  # an unsaved project's name follows its data
         doc.pathChanged.connect(self._update_title)
         doc.dirtyChanged.connect(self._update_title)
         doc.loaded.connect(self.plots.clear)
@@ -350,6 +358,7 @@ class MainWindow(QMainWindow):
         c.progressed.connect(self._on_progress)
         c.finished.connect(self._on_finished)
         c.failed.connect(self._on_failed)
+        self.insights.runs.comparingChanged.connect(self._on_comparing)
 
     # ------------------------------------------------------------------ title, status
 
@@ -404,8 +413,13 @@ class MainWindow(QMainWindow):
             return self.save()
         return answer == QMessageBox.StandardButton.Discard
 
+    @property
+    def training_busy(self) -> bool:
+        """The document's run or a comparison is training."""
+        return self.controller.state is not RunState.IDLE or self.insights.runs.comparing
+
     def _refuse_while_running(self) -> bool:
-        if self.controller.state != "idle":
+        if self.training_busy:
             self.statusBar().showMessage(
                 "Stop training before opening or starting another project.", 6000
             )
@@ -483,7 +497,7 @@ class MainWindow(QMainWindow):
     # ------------------------------------------------------------------ recent files
 
     def recent_files(self) -> list[str]:
-        value = self.settings.value(RECENT_KEY, [])
+        value = self.settings.value(RECENT_FILES_KEY, SETTINGS_DEFAULTS[RECENT_FILES_KEY])
         if isinstance(value, str):  # QSettings returns a lone string for one entry
             value = [value]
         return [str(v) for v in value or []]
@@ -492,12 +506,12 @@ class MainWindow(QMainWindow):
         if not self.interactive:
             return
         entry = str(Path(path).resolve())
-        files = [entry, *(f for f in self.recent_files() if f != entry)][:MAX_RECENT]
-        self.settings.setValue(RECENT_KEY, files)
+        files = [entry, *(f for f in self.recent_files() if f != entry)][:MAX_RECENT_FILES]
+        self.settings.setValue(RECENT_FILES_KEY, files)
         self._rebuild_recent_menu()
 
     def clear_recent_files(self) -> None:
-        self.settings.setValue(RECENT_KEY, [])
+        self.settings.setValue(RECENT_FILES_KEY, SETTINGS_DEFAULTS[RECENT_FILES_KEY])
         self._rebuild_recent_menu()
 
     def _rebuild_recent_menu(self) -> None:
@@ -521,7 +535,7 @@ class MainWindow(QMainWindow):
 
     def _update_file_actions(self) -> None:
         """New/Open/Recent/Examples are off while a run uses the project."""
-        idle = self.controller.state == "idle"
+        idle = not self.training_busy
         self.new_action.setEnabled(idle)
         self.open_action.setEnabled(idle)
         self.recent_menu.menuAction().setEnabled(idle and not self.recent_menu.isEmpty())
@@ -531,7 +545,10 @@ class MainWindow(QMainWindow):
 
     def train(self, epochs: int | None = None) -> bool:
         """Start (or continue) training the document's project; False if it cannot start."""
-        if self.controller.state != "idle":
+        if self.controller.state is not RunState.IDLE:
+            return False
+        if self.insights.runs.comparing:
+            self.statusBar().showMessage(COMPARING, 6000)
             return False
         if self.export_actions.busy:
             # The export reads the weights the run would change.
@@ -549,12 +566,17 @@ class MainWindow(QMainWindow):
             self.document.project, self.document.base_dir, epochs, continue_run=True
         )
 
-    def _on_state(self, state: str) -> None:
-        self.document.set_locked(state != "idle")
+    def _on_state(self, state: RunState) -> None:
+        self.document.set_locked(state is not RunState.IDLE)
         self._update_file_actions()
-        if state == "preparing":
+        if state is RunState.PREPARING:
             self.statusBar().showMessage("Preparing data and building the model…")
             self.throughput_label.setText("")
+
+    def _on_comparing(self, comparing: bool) -> None:
+        # The variants train on a controller of their own; the document's run waits.
+        self.controls.set_train_blocked(comparing)
+        self._update_file_actions()
 
     def _on_locked(self, locked: bool) -> None:
         stack = self.document.undo_stack
@@ -570,18 +592,12 @@ class MainWindow(QMainWindow):
 
     def _on_finished(self, report: RunFinished) -> None:
         self.last_finish = report
-        text = {
-            "completed": f"Training finished: {report.epochs_completed} epochs.",
-            "stopped": f"Training stopped after {report.epochs_completed} epochs; the weights are kept.",
-            "diverged": f"Training diverged: {report.message}",
-            "failed": f"Training failed: {report.message}",
-        }.get(report.reason, report.message)
-        self.statusBar().showMessage(text, 15000)
+        self.statusBar().showMessage(finish_text(report), 15000)
         # After a run, show what the network learned. During a run the user
         # chooses: the live views cost the training thread some CPU.
         if report.epochs_completed and not self.training_dock.visibleRegion().isEmpty():
             self.insights_dock.raise_()
-        if report.reason == "failed":
+        if report.reason is FinishReason.FAILED:
             self._report_error("Training failed", report.message)
 
     def _on_failed(self, message: str) -> None:
@@ -598,20 +614,20 @@ class MainWindow(QMainWindow):
         if not self.interactive:
             self.resize(1400, 900)
             return
-        geometry = self.settings.value(GEOMETRY_KEY)
+        geometry = self.settings.value(WINDOW_GEOMETRY_KEY)
         if isinstance(geometry, QByteArray) and not geometry.isEmpty():
             self.restoreGeometry(geometry)
         else:
             self.resize(1400, 900)
-        state = self.settings.value(STATE_KEY)
+        state = self.settings.value(WINDOW_STATE_KEY)
         if isinstance(state, QByteArray) and not state.isEmpty():
-            self.restoreState(state, STATE_VERSION)
+            self.restoreState(state, WINDOW_STATE_VERSION)
 
     def _save_window(self) -> None:
         if not self.interactive:
             return
-        self.settings.setValue(GEOMETRY_KEY, self.saveGeometry())
-        self.settings.setValue(STATE_KEY, self.saveState(STATE_VERSION))
+        self.settings.setValue(WINDOW_GEOMETRY_KEY, self.saveGeometry())
+        self.settings.setValue(WINDOW_STATE_KEY, self.saveState(WINDOW_STATE_VERSION))
         self.settings.sync()
 
     def closeEvent(self, event: QCloseEvent) -> None:

@@ -29,9 +29,9 @@ from PySide6.QtWidgets import (
 )
 
 import ffnn_studio
+from ffnn_studio.config import APP_NAME
 from ffnn_studio.core.examples import resources_dir
 
-APP_NAME = "FFNN Studio"
 LICENSE_NAME = "MIT License"
 LICENSE_URL = "https://spdx.org/licenses/MIT.html"
 #: Distributions that provide ``import tensorflow`` (the first one installed is named).

@@ -26,12 +26,7 @@ from ffnn_studio.ui.menus import (
     quick_start_path,
     shortcut_text,
 )
-from tests.ui.window_fixtures import (  # noqa: F401  (fixtures)
-    errors_fixture,
-    fake_controller,
-    isolated_settings_fixture,
-    sample_project,
-)
+from tests.ui.window_fixtures import fake_controller, sample_project
 
 ROOT = Path(__file__).resolve().parents[2]
 
