@@ -29,7 +29,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ffnn_studio import __version__
 from ffnn_studio.config import (
     APP_NAME,
     MAX_RECENT_FILES,
@@ -41,12 +40,12 @@ from ffnn_studio.config import (
     WINDOW_STATE_VERSION,
 )
 from ffnn_studio.core.errors import StudioError
-from ffnn_studio.core.examples import example_title, list_examples, load_example
+from ffnn_studio.core.examples import example_menu_entries, load_example
 from ffnn_studio.core.project_file import EXTENSION
 from ffnn_studio.core.reports import FinishReason, Progress, RunFinished, RunState, finish_text
 from ffnn_studio.core.spec import Project
 from ffnn_studio.ui.build.inspector import LayerInspector
-from ffnn_studio.ui.build.layer_stack import LayerStackView, kind_icon
+from ffnn_studio.ui.build.layer_stack import LayerStackView
 from ffnn_studio.ui.build.palette import LayerPaletteView
 from ffnn_studio.ui.build.training_panel import TrainingPanel
 from ffnn_studio.ui.dataset.csv_dialog import offer_to_locate_csv
@@ -56,8 +55,9 @@ from ffnn_studio.ui.exports.export_dialog import EXPORT_BUSY, ExportActions
 from ffnn_studio.ui.insights.panel import InsightsPanel, attach_fit_markers
 from ffnn_studio.ui.live.plots import LivePlots
 from ffnn_studio.ui.live.training_controls import TrainingControls
+from ffnn_studio.ui.menus import build_help_menu, build_view_menu, show_about
 from ffnn_studio.ui.run.bridge import TrainingController
-from ffnn_studio.ui.widgets.colors import layer_color
+from ffnn_studio.ui.widgets.app_icon import app_icon
 
 FILE_FILTER = f"FFNN Studio projects (*{EXTENSION});;All files (*)"
 COMPARING = "A comparison is training: wait for it to finish or cancel it in the Runs tab."
@@ -76,7 +76,7 @@ def studio_settings() -> QSettings:
 
 
 def window_icon() -> QIcon:
-    return kind_icon("dense", layer_color(0), 64)
+    return app_icon()
 
 
 def _keys(*keys: QKeySequence.StandardKey | str) -> list[QKeySequence]:
@@ -291,8 +291,8 @@ class MainWindow(QMainWindow):
         self.recent_menu.setObjectName("recentMenu")
         self.examples_menu = file_menu.addMenu("Open &Example")
         self.examples_menu.setObjectName("examplesMenu")
-        for name in list_examples():
-            action = self.examples_menu.addAction(example_title(name))
+        for title, name in example_menu_entries():
+            action = self.examples_menu.addAction(title.replace("&", "&&"))
             action.setObjectName(f"example:{name}")
             action.triggered.connect(lambda _=False, n=name: self.open_example(n))
         file_menu.addSeparator()
@@ -325,20 +325,9 @@ class MainWindow(QMainWindow):
         run_menu.addSeparator()
         run_menu.addAction(c.reset_action)
 
-        view_menu = bar.addMenu("&View")
-        view_menu.setObjectName("viewMenu")
-        for dock in (
-            self.palette_dock,
-            self.stack_dock,
-            self.inspector_dock,
-            self.training_dock,
-            self.data_dock,
-        ):
-            view_menu.addAction(dock.toggleViewAction())
-
-        help_menu = bar.addMenu("&Help")
-        help_menu.setObjectName("helpMenu")
-        help_menu.addAction(self.about_action)
+        # View (every dock and tool bar) and Help: ui/menus.py.
+        self.view_menu = build_view_menu(self, WINDOW_STATE_VERSION)
+        self.help_menu = build_help_menu(self, self.about_action)
 
     def _build_status_bar(self) -> None:
         status = self.statusBar()
@@ -617,15 +606,7 @@ class MainWindow(QMainWindow):
     # ------------------------------------------------------------------ about
 
     def show_about(self) -> None:
-        QMessageBox.about(
-            self,
-            f"About {APP_NAME}",
-            f"<h3>{APP_NAME} {__version__}</h3>"
-            "<p>Build, train, inspect and export feed-forward neural networks.</p>"
-            "<p>Drag layers into the stack, pick activations, an optimizer, dropout and "
-            "L1/L2 regularization, press Train and watch loss, accuracy, weight norms and "
-            "gradient norms move live.</p>",
-        )
+        show_about(self)
 
     # ------------------------------------------------------------------ window state
 
