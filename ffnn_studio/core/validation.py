@@ -6,6 +6,7 @@ wrong; the window shows them inline, the CLI prints them.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 
 from ffnn_studio.core.catalog import (
@@ -124,9 +125,11 @@ def validate_layer(index: int, layer: LayerSpec) -> list[Problem]:
     return problems
 
 
-def validate_network(network: NetworkSpec) -> list[Problem]:
-    """Problems of the layer stack as a whole and of each layer."""
-    problems: list[Problem] = []
+def validate_network(
+    network: NetworkSpec, n_inputs: int | None = None, n_outputs: int | None = None
+) -> list[Problem]:
+    """Problems of the layer stack as a whole and of each layer (widths as in ``network_size``)."""
+    problems: list[Problem] = size_problems(network, n_inputs, n_outputs)
     if not network.dense_layers:
         problems.append(
             Problem(
@@ -149,6 +152,129 @@ def validate_network(network: NetworkSpec) -> list[Problem]:
                     )
                 )
     return problems
+
+
+# ------------------------------------------------------------------ size
+
+#: Training memory per parameter: the float32 weight, its gradient, two
+#: optimizer slots, the best-weights copy and the compiled graph's temporaries.
+BYTES_PER_PARAMETER = 32
+#: Training memory per layer, whatever its width: the compiled graph and its
+#: probes (a 300-layer stack of small layers took 2.7 GB).
+BYTES_PER_LAYER = 9 * 1024 * 1024
+#: Keras builds a deeper stack recursively and fails near 1,000 layers.
+MAX_LAYERS = 256
+#: Above this many layers a network still trains, but compiling it takes long.
+WARN_LAYERS = 64
+#: Refuse a network whose estimated training memory exceeds this share of the
+#: machine's memory; warn above the smaller share.
+HARD_MEMORY_SHARE = 0.5
+WARN_MEMORY_SHARE = 0.125
+#: Assumed when the machine's memory cannot be read.
+FALLBACK_MEMORY_BYTES = 8 * 1024**3
+
+
+def machine_memory_bytes() -> int:
+    """The machine's physical memory in bytes (``FALLBACK_MEMORY_BYTES`` if unknown)."""
+    try:
+        total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (AttributeError, OSError, ValueError):
+        return FALLBACK_MEMORY_BYTES
+    return total if total > 0 else FALLBACK_MEMORY_BYTES
+
+
+@dataclass(frozen=True)
+class NetworkSize:
+    """How big a network is, and what training it is estimated to take."""
+
+    parameters: int
+    layers: int
+    memory_bytes: int
+
+
+def network_size(network: NetworkSpec, n_inputs: int | None = None, n_outputs: int | None = None) -> NetworkSize:
+    """Parameters (weights and biases, output layer included) and estimated training memory.
+
+    Without the data's width (``None``) one input and one output are assumed,
+    which gives a lower bound.
+    """
+    width = max(int(n_inputs or 1), 1)
+    parameters = 2 * width + 1  # the scaling layer's mean and variance
+    layers = 1
+    for layer in network.layers:
+        layers += 1
+        if isinstance(layer, DenseLayer) and isinstance(layer.units, int) and layer.units > 0:
+            parameters += width * layer.units + (layer.units if layer.use_bias is not False else 0)
+            width = layer.units
+    outputs = max(int(n_outputs or 1), 1)
+    parameters += width * outputs + outputs
+    memory = parameters * BYTES_PER_PARAMETER + layers * BYTES_PER_LAYER
+    return NetworkSize(parameters, len(network.layers), memory)
+
+
+def _gb(n_bytes: float) -> str:
+    return f"{n_bytes / 1024**3:.1f} GB"
+
+
+def _size_text(size: NetworkSize) -> str:
+    return (
+        f"{size.layers:,} layers and {size.parameters:,} parameters take about "
+        f"{_gb(size.memory_bytes)} to train"
+    )
+
+
+def size_problems(
+    network: NetworkSpec, n_inputs: int | None = None, n_outputs: int | None = None
+) -> list[Problem]:
+    """Problems of a network too large to train on this machine (refused)."""
+    size = network_size(network, n_inputs, n_outputs)
+    problems: list[Problem] = []
+    if size.layers > MAX_LAYERS:
+        problems.append(
+            Problem(
+                "Network",
+                f"has {size.layers:,} layers; the studio trains at most {MAX_LAYERS} "
+                "(Keras cannot build much deeper stacks)",
+            )
+        )
+    limit = HARD_MEMORY_SHARE * machine_memory_bytes()
+    if size.memory_bytes > limit:
+        problems.append(
+            Problem(
+                "Network",
+                f"is too large for this machine: {_size_text(size)}, more than the "
+                f"{_gb(limit)} allowed (half of its {_gb(machine_memory_bytes())} of memory); "
+                "use fewer or narrower layers",
+            )
+        )
+    return problems
+
+
+def size_warnings(
+    network: NetworkSpec, n_inputs: int | None = None, n_outputs: int | None = None
+) -> list[Problem]:
+    """Notes on a network large enough to train slowly or use much memory (not refused)."""
+    size = network_size(network, n_inputs, n_outputs)
+    if size_problems(network, n_inputs, n_outputs):
+        return []
+    warnings: list[Problem] = []
+    limit = WARN_MEMORY_SHARE * machine_memory_bytes()
+    if size.memory_bytes > limit:
+        warnings.append(
+            Problem(
+                "Network",
+                f"is large: {_size_text(size)} (over {_gb(limit)}, an eighth of this "
+                "machine's memory); training will be slow",
+            )
+        )
+    elif size.layers > WARN_LAYERS:
+        warnings.append(
+            Problem(
+                "Network",
+                f"is deep: {size.layers:,} layers take long to compile before the first epoch",
+            )
+        )
+    return warnings
 
 
 def validate_training(training: TrainingSettings, task: Task | None) -> list[Problem]:
@@ -244,19 +370,34 @@ def validate_data_source(project: Project) -> list[Problem]:
     return problems
 
 
-def validate_project(project: Project, task: Task | None = None) -> list[Problem]:
-    """Every problem of a project; ``task`` overrides what the spec alone tells."""
+def validate_project(
+    project: Project,
+    task: Task | None = None,
+    *,
+    n_inputs: int | None = None,
+    n_outputs: int | None = None,
+) -> list[Problem]:
+    """Every problem of a project; ``task`` overrides what the spec alone tells.
+
+    ``n_inputs``/``n_outputs`` (the data's width, when known) make the size check exact.
+    """
     task = task or project.known_task()
     return [
         *validate_data_source(project),
-        *validate_network(project.network),
+        *validate_network(project.network, n_inputs, n_outputs),
         *validate_training(project.training, task),
     ]
 
 
-def check_project(project: Project, task: Task | None = None) -> None:
+def check_project(
+    project: Project,
+    task: Task | None = None,
+    *,
+    n_inputs: int | None = None,
+    n_outputs: int | None = None,
+) -> None:
     """Raise ``StudioError`` listing every problem, if there is any."""
-    problems = validate_project(project, task)
+    problems = validate_project(project, task, n_inputs=n_inputs, n_outputs=n_outputs)
     if problems:
         lines = "\n".join(f"  • {p}" for p in problems)
         raise StudioError(f"the project has {len(problems)} problem(s):\n{lines}")

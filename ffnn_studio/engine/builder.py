@@ -161,7 +161,7 @@ def build_model(
     """
     import keras
 
-    check_project(project, task)
+    check_project(project, task, n_inputs=n_features, n_outputs=output_units(task, n_classes))
     keras.utils.set_random_seed(project.training.seed)
     inputs = keras.Input(shape=(n_features,), name="features")
     if mean is None:
