@@ -203,7 +203,8 @@ def _analyse(
     n_text = int(not_number.sum())
     n_present = int((~missing).sum())
     if n_text == 0:
-        bad = ~missing & ~np.isfinite(values.astype(np.float32))
+        with np.errstate(over="ignore", invalid="ignore"):  # the message below says it
+            bad = ~missing & ~np.isfinite(values.astype(np.float32))
         if bad.any():
             row = int(np.flatnonzero(bad)[0])
             message = (

@@ -793,9 +793,7 @@ def export_keras_file(
 
     from ffnn_studio.engine import activations  # noqa: F401  (registers the step activation)
 
-    source = Path(source)
-    if not source.is_file():
-        raise StudioError(f"model file not found: {source}")
+    source = check_keras_source(source)
     try:
         model = keras.models.load_model(source, compile=False)
     except Exception as exc:
@@ -810,6 +808,38 @@ def export_keras_file(
     return export_model(
         model, path, fmt, sample_x=_typical_rows(model), metadata=metadata, progress=progress
     )
+
+
+def check_keras_source(source: str | os.PathLike[str]) -> Path:
+    """``source`` if it can be a trained ``.keras`` model (checked without TensorFlow)."""
+    source = Path(source)
+    if source.suffix.lower() != ".keras":
+        raise StudioError(f"{source.name}: a trained model is read from a .keras file")
+    if not source.is_file():
+        raise StudioError(f"model file not found: {source}")
+    try:
+        is_zip = zipfile.is_zipfile(source)
+    except OSError as exc:
+        raise StudioError(f"could not read {source}: {exc.strerror or exc}") from exc
+    if not is_zip:
+        raise StudioError(
+            f"{source.name} is not a Keras model: a .keras file is a zip archive, and this one "
+            "is damaged or another kind of file"
+        )
+    return source
+
+
+def check_export_target(path: str | os.PathLike[str], fmt: str | None = None) -> str:
+    """The export format for ``path``, after checking the target can be written (no TensorFlow)."""
+    target = Path(path)
+    name = format_for_path(target, fmt)
+    _check_target(target, FORMATS[name])
+    parent = target.parent if str(target.parent) else Path(".")
+    if not parent.is_dir():
+        raise StudioError(f"cannot export to {target}: folder {parent} does not exist")
+    if not os.access(parent, os.W_OK):
+        raise StudioError(f"cannot export to {target}: folder {parent} is not writable")
+    return name
 
 
 def _typical_rows(model: Any, n: int = 256, seed: int = 0) -> np.ndarray:
