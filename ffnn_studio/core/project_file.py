@@ -137,8 +137,8 @@ class _Reader:
         unknown = sorted(set(value) - allowed)
         if unknown:
             raise self.fail(
-                f"{path}.{unknown[0]}",
-                f"unknown field '{unknown[0]}'; allowed here: {', '.join(sorted(allowed))}",
+                f"{path}.{clip(unknown[0], 60)}",
+                f"unknown field '{clip(unknown[0], 60)}'; allowed here: {', '.join(sorted(allowed))}",
             )
         missing = sorted(required - set(value))
         if missing:
@@ -187,7 +187,7 @@ class _Reader:
                 out[key] = item
             else:
                 raise self.fail(
-                    f"{path}.{key}", f"expected a number or true/false, got {_type_name(item)}"
+                    f"{path}.{clip(key, 60)}", f"expected a number or true/false, got {_type_name(item)}"
                 )
         return out
 
@@ -219,7 +219,7 @@ def _read_layer(r: _Reader, value: object, path: str) -> LayerSpec:
     if kind == "dropout":
         d = r.obj(value, path, {"kind", "rate"}, {"kind", "rate"})
         return DropoutLayer(rate=r.number(d["rate"], f"{path}.rate"))
-    raise r.fail(f"{path}.kind", f"unknown layer kind {kind!r}; use 'dense' or 'dropout'")
+    raise r.fail(f"{path}.kind", f"unknown layer kind {clip(repr(kind), 60)}; use 'dense' or 'dropout'")
 
 
 def _read_data(r: _Reader, value: object, path: str, base_dir: Path | None) -> DataSource:
@@ -252,7 +252,7 @@ def _read_data(r: _Reader, value: object, path: str, base_dir: Path | None) -> D
         task = r.string(d.get("task"), f"{path}.task", optional=True)
         if task is not None and task not in {t.value for t in Task}:
             raise r.fail(
-                f"{path}.task", f"unknown task {task!r}; use binary, multiclass or regression"
+                f"{path}.task", f"unknown task {clip(repr(task), 60)}; use binary, multiclass or regression"
             )
         delimiter = r.string(d.get("delimiter"), f"{path}.delimiter", optional=True)
         has_header = d.get("has_header")
@@ -267,7 +267,7 @@ def _read_data(r: _Reader, value: object, path: str, base_dir: Path | None) -> D
             delimiter=delimiter,
             has_header=has_header,
         )
-    raise r.fail(f"{path}.kind", f"unknown data source kind {kind!r}; use 'builtin' or 'csv'")
+    raise r.fail(f"{path}.kind", f"unknown data source kind {clip(repr(kind), 60)}; use 'builtin' or 'csv'")
 
 
 def _read_training(r: _Reader, value: object, path: str) -> TrainingSettings:
@@ -327,11 +327,11 @@ def project_from_dict(data: object, base_dir: Path | None = None) -> Project:
     if version > SCHEMA_VERSION:
         raise r.fail(
             "$.schema_version",
-            f"this file was written by a newer FFNN Studio (schema version {version}; this "
+            f"this file was written by a newer FFNN Studio (schema version {clip(version, 24)}; this "
             f"version reads up to {SCHEMA_VERSION}); update FFNN Studio to open it",
         )
     if version < 1:
-        raise r.fail("$.schema_version", f"invalid schema version {version}")
+        raise r.fail("$.schema_version", f"invalid schema version {clip(version, 24)}")
     d = r.obj(
         data,
         "$",
@@ -393,7 +393,7 @@ def read_project_bytes(path: str | os.PathLike[str], limit: int | None = None) -
         raise StudioError(f"{shown} is a folder, not a project file") from exc
     except OSError as exc:
         raise StudioError(f"could not read {shown}: {exc.strerror or exc}") from exc
-    with os.fdopen(fd, "rb") as fh:
+    with contextlib.closing(_Fd(fd)):
         info = os.fstat(fd)
         if stat.S_ISDIR(info.st_mode):
             raise StudioError(f"{shown} is a folder, not a project file")
@@ -409,12 +409,34 @@ def read_project_bytes(path: str | os.PathLike[str], limit: int | None = None) -
             )
         try:
             # One byte more than allowed tells a file that grew since fstat.
-            raw = fh.read(limit + 1)
+            raw = _read_at_most(fd, limit + 1)
         except OSError as exc:
             raise StudioError(f"could not read {shown}: {exc.strerror or exc}") from exc
     if len(raw) > limit:
         raise StudioError(f"{path.name} is larger than {_size_text(limit)}; not a project file")
     return raw
+
+
+class _Fd:
+    """A raw file descriptor that ``contextlib.closing`` closes."""
+
+    def __init__(self, fd: int) -> None:
+        self.fd = fd
+
+    def close(self) -> None:
+        os.close(self.fd)
+
+
+def _read_at_most(fd: int, limit: int) -> bytes:
+    parts: list[bytes] = []
+    left = limit
+    while left > 0:
+        block = os.read(fd, min(left, 1 << 20))
+        if not block:
+            break
+        parts.append(block)
+        left -= len(block)
+    return b"".join(parts)
 
 
 def _size_text(n_bytes: int) -> str:

@@ -21,7 +21,7 @@ from ffnn_studio.core.catalog import (
     UNITS,
     Param,
 )
-from ffnn_studio.core.errors import StudioError
+from ffnn_studio.core.errors import StudioError, clip
 from ffnn_studio.core.spec import (
     BuiltinDataSource,
     CsvDataSource,
@@ -75,7 +75,7 @@ def validate_layer(index: int, layer: LayerSpec) -> list[Problem]:
             problems.append(
                 Problem(
                     f"{where} › activation",
-                    f"'{layer.activation}' is an {_choice('activation', ACTIVATIONS)}",
+                    f"'{clip(layer.activation, 60)}' is an {_choice('activation', ACTIVATIONS)}",
                     layer=index,
                     field="activation",
                 )
@@ -106,7 +106,7 @@ def validate_layer(index: int, layer: LayerSpec) -> list[Problem]:
             problems.append(
                 Problem(
                     f"{where} › kernel_initializer",
-                    f"'{layer.kernel_initializer}' is an {_choice('initializer', INITIALIZERS)}",
+                    f"'{clip(layer.kernel_initializer, 60)}' is an {_choice('initializer', INITIALIZERS)}",
                     layer=index,
                     field="kernel_initializer",
                 )
@@ -203,9 +203,11 @@ def network_size(network: NetworkSpec, n_inputs: int | None = None, n_outputs: i
     layers = 1
     for layer in network.layers:
         layers += 1
-        if isinstance(layer, DenseLayer) and isinstance(layer.units, int) and layer.units > 0:
-            parameters += width * layer.units + (layer.units if layer.use_bias is not False else 0)
-            width = layer.units
+        # Widths out of range are problems of their own (UNITS); they add nothing here.
+        if isinstance(layer, DenseLayer) and UNITS.check(layer.units) is None:
+            units = int(layer.units)
+            parameters += width * units + (units if layer.use_bias is not False else 0)
+            width = units
     outputs = max(int(n_outputs or 1), 1)
     parameters += width * outputs + outputs
     memory = parameters * BYTES_PER_PARAMETER + layers * BYTES_PER_LAYER
@@ -284,7 +286,7 @@ def validate_training(training: TrainingSettings, task: Task | None) -> list[Pro
         problems.append(
             Problem(
                 "Training › loss",
-                f"'{training.loss}' is an {_choice('loss', LOSSES)}",
+                f"'{clip(training.loss, 60)}' is an {_choice('loss', LOSSES)}",
                 field="loss",
             )
         )
@@ -302,7 +304,7 @@ def validate_training(training: TrainingSettings, task: Task | None) -> list[Pro
         problems.append(
             Problem(
                 "Training › optimizer",
-                f"'{training.optimizer.name}' is an {_choice('optimizer', OPTIMIZERS)}",
+                f"'{clip(training.optimizer.name, 60)}' is an {_choice('optimizer', OPTIMIZERS)}",
                 field="optimizer",
             )
         )
@@ -312,8 +314,8 @@ def validate_training(training: TrainingSettings, task: Task | None) -> list[Pro
             if name not in known:
                 problems.append(
                     Problem(
-                        f"Training › optimizer › {name}",
-                        f"{opt.label} has no parameter '{name}'; it takes: {', '.join(sorted(known))}",
+                        f"Training › optimizer › {clip(name, 60)}",
+                        f"{opt.label} has no parameter '{clip(name, 60)}'; it takes: {', '.join(sorted(known))}",
                         field=name,
                     )
                 )
@@ -346,7 +348,7 @@ def validate_data_source(project: Project) -> list[Problem]:
         entry = DATASETS.get(data.name)
         if entry is None:
             problems.append(
-                Problem("Data › name", f"'{data.name}' is an {_choice('data set', DATASETS)}")
+                Problem("Data › name", f"'{clip(data.name, 60)}' is an {_choice('data set', DATASETS)}")
             )
             return problems
         known = {p.name for p in entry.params}
@@ -354,7 +356,10 @@ def validate_data_source(project: Project) -> list[Problem]:
             if name not in known:
                 takes = ", ".join(sorted(known)) or "no parameters"
                 problems.append(
-                    Problem(f"Data › {name}", f"{entry.label} has no parameter '{name}'; it takes: {takes}")
+                    Problem(
+                        f"Data › {clip(name, 60)}",
+                        f"{entry.label} has no parameter '{clip(name, 60)}'; it takes: {takes}",
+                    )
                 )
             else:
                 _check_param(problems, f"Data › {entry.label}", entry.param(name), value)
@@ -365,7 +370,7 @@ def validate_data_source(project: Project) -> list[Problem]:
             problems.append(Problem("Data › target", "no target column chosen"))
         if data.missing not in ("drop", "mean"):
             problems.append(
-                Problem("Data › missing", f"'{data.missing}' is not a policy; use 'drop' or 'mean'")
+                Problem("Data › missing", f"'{clip(data.missing, 60)}' is not a policy; use 'drop' or 'mean'")
             )
     return problems
 

@@ -211,6 +211,8 @@ def test_non_regular_files_are_refused_without_reading(tmp_path: Path) -> None:
         load_project(fifo)
     with pytest.raises(StudioError, match="not a regular file"):
         load_project("/dev/zero")
+    with pytest.raises(StudioError, match="is a folder"):
+        load_project(tmp_path)
 
 
 def test_oversized_project_file_is_refused_before_reading(
@@ -222,15 +224,10 @@ def test_oversized_project_file_is_refused_before_reading(
     with open(big, "wb") as fh:  # sparse: 11 MB of size, no disk used
         fh.truncate(11 * 1024 * 1024)
     reads: list[int] = []
-    real_fdopen = project_file.os.fdopen
-
-    def counting_fdopen(*args, **kwargs):
-        fh = real_fdopen(*args, **kwargs)
-        real_read = fh.read
-        fh.read = lambda n=-1: reads.append(n) or real_read(n)  # type: ignore[method-assign]
-        return fh
-
-    monkeypatch.setattr(project_file.os, "fdopen", counting_fdopen)
+    real_read = project_file.os.read
+    monkeypatch.setattr(
+        project_file.os, "read", lambda fd, n: reads.append(n) or real_read(fd, n)
+    )
     with pytest.raises(StudioError, match=r"11\.0 MB.*at most 10\.0 MB"):
         load_project(big)
     assert reads == []

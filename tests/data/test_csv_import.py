@@ -505,3 +505,13 @@ def test_infer_task(values: list[object], task: Task) -> None:
 def test_infer_task_on_an_empty_column() -> None:
     with pytest.raises(StudioError, match="column 'y' has no values"):
         infer_task(pd.Series([None, None], name="y"))
+
+
+def test_values_beyond_float32_are_refused_without_a_numpy_warning(tmp_path: Path) -> None:
+    import warnings
+
+    path = write(tmp_path, "a,b,y\n" + "".join(f"{i},1e39,{i % 2}\n" for i in range(20)))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a RuntimeWarning would reach the terminal first
+        message = error_of(path.name, "y", tmp_path)
+    assert "too large for the studio" in message
