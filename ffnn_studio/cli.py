@@ -14,6 +14,7 @@ mistake is reported in a fraction of a second.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import signal
 import sys
@@ -100,10 +101,9 @@ class _Interrupts:
 
     def __enter__(self) -> _Interrupts:
         for signum in (signal.SIGINT, signal.SIGTERM):
-            try:
+            # Outside the main thread signals cannot be handled: keep the defaults.
+            with contextlib.suppress(ValueError, OSError):
                 self._previous[signum] = signal.signal(signum, self._handle)
-            except (ValueError, OSError):  # not the main thread: keep the defaults
-                pass
         return self
 
     def __exit__(self, *exc: object) -> None:

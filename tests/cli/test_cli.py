@@ -294,6 +294,6 @@ def test_a_second_ctrl_c_ends_at_once_with_a_line_and_exit_130(tmp_path: Path) -
         if "stopping" in line:
             break
     proc.send_signal(signal.SIGINT)
-    out, err = proc.communicate(timeout=120)
+    _, err = proc.communicate(timeout=120)
     assert proc.returncode == 130, err[-2000:]
     assert "interrupted" in err and "Traceback" not in err
