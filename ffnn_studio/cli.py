@@ -327,7 +327,7 @@ def _train(project, *, quiet: bool):
         print(f"ffnn-studio: warning: {warning}", file=sys.stderr)
     prepared = prepare(dataset, project.training.validation_fraction, project.training.seed)
 
-    from ffnn_studio.engine.session import TrainingSession  # imports TensorFlow quietly
+    from ffnn_studio.engine.training.session import TrainingSession  # imports TensorFlow quietly
 
     sink = _TerminalSink(quiet)
     session = TrainingSession(project, prepared, sink)
@@ -363,7 +363,7 @@ def _cmd_train(ns: argparse.Namespace) -> int:
     check_project(project)
     fmt = None
     if ns.export:
-        from ffnn_studio.engine.export import check_export_target
+        from ffnn_studio.engine.export.formats import check_export_target
 
         fmt = check_export_target(ns.export, ns.format)
     elif ns.format:
@@ -391,7 +391,7 @@ def _interrupted(finished) -> bool:
 
 
 def _export_session(session, output: str, fmt: str) -> int:
-    from ffnn_studio.engine.export import export_session
+    from ffnn_studio.engine.export.formats import export_session
 
     result = export_session(session, output, fmt)
     print(result.message)
@@ -409,14 +409,14 @@ def _cmd_export(ns: argparse.Namespace) -> int:
     if fmt == "script" or (fmt is None and ns.output.endswith(".py")):
         if not ns.source.endswith(EXTENSION):
             raise StudioError(f"a Python script is generated from a project file (*{EXTENSION})")
-        from ffnn_studio.engine.codegen import write_script
+        from ffnn_studio.engine.codegen.script import write_script
 
         write_script(load_project(source), ns.output)
         print(f"Script written to {ns.output}")
         return EXIT_OK
 
     from ffnn_studio.core.validation import check_project
-    from ffnn_studio.engine.export import check_export_target, check_keras_source
+    from ffnn_studio.engine.export.formats import check_export_target, check_keras_source
 
     fmt = check_export_target(ns.output, fmt)
     if ns.source.endswith(EXTENSION):
@@ -444,7 +444,7 @@ def _cmd_export(ns: argparse.Namespace) -> int:
     from ffnn_studio.engine.quiet import import_tensorflow
 
     import_tensorflow()
-    from ffnn_studio.engine.export import export_keras_file
+    from ffnn_studio.engine.export.formats import export_keras_file
 
     result = export_keras_file(source, ns.output, fmt)
     print(result.message)

@@ -115,7 +115,7 @@ def run_window(argv_path: str | None, screenshot: str | None, train_epochs: int 
         os.environ["QT_QPA_PLATFORM"] = "offscreen"
     app = ensure_application()
     from ffnn_studio.core.examples import default_project
-    from ffnn_studio.ui.document import ProjectDocument
+    from ffnn_studio.ui.document.document import ProjectDocument
     from ffnn_studio.ui.main_window import MainWindow
 
     interactive = screenshot is None

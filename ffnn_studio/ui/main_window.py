@@ -31,19 +31,19 @@ from ffnn_studio.core.examples import example_title, list_examples, load_example
 from ffnn_studio.core.project_file import EXTENSION
 from ffnn_studio.core.reports import Progress, RunFinished
 from ffnn_studio.core.spec import Project
-from ffnn_studio.ui.bridge import TrainingController
-from ffnn_studio.ui.colors import layer_color
-from ffnn_studio.ui.csv_dialog import offer_to_locate_csv
-from ffnn_studio.ui.data_panel import DataPanel
-from ffnn_studio.ui.document import ProjectDocument
-from ffnn_studio.ui.export_dialog import EXPORT_BUSY, ExportActions
-from ffnn_studio.ui.insights import InsightsPanel, attach_fit_markers
-from ffnn_studio.ui.inspector import LayerInspector
-from ffnn_studio.ui.layer_stack import LayerStackView, kind_icon
-from ffnn_studio.ui.palette import LayerPaletteView
-from ffnn_studio.ui.plots import LivePlots
-from ffnn_studio.ui.training_controls import TrainingControls
-from ffnn_studio.ui.training_panel import TrainingPanel
+from ffnn_studio.ui.build.inspector import LayerInspector
+from ffnn_studio.ui.build.layer_stack import LayerStackView, kind_icon
+from ffnn_studio.ui.build.palette import LayerPaletteView
+from ffnn_studio.ui.build.training_panel import TrainingPanel
+from ffnn_studio.ui.dataset.csv_dialog import offer_to_locate_csv
+from ffnn_studio.ui.dataset.data_panel import DataPanel
+from ffnn_studio.ui.document.document import ProjectDocument
+from ffnn_studio.ui.exports.export_dialog import EXPORT_BUSY, ExportActions
+from ffnn_studio.ui.insights.panel import InsightsPanel, attach_fit_markers
+from ffnn_studio.ui.live.plots import LivePlots
+from ffnn_studio.ui.live.training_controls import TrainingControls
+from ffnn_studio.ui.run.bridge import TrainingController
+from ffnn_studio.ui.widgets.colors import layer_color
 
 APP_NAME = "FFNN Studio"
 ORGANIZATION = "FFNN Studio"

@@ -54,8 +54,8 @@ def main() -> int:
 
     from ffnn_studio.core.examples import example_path
     from ffnn_studio.core.project_file import load_project
-    from ffnn_studio.ui.boundary import MAX_INTERVAL_MS, DecisionBoundaryView
-    from ffnn_studio.ui.bridge import TrainingController
+    from ffnn_studio.ui.insights.boundary import MAX_INTERVAL_MS, DecisionBoundaryView
+    from ffnn_studio.ui.run.bridge import TrainingController
 
     project = load_project(example_path("spirals"))
     project = replace(

@@ -92,7 +92,7 @@ def make_project(case: str, epochs: int):
 def run_ours(case: str, data, epochs: int) -> tuple[float, float]:
     """(samples/s, one-off seconds for tracing + compiling)."""
     from ffnn_studio.core.reports import NullSink
-    from ffnn_studio.engine.session import TrainingSession
+    from ffnn_studio.engine.training.session import TrainingSession
 
     session = TrainingSession(make_project(case, epochs), data, NullSink())
     t = time.perf_counter()
@@ -160,7 +160,7 @@ def main() -> int:
     args = ap.parse_args()
     import tensorflow  # noqa: F401  (its import time stays out of every arm)
 
-    from ffnn_studio.engine.session import XLA_ENV
+    from ffnn_studio.engine.training.session import XLA_ENV
 
     ratios_fit, ratios_skl = [], []
     for case in args.cases:

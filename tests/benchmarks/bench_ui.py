@@ -45,13 +45,13 @@ from PySide6.QtWidgets import QApplication, QMainWindow
 
 from ffnn_studio.core.reports import EpochEnd, RecordingSink, RunFinished
 from ffnn_studio.core.spec import Project
-from ffnn_studio.ui.bridge import TrainingController, prepare_project_data
+from ffnn_studio.ui.run.bridge import TrainingController, prepare_project_data
 
 STARTUP_SNIPPET = """
 import sys
 from PySide6.QtCore import QTimer
 from ffnn_studio.ui.app import ensure_application
-from ffnn_studio.ui.document import ProjectDocument
+from ffnn_studio.ui.document.document import ProjectDocument
 from ffnn_studio.core.examples import default_project
 from ffnn_studio.ui.main_window import MainWindow
 
@@ -132,7 +132,7 @@ def make_window(project: Project) -> tuple[QMainWindow, TrainingController, str]
     finds it done; the benchmark does the same and waits for it.
     """
     from ffnn_studio.ui.app import load_engine_in_background
-    from ffnn_studio.ui.document import ProjectDocument
+    from ffnn_studio.ui.document.document import ProjectDocument
     from ffnn_studio.ui.main_window import MainWindow
 
     window = MainWindow(ProjectDocument(project), interactive=False)
@@ -210,7 +210,7 @@ def run_in_window(
 
 
 def run_headless(project: Project, prepared: object, epochs: int) -> float:
-    from ffnn_studio.engine.session import TrainingSession
+    from ffnn_studio.engine.training.session import TrainingSession
 
     sink = RecordingSink()
     session = TrainingSession(project, prepared, sink)

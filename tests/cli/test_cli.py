@@ -155,8 +155,8 @@ def test_a_model_exported_from_a_csv_run_takes_raw_csv_rows(tmp_path) -> None:
 
     from ffnn_studio.core.spec import CsvDataSource
     from ffnn_studio.data import load_dataset, prepare
-    from ffnn_studio.engine.export import export_session
-    from ffnn_studio.engine.session import TrainingSession
+    from ffnn_studio.engine.export.formats import export_session
+    from ffnn_studio.engine.training.session import TrainingSession
 
     csv = Path(__file__).parents[1] / "data" / "files" / "flowers.csv"
     doc = json.loads(json.dumps(PROJECT))

@@ -27,7 +27,7 @@ from ffnn_studio.core import (
     TrainingSettings,
 )
 from ffnn_studio.core.catalog import DATASETS, HIDDEN_ACTIVATIONS, INITIALIZERS, OPTIMIZERS
-from ffnn_studio.engine.codegen import generate_script, write_script
+from ffnn_studio.engine.codegen.script import generate_script, write_script
 
 keras = pytest.importorskip("keras")
 
@@ -387,7 +387,7 @@ def _studio_validation_score(project: Project) -> float:
     t = project.training
     data = prepare(load_dataset(project.data), t.validation_fraction, t.seed)
     try:
-        from ffnn_studio.engine.session import TrainingSession
+        from ffnn_studio.engine.training.session import TrainingSession
     except ImportError:  # the session is not there yet: the builder's model, fitted plainly
         TrainingSession = None
     if TrainingSession is not None:

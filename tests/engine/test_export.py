@@ -28,9 +28,10 @@ from ffnn_studio.core import (
     Task,
     TrainingSettings,
 )
-from ffnn_studio.engine import export, quiet
+from ffnn_studio.engine import quiet
 from ffnn_studio.engine.builder import build_model, encode_targets
-from ffnn_studio.engine.export import (
+from ffnn_studio.engine.export import formats as export
+from ffnn_studio.engine.export.formats import (
     FORMATS,
     TOLERANCE,
     build_metadata,

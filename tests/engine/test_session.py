@@ -25,7 +25,7 @@ from ffnn_studio.data import Dataset, prepare
 
 pytest.importorskip("tensorflow")
 
-from ffnn_studio.engine.session import PROBE_FIELDS, TrainingSession
+from ffnn_studio.engine.training.session import PROBE_FIELDS, TrainingSession
 
 
 def xor_data(n: int = 400, seed: int = 0, validation: float = 0.25, noise_labels: bool = False):
@@ -435,7 +435,7 @@ def test_history_csv_is_complete_and_written_atomically(reference, tmp_path) -> 
 
 
 def test_history_buffers_grow_by_doubling() -> None:
-    from ffnn_studio.engine.session import RunHistory
+    from ffnn_studio.engine.training.session import RunHistory
 
     h = RunHistory(2)
     for i in range(200):

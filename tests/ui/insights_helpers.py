@@ -91,8 +91,8 @@ def save_shot(widget: QWidget, tmp_path: Path, name: str) -> Path:
 @pytest.fixture
 def real_controller(qtbot: Any) -> Iterator[Any]:
     """A real ``TrainingController`` (worker thread, TensorFlow), shut down after the test."""
-    pytest.importorskip("ffnn_studio.engine.session")
-    from ffnn_studio.ui.bridge import TrainingController
+    pytest.importorskip("ffnn_studio.engine.training.session")
+    from ffnn_studio.ui.run.bridge import TrainingController
 
     controller = TrainingController()
     yield controller

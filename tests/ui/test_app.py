@@ -13,7 +13,7 @@ from ffnn_studio.core.examples import (
 from ffnn_studio.core.spec import Project
 from ffnn_studio.ui import app as app_module
 from ffnn_studio.ui import main_window as main_window_module
-from ffnn_studio.ui.bridge import TrainingController
+from ffnn_studio.ui.run.bridge import TrainingController
 from tests.ui.window_fixtures import FakeSession, isolated_settings_fixture  # noqa: F401  (fixture)
 
 
@@ -127,7 +127,7 @@ def test_the_window_does_not_import_tensorflow_or_scikit_learn(tmp_path) -> None
         "from ffnn_studio.ui.app import ensure_application\n"
         "app = ensure_application(['x'])\n"
         f"QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, {str(tmp_path)!r})\n"
-        "from ffnn_studio.ui.document import ProjectDocument\n"
+        "from ffnn_studio.ui.document.document import ProjectDocument\n"
         "from ffnn_studio.core.examples import default_project\n"
         "from ffnn_studio.ui.main_window import MainWindow\n"
         "w = MainWindow(ProjectDocument(default_project()))\n"

@@ -18,13 +18,13 @@ from ffnn_studio.core.spec import (
     TrainingSettings,
 )
 from ffnn_studio.data import load_dataset, prepare
-from ffnn_studio.ui.boundary import (
+from ffnn_studio.ui.document.document import ProjectDocument
+from ffnn_studio.ui.insights.boundary import (
     NEEDS_2D,
     DecisionBoundaryView,
     class_color,
     output_colors,
 )
-from ffnn_studio.ui.document import ProjectDocument
 from tests.ui.insights_helpers import (
     FakeController,
     SnapshotSession,
@@ -194,7 +194,7 @@ def test_timer_refreshes_while_running_and_stops(qtbot) -> None:
 
 
 def test_refresh_rate_adapts_to_cost_but_stays_at_least_5_hz(qtbot) -> None:
-    from ffnn_studio.ui.boundary import MAX_INTERVAL_MS
+    from ffnn_studio.ui.insights.boundary import MAX_INTERVAL_MS
 
     view = DecisionBoundaryView(interval_ms=100)
     qtbot.addWidget(view)

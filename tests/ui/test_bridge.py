@@ -30,8 +30,8 @@ from ffnn_studio.core.spec import (
     Project,
     TrainingSettings,
 )
-from ffnn_studio.ui import bridge
-from ffnn_studio.ui.bridge import TrainingController
+from ffnn_studio.ui.run import bridge
+from ffnn_studio.ui.run.bridge import TrainingController
 
 FAKE_LAYERS = (LayerInfo(0, "dense_1", 8, "relu"), LayerInfo(None, "output", 1, "sigmoid"))
 
@@ -612,7 +612,7 @@ def _real_engine_available() -> bool:
     # find_spec, not import: importing the session would load TensorFlow at collection.
     return all(
         importlib.util.find_spec(name) is not None
-        for name in ("ffnn_studio.engine.session", "ffnn_studio.data.loading")
+        for name in ("ffnn_studio.engine.training.session", "ffnn_studio.data.loading")
     )
 
 
@@ -653,8 +653,8 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 app = QApplication(sys.argv)
 from ffnn_studio.core.examples import default_project
-from ffnn_studio.ui import bridge
-from ffnn_studio.ui.bridge import TrainingController
+from ffnn_studio.ui.run import bridge
+from ffnn_studio.ui.run.bridge import TrainingController
 assert "tensorflow" not in sys.modules
 project = default_project()
 project = replace(project, data=replace(project.data, params={"n_samples": 100}),

@@ -20,16 +20,17 @@ import ffnn_studio.data.csv_format as csv_format
 from ffnn_studio.core.errors import StudioError
 from ffnn_studio.core.spec import BuiltinDataSource, CsvDataSource, Project, Task
 from ffnn_studio.data.csv_import import ImportCancelled, read_csv_dataset
-from ffnn_studio.ui import background, csv_dialog
-from ffnn_studio.ui.background import BackgroundTask
-from ffnn_studio.ui.csv_dialog import (
+from ffnn_studio.ui.dataset import csv_dialog
+from ffnn_studio.ui.dataset.csv_dialog import (
     CsvImportDialog,
     import_csv,
     locate_missing_csv,
     offer_to_locate_csv,
 )
-from ffnn_studio.ui.data_preview import DataPreview
-from ffnn_studio.ui.document import ProjectDocument
+from ffnn_studio.ui.dataset.data_preview import DataPreview
+from ffnn_studio.ui.document.document import ProjectDocument
+from ffnn_studio.ui.run import background
+from ffnn_studio.ui.run.background import BackgroundTask
 
 FILES = Path(__file__).resolve().parents[1] / "data" / "files"
 FLOWERS = FILES / "flowers.csv"

@@ -15,8 +15,7 @@ from PySide6.QtCore import Qt
 from ffnn_studio.core.spec import BuiltinDataSource, CsvDataSource, Task
 from ffnn_studio.data import load_dataset, prepare
 from ffnn_studio.data.dataset import Dataset
-from ffnn_studio.ui import background
-from ffnn_studio.ui.data_preview import (
+from ffnn_studio.ui.dataset.data_preview import (
     MAX_POINTS,
     PROJECTION_FEATURES,
     PROJECTION_ONE,
@@ -24,6 +23,7 @@ from ffnn_studio.ui.data_preview import (
     DataPreview,
     summarize,
 )
+from ffnn_studio.ui.run import background
 
 FILES = Path(__file__).resolve().parents[1] / "data" / "files"
 

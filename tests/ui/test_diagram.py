@@ -19,7 +19,8 @@ from ffnn_studio.core.spec import (
     Task,
 )
 from ffnn_studio.data import load_dataset, prepare
-from ffnn_studio.ui.diagram import (
+from ffnn_studio.ui.document.document import ProjectDocument
+from ffnn_studio.ui.insights.diagram import (
     MAX_DRAWN_UNITS,
     NEGATIVE_COLOR,
     POSITIVE_COLOR,
@@ -28,7 +29,6 @@ from ffnn_studio.ui.diagram import (
     NetworkDiagramView,
     columns_for,
 )
-from ffnn_studio.ui.document import ProjectDocument
 from tests.ui.insights_helpers import (
     FakeController,
     SnapshotSession,

@@ -16,7 +16,7 @@ from ffnn_studio.core.spec import (
     Project,
     Task,
 )
-from ffnn_studio.ui.commands import (
+from ffnn_studio.ui.document.commands import (
     DuplicateLayerCommand,
     EditDataParamCommand,
     EditLayerCommand,
@@ -28,7 +28,7 @@ from ffnn_studio.ui.commands import (
     SetDataSourceCommand,
     SetOptimizerCommand,
 )
-from ffnn_studio.ui.document import DataShape, ProjectDocument
+from ffnn_studio.ui.document.document import DataShape, ProjectDocument
 from tests.ui.window_fixtures import (  # noqa: F401  (fixtures)
     document_fixture,
     isolated_settings_fixture,

@@ -17,17 +17,17 @@ from ffnn_studio.core.spec import (
     Project,
     TrainingSettings,
 )
-from ffnn_studio.engine import export as export_engine
-from ffnn_studio.engine.export import ExportResult
-from ffnn_studio.ui.bridge import TrainingController
-from ffnn_studio.ui.document import ProjectDocument
-from ffnn_studio.ui.export_dialog import (
+from ffnn_studio.engine.export import formats as export_engine
+from ffnn_studio.engine.export.formats import ExportResult
+from ffnn_studio.ui.document.document import ProjectDocument
+from ffnn_studio.ui.exports.export_dialog import (
     IMPORT_NOTE,
     ExportDialog,
     path_for_format,
     probes_path,
 )
 from ffnn_studio.ui.main_window import MainWindow
+from ffnn_studio.ui.run.bridge import TrainingController
 from tests.ui.window_fixtures import (  # noqa: F401  (fixtures)
     FakeSession,
     errors_fixture,
@@ -362,7 +362,7 @@ def test_script_export_error_shows_a_message(
     def fail(project, path, csv_path=None):
         raise StudioError(f"could not write {path}: Permission denied")
 
-    monkeypatch.setattr("ffnn_studio.engine.codegen.write_script", fail)
+    monkeypatch.setattr("ffnn_studio.engine.codegen.script.write_script", fail)
     save_dialog_returns(monkeypatch, tmp_path / "x.py")
     assert window.export_actions.export_script() is None
     assert errors and "Permission denied" in errors[-1]

@@ -10,7 +10,7 @@ from PySide6.QtGui import QIcon
 
 from ffnn_studio.core.reports import LayerInfo, LayerProbe, ProbeReport, RunStarted
 from ffnn_studio.core.spec import DenseLayer, NetworkSpec
-from ffnn_studio.ui.health import (
+from ffnn_studio.ui.insights.health import (
     DEAD,
     SATURATED,
     VANISHING,

@@ -9,10 +9,10 @@ from PySide6.QtCore import Qt
 from ffnn_studio.core.activation_math import activate, derivative
 from ffnn_studio.core.catalog import ACTIVATIONS, DROPOUT_RATE, INITIALIZERS, REGULARIZERS, UNITS
 from ffnn_studio.core.spec import DenseLayer
-from ffnn_studio.ui.commands import EditLayerCommand
-from ffnn_studio.ui.document import ProjectDocument
-from ffnn_studio.ui.inspector import LayerInspector
-from ffnn_studio.ui.param_widgets import FloatSpinBox, step_125
+from ffnn_studio.ui.build.inspector import LayerInspector
+from ffnn_studio.ui.build.param_widgets import FloatSpinBox, step_125
+from ffnn_studio.ui.document.commands import EditLayerCommand
+from ffnn_studio.ui.document.document import ProjectDocument
 from tests.ui.window_fixtures import document_fixture, isolated_settings_fixture  # noqa: F401  (fixtures)
 
 

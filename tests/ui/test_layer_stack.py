@@ -11,10 +11,7 @@ from PySide6.QtWidgets import QApplication
 
 from ffnn_studio.core.catalog import LAYER_KINDS
 from ffnn_studio.core.spec import DenseLayer, DropoutLayer
-from ffnn_studio.ui.colors import layer_color
-from ffnn_studio.ui.commands import EditLayerCommand, SetDataSourceCommand
-from ffnn_studio.ui.document import ProjectDocument
-from ffnn_studio.ui.layer_stack import (
+from ffnn_studio.ui.build.layer_stack import (
     LAYER_MIME,
     KindRole,
     LayerStackModel,
@@ -23,7 +20,10 @@ from ffnn_studio.ui.layer_stack import (
     layer_mime_data,
     read_layer_mime,
 )
-from ffnn_studio.ui.palette import LayerPaletteModel, LayerPaletteView
+from ffnn_studio.ui.build.palette import LayerPaletteModel, LayerPaletteView
+from ffnn_studio.ui.document.commands import EditLayerCommand, SetDataSourceCommand
+from ffnn_studio.ui.document.document import ProjectDocument
+from ffnn_studio.ui.widgets.colors import layer_color
 from tests.ui.window_fixtures import (  # noqa: F401  (fixtures)
     document_fixture,
     isolated_settings_fixture,

@@ -10,10 +10,10 @@ from PySide6.QtWidgets import QDockWidget, QFileDialog, QMessageBox, QWidget
 
 from ffnn_studio.core.project_file import load_project, save_project
 from ffnn_studio.core.spec import Project
-from ffnn_studio.ui.bridge import TrainingController
-from ffnn_studio.ui.commands import EditLayerCommand, EditTrainingCommand
-from ffnn_studio.ui.document import ProjectDocument
+from ffnn_studio.ui.document.commands import EditLayerCommand, EditTrainingCommand
+from ffnn_studio.ui.document.document import ProjectDocument
 from ffnn_studio.ui.main_window import RECENT_KEY, MainWindow, studio_settings
+from ffnn_studio.ui.run.bridge import TrainingController
 from tests.ui.window_fixtures import (  # noqa: F401  (fixtures)
     FakeSession,
     HoldingSession,

@@ -8,11 +8,11 @@ from PySide6.QtWidgets import QCheckBox
 
 from ffnn_studio.core.catalog import DATASETS, OPTIMIZERS, TRAINING
 from ffnn_studio.core.spec import BuiltinDataSource
-from ffnn_studio.ui.commands import SetDataSourceCommand
-from ffnn_studio.ui.data_panel import DataPanel
-from ffnn_studio.ui.document import ProjectDocument
-from ffnn_studio.ui.param_widgets import FloatSpinBox
-from ffnn_studio.ui.training_panel import CROSS_ENTROPY_REGRESSION, TrainingPanel
+from ffnn_studio.ui.build.param_widgets import FloatSpinBox
+from ffnn_studio.ui.build.training_panel import CROSS_ENTROPY_REGRESSION, TrainingPanel
+from ffnn_studio.ui.dataset.data_panel import DataPanel
+from ffnn_studio.ui.document.commands import SetDataSourceCommand
+from ffnn_studio.ui.document.document import ProjectDocument
 from tests.ui.window_fixtures import document_fixture, isolated_settings_fixture  # noqa: F401  (fixtures)
 
 

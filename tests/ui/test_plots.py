@@ -18,8 +18,8 @@ from ffnn_studio.core.reports import (
     RunFinished,
     RunStarted,
 )
-from ffnn_studio.ui.colors import LAYER_PALETTE, layer_color, layer_colors
-from ffnn_studio.ui.plots import GrowingBuffer, LivePlots
+from ffnn_studio.ui.live.plots import GrowingBuffer, LivePlots
+from ffnn_studio.ui.widgets.colors import LAYER_PALETTE, layer_color, layer_colors
 
 LAYERS = (
     LayerInfo(0, "dense_1", 16, "relu"),
@@ -136,14 +136,14 @@ def test_a_tick_redraws_one_plot_round_robin(plots, monkeypatch):
     plots._on_tick()  # nothing left: the timer stops
     assert not plots._timer.isActive()
 
-    monkeypatch.setattr("ffnn_studio.ui.plots.PLOTS_PER_TICK", 2)
+    monkeypatch.setattr("ffnn_studio.ui.live.plots.PLOTS_PER_TICK", 2)
     feed(plots, epochs=2)
     plots._on_tick()
     assert dirty().count(True) == 2
 
 
 def test_long_epoch_curves_thin_out(plots, monkeypatch):
-    monkeypatch.setattr("ffnn_studio.ui.plots.THICK_LINE_LIMIT", 5)
+    monkeypatch.setattr("ffnn_studio.ui.live.plots.THICK_LINE_LIMIT", 5)
     plots.on_run_started(started())
     curve = plots.loss_plot.curves[1].item
     assert curve.opts["pen"].widthF() == 2

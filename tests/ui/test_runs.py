@@ -28,9 +28,9 @@ from ffnn_studio.core.spec import (
     Project,
     TrainingSettings,
 )
-from ffnn_studio.ui.compare import ComparisonSweep, diff_lines
-from ffnn_studio.ui.document import ProjectDocument
-from ffnn_studio.ui.insights import (
+from ffnn_studio.ui.document.document import ProjectDocument
+from ffnn_studio.ui.insights.compare import ComparisonSweep, diff_lines
+from ffnn_studio.ui.insights.panel import (
     MAX_SHADE_POINTS,
     InsightsPanel,
     attach_fit_markers,
@@ -38,8 +38,8 @@ from ffnn_studio.ui.insights import (
     fit_diagnosis,
     gap_polygon,
 )
-from ffnn_studio.ui.plots import LivePlots
-from ffnn_studio.ui.runs_panel import RunsPanel, RunsStore
+from ffnn_studio.ui.insights.runs_panel import RunsPanel, RunsStore
+from ffnn_studio.ui.live.plots import LivePlots
 from tests.ui.insights_helpers import (
     FakeController,
     real_controller,  # noqa: F401 (fixture)

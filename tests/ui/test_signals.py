@@ -112,7 +112,7 @@ SCRIPT = textwrap.dedent(
 
     # The same through the training bridge: a fake session reporting as fast as it can.
     from ffnn_studio.core.reports import RunStarted, LayerInfo, EpochEnd
-    from ffnn_studio.ui.bridge import TrainingController
+    from ffnn_studio.ui.run.bridge import TrainingController
 
     class Blaster:
         def __init__(self, project, data, sink):

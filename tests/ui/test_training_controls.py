@@ -9,7 +9,7 @@ from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QKeySequence
 
 from ffnn_studio.core.reports import EpochEnd, LayerInfo, Progress, RunFinished, RunStarted
-from ffnn_studio.ui.training_controls import EtaEstimator, TrainingControls, format_duration
+from ffnn_studio.ui.live.training_controls import EtaEstimator, TrainingControls, format_duration
 
 LAYERS = (LayerInfo(0, "dense_1", 8, "relu"), LayerInfo(None, "output", 1, "sigmoid"))
 
@@ -292,7 +292,7 @@ def test_eta_needs_something_to_go_by():
 
 
 def test_with_the_real_controller(qtbot):
-    from ffnn_studio.ui.bridge import TrainingController
+    from ffnn_studio.ui.run.bridge import TrainingController
 
     controller = TrainingController()
     try:

@@ -33,8 +33,8 @@ from ffnn_studio.core.spec import (
     Project,
     TrainingSettings,
 )
-from ffnn_studio.ui.bridge import TrainingController
-from ffnn_studio.ui.document import ProjectDocument
+from ffnn_studio.ui.document.document import ProjectDocument
+from ffnn_studio.ui.run.bridge import TrainingController
 
 
 @pytest.fixture(name="isolated_settings", autouse=True)

@@ -17,11 +17,7 @@ from PySide6.QtWidgets import (
 from ffnn_studio.core.catalog import DATASETS
 from ffnn_studio.core.spec import BuiltinDataSource, CsvDataSource
 from ffnn_studio.core.validation import validate_data_source
-from ffnn_studio.ui.commands import EditDataParamCommand, SetDataSourceCommand
-from ffnn_studio.ui.csv_dialog import import_csv
-from ffnn_studio.ui.data_preview import DataPreview
-from ffnn_studio.ui.document import DataShape, ProjectDocument
-from ffnn_studio.ui.param_widgets import (
+from ffnn_studio.ui.build.param_widgets import (
     editor_signal,
     help_label,
     make_param_editor,
@@ -29,6 +25,10 @@ from ffnn_studio.ui.param_widgets import (
     set_editor_value,
     show_problems,
 )
+from ffnn_studio.ui.dataset.csv_dialog import import_csv
+from ffnn_studio.ui.dataset.data_preview import DataPreview
+from ffnn_studio.ui.document.commands import EditDataParamCommand, SetDataSourceCommand
+from ffnn_studio.ui.document.document import DataShape, ProjectDocument
 
 _GROUPS = (("Synthetic (2-D)", True), ("Real", False))
 

@@ -47,14 +47,14 @@ from PySide6.QtWidgets import (
 from ffnn_studio.core.errors import StudioError
 from ffnn_studio.core.spec import CsvDataSource, Task
 from ffnn_studio.data.dataset import Dataset
-from ffnn_studio.ui.background import BackgroundTask, TaskState
+from ffnn_studio.ui.run.background import BackgroundTask, TaskState
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
     from ffnn_studio.data.csv_import import CsvPreview
-    from ffnn_studio.ui.data_preview import DataPreview
-    from ffnn_studio.ui.document import ProjectDocument
+    from ffnn_studio.ui.dataset.data_preview import DataPreview
+    from ffnn_studio.ui.document.document import ProjectDocument
 
 log = logging.getLogger(__name__)
 
@@ -1031,7 +1031,7 @@ def import_csv(
     its shape. Returns what was imported, or None (cancelled, or the document
     is locked).
     """
-    from ffnn_studio.ui.commands import SetDataSourceCommand
+    from ffnn_studio.ui.document.commands import SetDataSourceCommand
 
     current = document.project.data
     dialog = CsvImportDialog(
@@ -1067,7 +1067,7 @@ def offer_to_locate_csv(parent: QWidget | None, document: ProjectDocument) -> bo
     A located file becomes an undoable edit (the project is then unsaved).
     True if the data source was changed.
     """
-    from ffnn_studio.ui.commands import SetDataSourceCommand
+    from ffnn_studio.ui.document.commands import SetDataSourceCommand
 
     source = document.project.data
     if not isinstance(source, CsvDataSource) or not source.path:

@@ -81,7 +81,7 @@ def prepare_project_data(project: Project, base_dir: Path | None) -> Any:
 def create_training_session(project: Project, prepared: Any, sink: Any) -> Any:
     """The engine's ``TrainingSession``, imported here so TensorFlow loads on the worker."""
     _import_engine()
-    from ffnn_studio.engine.session import TrainingSession
+    from ffnn_studio.engine.training.session import TrainingSession
 
     return TrainingSession(project, prepared, sink)
 
@@ -94,7 +94,7 @@ def _import_engine() -> None:
     issue 1437, "error_already_set in QThread"); imported on a
     ``threading.Thread`` it does not. The caller (the worker) just waits.
     """
-    if "ffnn_studio.engine.session" in sys.modules:
+    if "ffnn_studio.engine.training.session" in sys.modules:
         return
     errors: list[BaseException] = []
 
@@ -105,7 +105,7 @@ def _import_engine() -> None:
 
             import_tensorflow()
             prepare_blas_control()
-            import ffnn_studio.engine.session  # noqa: F401  (last: it marks the import done)
+            import ffnn_studio.engine.training.session  # noqa: F401  (last: it marks the import done)
         except BaseException as exc:  # re-raised on the waiting thread
             errors.append(exc)
 
@@ -119,7 +119,7 @@ def _import_engine() -> None:
 def _warm_up_imports() -> None:
     """Import the engine, then do TensorFlow's one-time set-up with a tiny run."""
     _import_engine()
-    from ffnn_studio.engine.session import warm_up_engine
+    from ffnn_studio.engine.training.session import warm_up_engine
 
     warm_up_engine()
 

@@ -62,7 +62,7 @@ from ffnn_studio.core.runs import (
     sidecar_path,
 )
 from ffnn_studio.core.spec import Project
-from ffnn_studio.ui.compare import ComparisonPlot, ComparisonSweep, RunDiffView
+from ffnn_studio.ui.insights.compare import ComparisonPlot, ComparisonSweep, RunDiffView
 
 log = logging.getLogger(__name__)
 

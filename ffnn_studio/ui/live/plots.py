@@ -44,7 +44,7 @@ from PySide6.QtWidgets import (
 )
 
 from ffnn_studio.core.reports import EpochEnd, LayerInfo, ProbeReport, RunFinished, RunStarted
-from ffnn_studio.ui.colors import TRAINING_COLOR, VALIDATION_COLOR, layer_color
+from ffnn_studio.ui.widgets.colors import TRAINING_COLOR, VALIDATION_COLOR, layer_color
 
 REDRAW_INTERVAL_MS = 33
 #: Plots redrawn per timer tick, round robin among those with new data. A plot's

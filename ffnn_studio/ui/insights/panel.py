@@ -24,7 +24,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QPainterPath
 from PySide6.QtWidgets import QGraphicsPathItem, QTabWidget, QWidget
 
-from ffnn_studio.ui.colors import VALIDATION_COLOR
+from ffnn_studio.ui.widgets.colors import VALIDATION_COLOR
 
 #: Epochs without a better validation loss (and at least this share of the run) before
 #: a rise counts as over-fitting rather than noise.
@@ -329,10 +329,10 @@ class InsightsPanel(QTabWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        from ffnn_studio.ui.boundary import DecisionBoundaryView
-        from ffnn_studio.ui.diagram import NetworkDiagramView
-        from ffnn_studio.ui.health import LayerHealthView
-        from ffnn_studio.ui.runs_panel import RunsPanel
+        from ffnn_studio.ui.insights.boundary import DecisionBoundaryView
+        from ffnn_studio.ui.insights.diagram import NetworkDiagramView
+        from ffnn_studio.ui.insights.health import LayerHealthView
+        from ffnn_studio.ui.insights.runs_panel import RunsPanel
 
         self.setObjectName("insightsPanel")
         self.setAccessibleName("Inside the network")

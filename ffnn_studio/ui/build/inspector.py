@@ -27,10 +27,10 @@ from ffnn_studio.core.catalog import (
     UNITS,
 )
 from ffnn_studio.core.spec import DenseLayer, DropoutLayer
-from ffnn_studio.ui.colors import layer_color
-from ffnn_studio.ui.commands import EditLayerCommand
-from ffnn_studio.ui.document import ProjectDocument
-from ffnn_studio.ui.param_widgets import (
+from ffnn_studio.ui.widgets.colors import layer_color
+from ffnn_studio.ui.document.commands import EditLayerCommand
+from ffnn_studio.ui.document.document import ProjectDocument
+from ffnn_studio.ui.build.param_widgets import (
     FloatSpinBox,
     editor_signal,
     fill_choice_combo,

@@ -37,9 +37,9 @@ from ffnn_studio.core.forward import (
     plane_grid,
 )
 from ffnn_studio.core.spec import Project, Task
-from ffnn_studio.ui.background import BackgroundTask
-from ffnn_studio.ui.colors import apply_plot_palette
-from ffnn_studio.ui.shown import RefreshWhenShown
+from ffnn_studio.ui.insights.shown import RefreshWhenShown
+from ffnn_studio.ui.run.background import BackgroundTask
+from ffnn_studio.ui.widgets.colors import apply_plot_palette
 
 log = logging.getLogger(__name__)
 

@@ -27,7 +27,7 @@ from ffnn_studio.core.spec import (
 from ffnn_studio.core.validation import layer_label
 
 if TYPE_CHECKING:
-    from ffnn_studio.ui.document import ProjectDocument
+    from ffnn_studio.ui.document.document import ProjectDocument
 
 #: QUndoCommand.id() values; commands merge only with the same id *and* the same key.
 _MERGE_LAYER_FIELD = 1

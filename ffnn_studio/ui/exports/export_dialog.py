@@ -43,10 +43,10 @@ from PySide6.QtWidgets import (
 
 from ffnn_studio.core.errors import StudioError
 from ffnn_studio.core.spec import CsvDataSource, DenseLayer, Project
-from ffnn_studio.engine import export as export_engine
-from ffnn_studio.engine.export import FORMATS, MAX_CHECK_ROWS, ExportResult
-from ffnn_studio.ui.background import BackgroundTask, TaskState
-from ffnn_studio.ui.plots import PLOT_KEYS, LivePlots
+from ffnn_studio.engine.export import formats as export_engine
+from ffnn_studio.engine.export.formats import FORMATS, MAX_CHECK_ROWS, ExportResult
+from ffnn_studio.ui.live.plots import PLOT_KEYS, LivePlots
+from ffnn_studio.ui.run.background import BackgroundTask, TaskState
 
 log = logging.getLogger(__name__)
 
@@ -974,7 +974,7 @@ class ExportActions(QObject):
         path = Path(chosen)
         if path.suffix.lower() != ".py":
             path = path.with_name(path.name + ".py")
-        from ffnn_studio.engine.codegen import write_script
+        from ffnn_studio.engine.codegen.script import write_script
 
         project = self._with_absolute_csv(project)
         csv_path = project.data.path if isinstance(project.data, CsvDataSource) else None

@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
 
 from ffnn_studio.core.runs import RunRecord, diff_projects
 from ffnn_studio.core.spec import Project
-from ffnn_studio.ui.colors import layer_color
+from ffnn_studio.ui.widgets.colors import layer_color
 
 
 def run_color(i: int) -> QColor:

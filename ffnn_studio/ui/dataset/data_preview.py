@@ -38,9 +38,9 @@ from ffnn_studio.core.catalog import DATASETS
 from ffnn_studio.core.errors import StudioError
 from ffnn_studio.core.spec import BuiltinDataSource, CsvDataSource, DataSource, Task
 from ffnn_studio.data.dataset import Dataset, PreparedData
-from ffnn_studio.ui.background import BackgroundTask, TaskState
-from ffnn_studio.ui.boundary import REGRESSION_COLORMAP, class_color, output_colors
-from ffnn_studio.ui.colors import apply_plot_palette
+from ffnn_studio.ui.insights.boundary import REGRESSION_COLORMAP, class_color, output_colors
+from ffnn_studio.ui.run.background import BackgroundTask, TaskState
+from ffnn_studio.ui.widgets.colors import apply_plot_palette
 
 log = logging.getLogger(__name__)
 

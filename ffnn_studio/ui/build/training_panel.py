@@ -16,13 +16,13 @@ from PySide6.QtWidgets import (
 from ffnn_studio.core.catalog import LOSSES, OPTIMIZERS, TRAINING
 from ffnn_studio.core.spec import Task
 from ffnn_studio.core.validation import validate_training
-from ffnn_studio.ui.commands import (
+from ffnn_studio.ui.document.commands import (
     EditOptimizerParamCommand,
     EditTrainingCommand,
     SetOptimizerCommand,
 )
-from ffnn_studio.ui.document import DataShape, ProjectDocument
-from ffnn_studio.ui.param_widgets import (
+from ffnn_studio.ui.document.document import DataShape, ProjectDocument
+from ffnn_studio.ui.build.param_widgets import (
     editor_signal,
     fill_choice_combo,
     help_label,

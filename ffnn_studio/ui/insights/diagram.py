@@ -44,8 +44,8 @@ from PySide6.QtWidgets import (
 from ffnn_studio.core.errors import StudioError
 from ffnn_studio.core.forward import GridEvaluator, activations_for, data_extent, plane_grid
 from ffnn_studio.core.spec import Project, output_activation, output_units
-from ffnn_studio.ui.colors import layer_color
-from ffnn_studio.ui.shown import RefreshWhenShown
+from ffnn_studio.ui.insights.shown import RefreshWhenShown
+from ffnn_studio.ui.widgets.colors import layer_color
 
 log = logging.getLogger(__name__)
 

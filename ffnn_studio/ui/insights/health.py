@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from ffnn_studio.core.reports import LayerInfo, LayerProbe, ProbeReport, RunStarted
-from ffnn_studio.ui.colors import layer_color
+from ffnn_studio.ui.widgets.colors import layer_color
 
 #: A layer's gradient norm under this fraction of the largest layer's counts as vanishing.
 VANISHING_RATIO = 1e-3

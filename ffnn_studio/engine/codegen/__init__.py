@@ -1,0 +1,10 @@
+"""Code generation: a project as a standalone, readable Keras training script.
+
+Imports neither TensorFlow nor Keras.
+"""
+
+from __future__ import annotations
+
+from ffnn_studio.engine.codegen.script import generate_script, write_script
+
+__all__ = ["generate_script", "write_script"]

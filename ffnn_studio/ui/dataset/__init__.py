@@ -1,0 +1,3 @@
+"""The data: the data panel, its preview, and CSV import."""
+
+from __future__ import annotations
