@@ -153,6 +153,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             with _Interrupts(whole_process=argv is None) as _interrupts:
                 try:
                     status = command[ns.command](ns)
+                except StudioError as exc:
+                    print(f"ffnn-studio: {exc}", file=sys.stderr)
+                    status = EXIT_USAGE
                 except KeyboardInterrupt:
                     print(f"\nffnn-studio: {_interrupts.name}", file=sys.stderr, flush=True)
                     status = _interrupts.exit_code
@@ -387,6 +390,7 @@ def _cmd_train(ns: argparse.Namespace) -> int:
 
 
 def _interrupted(finished) -> bool:
+    """True when a signal stopped the run that ended with ``finished``."""
     return _interrupts is not None and _interrupts.signal is not None
 
 
