@@ -191,3 +191,20 @@ def load_project_from(tmp_path: Path, doc: dict):
     from ffnn_studio.core.project_file import load_project
 
     return load_project(write(tmp_path, doc, "csv.ffnn.json"))
+
+
+def test_a_csv_on_the_command_line_names_the_project_unless_its_file_did(tmp_path) -> None:
+    import argparse
+
+    from ffnn_studio.cli import _load_for_training
+
+    csv = Path(__file__).parents[1] / "data" / "files" / "flowers.csv"
+    ns = argparse.Namespace(project=None, csv=str(csv), target="species", epochs=None, seed=None)
+    assert _load_for_training(ns).name == "Flowers"
+    mine = json.loads(default_project_path().read_text())
+    mine["name"] = "My study"
+    path = tmp_path / "mine.ffnn.json"
+    path.write_text(json.dumps(mine))
+    ns.project = str(path)
+    project = _load_for_training(ns)
+    assert project.name == "My study" and project.data.target == "species"

@@ -770,6 +770,10 @@ class TrainingSession:
                 report_progress(self._clock.elapsed())
 
         while self._epochs_done < target:
+            if not self._go.is_set():
+                # Where the pause holds the run, reported before it blocks: the window
+                # shows it, and a Stop from the pause ends there.
+                flush_progress()
             self._wait_while_paused()
             if self._stop.is_set():
                 flush_progress()
