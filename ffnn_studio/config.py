@@ -97,3 +97,5 @@ BOUNDARY_REFRESH_MS = 100
 BOUNDARY_MAX_INTERVAL_MS = 160
 #: How long the screenshot mode lets the redraw timers run before grabbing.
 SCREENSHOT_SETTLE_MS = 300
+#: How often a document's unsaved changes are written to its recovery file.
+AUTOSAVE_INTERVAL_MS = 60_000

@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
+import atexit
 import gc
 import os
+import shutil
+import tempfile
 
 import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+# The user's data folder (autosave's recovery files) is a throw-away one in tests;
+# on Linux Qt's AppDataLocation follows XDG_DATA_HOME.
+_DATA_HOME = tempfile.mkdtemp(prefix="ffnn-studio-data-")
+os.environ["XDG_DATA_HOME"] = _DATA_HOME
+atexit.register(shutil.rmtree, _DATA_HOME, ignore_errors=True)
 
 
 @pytest.fixture(autouse=True)

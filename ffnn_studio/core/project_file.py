@@ -153,6 +153,7 @@ class _Reader:
             return None
         if not isinstance(value, str):
             raise self.fail(path, f"expected text, got {_type_name(value)}")
+        _check_encodable(self, value, path)
         return value
 
     def integer(self, value: object, path: str) -> int:
@@ -186,6 +187,7 @@ class _Reader:
             raise self.fail(path, f"expected an object, got {_type_name(value)}")
         out: dict[str, float | int | bool] = {}
         for key, item in value.items():
+            _check_encodable(self, key, path)
             if isinstance(item, (bool, int, float)):
                 out[key] = item
             else:
@@ -193,6 +195,17 @@ class _Reader:
                     f"{path}.{clip(key, 60)}", f"expected a number or true/false, got {_type_name(item)}"
                 )
         return out
+
+
+def _check_encodable(r: _Reader, text: str, path: str) -> None:
+    """Refuse half of a UTF-16 pair: JSON can escape one ("\\ud800"), but no UTF-8
+    file can hold it, so the project could never be saved again."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise r.fail(
+            path, f"text holds an unpaired surrogate (\\u{ord(text[exc.start]):04x}) at character {exc.start + 1}"
+        ) from None
 
 
 def _read_layer(r: _Reader, value: object, path: str) -> LayerSpec:

@@ -132,6 +132,8 @@ def run_window(argv_path: str | None, screenshot: str | None, train_epochs: int 
         window.load_path(argv_path)
 
     if screenshot is None:
+        # After the first paint, so the question appears over the window.
+        QTimer.singleShot(0, window.offer_recovery)
         load_engine_in_background(window.controller)
         return app.exec()
 

@@ -50,6 +50,12 @@ from ffnn_studio.ui.build.palette import LayerPaletteView
 from ffnn_studio.ui.build.training_panel import TrainingPanel
 from ffnn_studio.ui.dataset.csv_dialog import offer_to_locate_csv
 from ffnn_studio.ui.dataset.data_panel import DataPanel
+from ffnn_studio.ui.document.autosave import (
+    AutosaveService,
+    Recovery,
+    discard_recovery,
+    orphaned_recoveries,
+)
 from ffnn_studio.ui.document.document import ProjectDocument
 from ffnn_studio.ui.exports.export_dialog import EXPORT_BUSY, ExportActions
 from ffnn_studio.ui.insights.panel import InsightsPanel, attach_fit_markers
@@ -132,6 +138,11 @@ class MainWindow(QMainWindow):
             self.document.setParent(self)
         self.controller = controller if controller is not None else TrainingController(self)
         self.last_finish: RunFinished | None = None
+        # Screenshot mode leaves no trace, recovery files included.
+        self.autosave: AutosaveService | None = None
+        if interactive:
+            self.autosave = AutosaveService(self.document, parent=self)
+            self.autosave.failed.connect(lambda msg: self.statusBar().showMessage(msg, 8000))
 
         self._build_widgets()
         self._build_docks()
@@ -630,10 +641,59 @@ class MainWindow(QMainWindow):
         self.settings.setValue(WINDOW_STATE_KEY, self.saveState(WINDOW_STATE_VERSION))
         self.settings.sync()
 
+    # ------------------------------------------------------------------ recovery
+
+    def ask_restore(self, recovery: Recovery) -> str:
+        """Restore / Discard / Later for a recovery file: returns "restore", "discard" or "later"."""
+        name = recovery.original.name if recovery.original else f"“{recovery.project.name}” (never saved)"
+        box = QMessageBox(self)
+        box.setObjectName("restoreDialog")
+        box.setAccessibleName("Restore unsaved changes")
+        box.setIcon(QMessageBox.Icon.Question)
+        box.setWindowTitle("Restore unsaved changes?")
+        box.setText(f"Restore unsaved changes from {recovery.time_text}?")
+        box.setInformativeText(
+            f"FFNN Studio did not close properly. Unsaved changes to {name} were kept."
+        )
+        answers = {}
+        for key, label, role in (
+            ("restore", "Restore", QMessageBox.ButtonRole.AcceptRole),
+            ("discard", "Discard", QMessageBox.ButtonRole.DestructiveRole),
+            ("later", "Later", QMessageBox.ButtonRole.RejectRole),
+        ):
+            button = box.addButton(label, role)
+            button.setObjectName(f"{key}Button")
+            answers[button] = key
+        box.setDefaultButton(next(b for b, k in answers.items() if k == "restore"))
+        box.exec()
+        return answers.get(box.clickedButton(), "later")
+
+    def offer_recovery(self) -> bool:
+        """At start: offer the unsaved changes of windows that crashed, newest first.
+
+        Restoring one ends the offers; "Later" keeps the file for the next launch.
+        Returns True if changes were restored.
+        """
+        if self.autosave is None:
+            return False
+        for recovery in orphaned_recoveries(self.autosave.folder):
+            answer = self.ask_restore(recovery)
+            if answer == "later":
+                return False
+            if answer == "restore":
+                self.document.restore(recovery.project, recovery.original)
+                discard_recovery(recovery)
+                self.statusBar().showMessage(f"Restored unsaved changes from {recovery.time_text}", 8000)
+                return True
+            discard_recovery(recovery)
+        return False
+
     def closeEvent(self, event: QCloseEvent) -> None:
         if not self.maybe_save():
             event.ignore()
             return
+        if self.autosave is not None:
+            self.autosave.shutdown()
         self.controller.shutdown()
         self._save_window()
         event.accept()

@@ -446,3 +446,29 @@ def test_history_buffers_grow_by_doubling() -> None:
     assert np.isnan(h.column("val_loss")).all()
     assert h.probe(1, "grad_norm")[-1] == 199.0
     assert h.best_epoch() is None
+
+
+def test_history_is_compact_and_its_probes_bounded(tmp_path) -> None:
+    from ffnn_studio.engine.training.session import PROBE_BUDGET, RunHistory
+
+    h = RunHistory(2)
+    n = 3 * PROBE_BUDGET
+    for i in range(n):
+        h.append_epoch(epoch=i + 1, loss=0.5, val_loss=None, elapsed_s=i * 0.001)
+        h.append_probe(i, i + 1.0, np.full((2, len(PROBE_FIELDS)), 1.0 if i != 1234 else 99.0))
+    # Every epoch is kept, in 32 bytes (doubling buffers: at most twice that).
+    assert h.epochs == n
+    assert h.column("epoch")[-1] == n
+    assert h.column("loss").dtype == np.float64
+    per_epoch = 4 + 5 * 4 + 8
+    probes_bytes = h.nbytes() - per_epoch * len(h._cols["epoch"])
+    assert len(h._cols["epoch"]) < 2 * n
+    # Probes: no more than the budget (plus one group gathering), the spike kept.
+    assert len(h.probe_steps) <= PROBE_BUDGET + 16
+    assert probes_bytes <= 2 * (PROBE_BUDGET + 16) * 8 * (2 + 2 * len(PROBE_FIELDS))  # x, step, values
+    assert h.probe(1, "grad_norm").max() == 99.0
+    assert (np.diff(h.probe_steps) >= 0).all() and h.probe_steps[-1] == n - 1
+    h.to_csv(tmp_path / "h.csv")
+    assert len((tmp_path / "h.csv").read_text().splitlines()) == 1 + n
+    h.probes_to_csv(tmp_path / "p.csv")
+    assert len((tmp_path / "p.csv").read_text().splitlines()) == 1 + len(h.probe_steps)

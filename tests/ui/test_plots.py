@@ -89,6 +89,18 @@ def test_growing_buffer_doubles_and_keeps_bounds():
     assert GrowingBuffer(1).nearest(1.0) is None
 
 
+def test_growing_buffer_is_bounded_and_keeps_peaks_and_bounds():
+    buf = GrowingBuffer(2, budget=64)
+    n = 10_000
+    for i in range(n):
+        buf.append(float(i + 1), (1.0 / (i + 1), 7.0 if i == 4321 else 0.5))
+    assert buf.n <= 64 + 2 * buf.stride
+    assert buf.x()[0] == 1.0 and buf.x()[-1] == float(n)
+    assert buf.y(1).max() == 7.0
+    assert buf.y_bounds(log=False) == (1.0 / n, 7.0)
+    assert buf.nearest(4322.0) is not None
+
+
 def test_feeding_reports_fills_the_curves(plots, qtbot):
     feed(plots, epochs=10)
     # Nothing is drawn until the redraw timer fires.

@@ -56,6 +56,7 @@ from ffnn_studio.core.reports import (
     RunStarted,
     TrainingSink,
 )
+from ffnn_studio.core.series import BoundedSeries
 from ffnn_studio.core.spec import Project, Task
 from ffnn_studio.engine.builder import (
     BuiltModel,
@@ -110,6 +111,19 @@ HISTORY_COLUMNS: tuple[str, ...] = (
     "learning_rate",
     "elapsed_s",
 )
+#: Storage of each history column: float32 holds the graph's float32 values exactly.
+HISTORY_DTYPES: dict[str, type[np.generic]] = {
+    "epoch": np.int32,
+    "loss": np.float32,
+    "val_loss": np.float32,
+    "metric": np.float32,
+    "val_metric": np.float32,
+    "learning_rate": np.float32,
+    "elapsed_s": np.float64,
+}
+_MISSING: dict[str, float] = {c: (-1 if c == "epoch" else math.nan) for c in HISTORY_COLUMNS}
+#: Probe reports kept at full resolution; beyond, min/max pairs (``core.series``).
+PROBE_BUDGET = 8192
 #: Activations whose probe is the dead-unit fraction (output ≤ 0 for the whole batch).
 DEAD_ACTIVATIONS = frozenset(n for n, a in ACTIVATIONS.items() if a.probe == "dead")
 #: Activations whose probe is the saturated fraction: |a − centre| > limit.
@@ -124,7 +138,15 @@ SATURATION = {
 
 
 class RunHistory:
-    """Per-epoch history and per-report probes in numpy buffers that grow by doubling.
+    """Per-epoch history in compact numpy columns, per-report probes in a bounded series.
+
+    Every epoch is kept (the CSV history needs each one) in 32 bytes: the
+    losses, metrics and learning rate as float32 (the graph computes them in
+    float32, so nothing is lost), the epoch as int32, the elapsed time as
+    float64; the buffers grow by doubling. Probe reports are kept at full
+    resolution up to ``PROBE_BUDGET`` reports and as min/max pairs beyond
+    (``core.series``), so a million-epoch run costs ~32 MB of history and a
+    fixed amount of probes.
 
     Appended to by the training thread and read by the GUI thread: reads
     return copies taken under a lock.
@@ -140,11 +162,9 @@ class RunHistory:
     def clear(self) -> None:
         with self._lock:
             self._n = 0
-            self._cols = {c: np.full(64, math.nan) for c in HISTORY_COLUMNS}
-            self._pn = 0
-            self._psteps = np.zeros(64, dtype=np.int64)
-            self._pepochs = np.zeros(64, dtype=np.float64)
-            self._pvalues = np.full((64, self._n_layers, len(PROBE_FIELDS)), math.nan)
+            self._cols = {c: np.full(64, _MISSING[c], dtype=HISTORY_DTYPES[c]) for c in HISTORY_COLUMNS}
+            # Column 0: the report's step; then each layer's PROBE_FIELDS.
+            self._probes = BoundedSeries(1 + self._n_layers * len(PROBE_FIELDS), 64, budget=PROBE_BUDGET)
 
     @staticmethod
     def _grow(a: np.ndarray, fill: float) -> np.ndarray:
@@ -156,43 +176,48 @@ class RunHistory:
     def epochs(self) -> int:
         return self._n
 
+    def nbytes(self) -> int:
+        """Memory the history's buffers take."""
+        with self._lock:
+            return sum(a.nbytes for a in self._cols.values()) + self._probes.nbytes()
+
     def append_epoch(self, **values: float | None) -> None:
         with self._lock:
             if self._n == len(self._cols["epoch"]):
-                self._cols = {c: self._grow(a, math.nan) for c, a in self._cols.items()}
+                self._cols = {c: self._grow(a, _MISSING[c]) for c, a in self._cols.items()}
             for name in HISTORY_COLUMNS:
                 v = values.get(name)
-                self._cols[name][self._n] = math.nan if v is None else float(v)
+                self._cols[name][self._n] = _MISSING[name] if v is None else v
             self._n += 1
 
     def append_probe(self, step: int, epoch: float, values: np.ndarray) -> None:
+        row = np.empty(self._probes.columns)
+        row[0] = step
+        row[1:] = np.asarray(values, dtype=np.float64).ravel()
         with self._lock:
-            if self._pn == len(self._psteps):
-                self._psteps = self._grow(self._psteps, 0)
-                self._pepochs = self._grow(self._pepochs, 0.0)
-                self._pvalues = self._grow(self._pvalues, math.nan)
-            self._psteps[self._pn] = step
-            self._pepochs[self._pn] = epoch
-            self._pvalues[self._pn] = values
-            self._pn += 1
+            self._probes.append(epoch, row)
 
     def column(self, name: str) -> np.ndarray:
-        """A copy of one per-epoch column (``HISTORY_COLUMNS``); NaN where missing."""
+        """A float64 copy of one per-epoch column (``HISTORY_COLUMNS``); NaN where missing."""
         if name not in self._cols:
             raise KeyError(f"no history column {name!r}; columns: {', '.join(HISTORY_COLUMNS)}")
         with self._lock:
-            return self._cols[name][: self._n].copy()
+            values = self._cols[name][: self._n].astype(np.float64)
+        if name == "epoch":
+            values[values == _MISSING["epoch"]] = math.nan
+        return values
 
     @property
     def probe_steps(self) -> np.ndarray:
         with self._lock:
-            return self._psteps[: self._pn].copy()
+            return self._probes.y(0).astype(np.int64)
 
     def probe(self, layer_i: int, field: str) -> np.ndarray:
-        """One probe field of one layer over all reports (``PROBE_FIELDS``)."""
+        """One probe field of one layer over the reports (``PROBE_FIELDS``; min/max
+        pairs of reports beyond ``PROBE_BUDGET``)."""
         j = PROBE_FIELDS.index(field)
         with self._lock:
-            return self._pvalues[: self._pn, layer_i, j].copy()
+            return self._probes.y(1 + layer_i * len(PROBE_FIELDS) + j).copy()
 
     def best_epoch(self) -> int | None:
         """The epoch (1-based) with the lowest validation loss, or None."""
@@ -203,9 +228,8 @@ class RunHistory:
 
     def to_csv(self, path: str | os.PathLike[str]) -> None:
         """Write the per-epoch history as CSV, atomically (empty cells where a value is missing)."""
-        with self._lock:
-            n = self._n
-            cols = {c: a[:n].copy() for c, a in self._cols.items()}
+        n = self.epochs
+        cols = {c: self.column(c)[:n] for c in HISTORY_COLUMNS}
         header = [
             "epoch",
             "loss",
@@ -234,8 +258,10 @@ class RunHistory:
     def probes_to_csv(self, path: str | os.PathLike[str]) -> None:
         """Write every probe report as CSV (one row per report), atomically."""
         with self._lock:
-            pn = self._pn
-            steps, epochs, vals = self._psteps[:pn].copy(), self._pepochs[:pn].copy(), self._pvalues[:pn].copy()
+            pn = self._probes.n
+            steps = self._probes.y(0).astype(np.int64)
+            epochs = self._probes.x().copy()
+            vals = self._probes.ys()[1:].T.copy()
         buf = io.StringIO()
         w = csv.writer(buf, lineterminator="\n")
         w.writerow(["step", "epoch"] + [f"{n}.{f}" for n in self.layer_names for f in PROBE_FIELDS])

@@ -324,6 +324,24 @@ class ProjectDocument(QObject):
         project = load_project(path)
         self.reset(project, path)
 
+    def restore(self, project: Project, path: Path | None) -> None:
+        """Open ``project`` as unsaved changes to the file at ``path`` (recovered after a
+        crash): dirty, keeping ``path``, and one undo step back to the file's contents."""
+        base: Project | None = None
+        if path is not None:
+            try:
+                base = load_project(path)
+            except StudioError:
+                base = None  # the file is gone or damaged: the changes are all there is
+        self.reset(base if base is not None else project, path)
+        if base is not None and base != project:
+            from ffnn_studio.ui.document.commands import ProjectEditCommand
+
+            self.push(ProjectEditCommand(self, project, "Restore unsaved changes"))
+        else:
+            # Nothing to undo to, but the changes are not in any file: dirty until saved.
+            self.undo_stack.resetClean()
+
     def save(self, path: str | Path | None = None) -> Path:
         """Write the project (to ``path``, or where it came from); marks it clean."""
         target = Path(path) if path is not None else self._path

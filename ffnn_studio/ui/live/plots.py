@@ -4,7 +4,8 @@ Built for redraw cost, since the plots share the GUI thread with everything
 else while a run streams reports (the costs are in ``docs/measurements.md``):
 
 * curves are created once per run; reports append to numpy buffers that grow
-  by doubling and only mark a plot dirty;
+  by doubling up to a fixed budget, then keep min/max pairs (``core.series``),
+  and only mark a plot dirty;
 * a ~30 Hz timer redraws the dirty plots only (``setData`` with buffer views),
   one plot per tick, with clip-to-view and peak downsampling;
 * the axes (which draw the grid) are cached as pixmaps; per-layer curves are
@@ -45,6 +46,7 @@ from PySide6.QtWidgets import (
 
 from ffnn_studio.config import PLOT_REDRAW_MS
 from ffnn_studio.core.reports import EpochEnd, LayerInfo, ProbeReport, RunFinished, RunStarted
+from ffnn_studio.core.series import BoundedSeries
 from ffnn_studio.ui.run.protocols import RunController
 from ffnn_studio.ui.widgets.colors import TRAINING_COLOR, VALIDATION_COLOR, layer_color
 
@@ -58,6 +60,9 @@ PLOTS_PER_TICK = 1
 #: epoch curves 1.3 ms vs 0.26 ms. The per-layer plots (up to ~20 points a
 #: second) draw 1 px; the epoch curves 2 px until they are this long.
 THICK_LINE_LIMIT = 300
+#: Points a plot's buffer keeps at full resolution; beyond, min/max pairs (a
+#: 1,400 px plot shows fewer than this anyway; pyqtgraph's peak downsampling does the rest).
+PLOT_BUDGET = 8192
 #: How far (a fraction of the data's span) the view grows past data that left it.
 GROWTH_PAD = 0.4
 
@@ -68,8 +73,10 @@ EXPORT_SUFFIXES = (".png", ".svg", ".csv")
 _METRIC_LABELS = {"accuracy": "Accuracy", "mae": "Mean absolute error"}
 
 
-class GrowingBuffer:
-    """An x column and ``columns`` y columns that grow by doubling.
+class GrowingBuffer(BoundedSeries):
+    """A plot's x column and ``columns`` y columns: numpy buffers that grow by
+    doubling up to ``PLOT_BUDGET`` rows and then keep min/max pairs (peaks stay),
+    so a run of a million epochs draws from a fixed amount of memory.
 
     ``x()`` and ``y(c)`` return views of the filled part; the views stay valid
     (they keep the old arrays alive) after the buffer grows. Running bounds of
@@ -77,12 +84,8 @@ class GrowingBuffer:
     append.
     """
 
-    def __init__(self, columns: int, capacity: int = 256) -> None:
-        self.columns = columns
-        self._x = np.empty(capacity, dtype=np.float64)
-        # One row per column: y(c) is a contiguous view.
-        self._y = np.empty((columns, capacity), dtype=np.float64)
-        self.n = 0
+    def __init__(self, columns: int, capacity: int = 256, budget: int = PLOT_BUDGET) -> None:
+        super().__init__(columns, capacity, budget=budget)
         self.y_min = math.inf
         self.y_max = -math.inf
         self.y_min_positive = math.inf
@@ -90,19 +93,9 @@ class GrowingBuffer:
         self.x_min = math.inf
         self.x_max = -math.inf
 
-    @property
-    def capacity(self) -> int:
-        return self._x.shape[0]
-
     def append(self, x: float, ys: Sequence[float | None]) -> None:
-        if self.n == self.capacity:
-            self._grow()
-        i = self.n
-        self._x[i] = x
-        row = self._y[:, i]
-        for c, value in enumerate(ys):
-            row[c] = math.nan if value is None else value
-        self.n = i + 1
+        row = np.array([math.nan if v is None else v for v in ys], dtype=np.float64)
+        super().append(x, row)
         self.x_min = min(self.x_min, x)
         self.x_max = max(self.x_max, x)
         finite = row[np.isfinite(row)]
@@ -113,20 +106,6 @@ class GrowingBuffer:
             if positive.size:
                 self.y_min_positive = min(self.y_min_positive, float(positive.min()))
                 self.y_max_positive = max(self.y_max_positive, float(positive.max()))
-
-    def _grow(self) -> None:
-        capacity = self.capacity * 2
-        x = np.empty(capacity, dtype=np.float64)
-        x[: self.n] = self._x[: self.n]
-        y = np.empty((self.columns, capacity), dtype=np.float64)
-        y[:, : self.n] = self._y[:, : self.n]
-        self._x, self._y = x, y
-
-    def x(self) -> np.ndarray:
-        return self._x[: self.n]
-
-    def y(self, column: int) -> np.ndarray:
-        return self._y[column, : self.n]
 
     def y_bounds(self, log: bool) -> tuple[float, float] | None:
         """(min, max) of the y data in view units (log10 for a log axis), or None."""
