@@ -54,6 +54,7 @@ STATE_KEY = "window/state"
 #: Bump when the dock layout changes so an old saved state is not applied to it.
 STATE_VERSION = 2
 FILE_FILTER = f"FFNN Studio projects (*{EXTENSION});;All files (*)"
+INSIGHTS_HINT = "See what the network learned under “Inside the Network”."
 RUN_LOCKED = "Training is running: the project cannot be edited until the run stops."
 
 
@@ -125,6 +126,7 @@ class MainWindow(QMainWindow):
             self.document.setParent(self)
         self.controller = controller if controller is not None else TrainingController(self)
         self.last_finish: RunFinished | None = None
+        self._insights_hinted = False
 
         self._build_widgets()
         self._build_docks()
@@ -448,7 +450,8 @@ class MainWindow(QMainWindow):
         try:
             self.document.open(path)
         except StudioError as exc:
-            self._report_error("Could not open project", f"{path.name}: {exc}")
+            # The message names the file already.
+            self._report_error("Could not open project", str(exc))
             return False
         self.add_recent_file(path)
         self.statusBar().showMessage(f"Opened {path}", 5000)
@@ -587,11 +590,17 @@ class MainWindow(QMainWindow):
             "diverged": f"Training diverged: {report.message}",
             "failed": f"Training failed: {report.message}",
         }.get(report.reason, report.message)
+        # The dock keeps the tab the user chose: raising another one after every
+        # run took them away from the settings they were editing. Once per
+        # window, say where the network's insides are.
+        if (
+            report.epochs_completed
+            and not self._insights_hinted
+            and self.insights_dock.visibleRegion().isEmpty()
+        ):
+            self._insights_hinted = True
+            text += f" {INSIGHTS_HINT}"
         self.statusBar().showMessage(text, 15000)
-        # After a run, show what the network learned. During a run the user
-        # chooses: the live views cost the training thread some CPU.
-        if report.epochs_completed and not self.training_dock.visibleRegion().isEmpty():
-            self.insights_dock.raise_()
         if report.reason == "failed":
             self._report_error("Training failed", report.message)
 
