@@ -127,6 +127,8 @@ class MainWindow(QMainWindow):
         self.controller = controller if controller is not None else TrainingController(self)
         self.last_finish: RunFinished | None = None
         self._insights_hinted = False
+        #: The project of the run the plots show (None before the first run).
+        self._run_project: Project | None = None
 
         self._build_widgets()
         self._build_docks()
@@ -350,6 +352,7 @@ class MainWindow(QMainWindow):
     def _connect(self) -> None:
         doc = self.document
         doc.changed.connect(self._update_problems)
+        doc.changed.connect(self._mark_stale_views)
         doc.pathChanged.connect(self._update_title)
         doc.dirtyChanged.connect(self._update_title)
         doc.loaded.connect(self.plots.clear)
@@ -557,11 +560,24 @@ class MainWindow(QMainWindow):
             self._report_error("Cannot train yet", f"Fix these first:\n{lines}")
             return False
         self.last_finish = None
+        self._run_project = self.document.project
         # Continuing keeps the weights when nothing but the epoch count changed;
         # otherwise the controller starts a fresh session. "Reset weights" starts over.
         return self.controller.start(
             self.document.project, self.document.base_dir, epochs, continue_run=True
         )
+
+    def _mark_stale_views(self, *_args: object) -> None:
+        """After an edit of the network or data, the plots say they show the previous run."""
+        shown, now = self._run_project, self.document.project
+        if shown is None or self.controller.state != "idle":
+            return
+        if now.network != shown.network:
+            self.plots.mark_previous_run("The network changed")
+        elif now.data != shown.data:
+            self.plots.mark_previous_run("The data changed")
+        else:
+            self.plots.mark_previous_run("")
 
     def _on_state(self, state: str) -> None:
         self.document.set_locked(state != "idle")

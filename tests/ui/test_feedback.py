@@ -115,3 +115,87 @@ def test_a_learning_rate_out_of_range_is_clamped_and_said(qtbot, window) -> None
     assert window.document.project.training.optimizer.params["learning_rate"] == spin.maximum()
     assert spin.notice is not None and spin.notice.isVisible()
     assert "1e9" in spin.notice.text() and "10]" in spin.notice.text()
+
+
+# ------------------------------------------------------------------ plots
+
+
+def _started(epochs: int, start: int = 0) -> RunStarted:
+    layers = (LayerInfo(0, "dense_1", 8, "relu"), LayerInfo(None, "output", 1, "sigmoid"))
+    return RunStarted("r", 10, layers, epochs, 4, 80, 20, "binary", "accuracy", start)
+
+
+def _epochs(n: int, start: int = 0):
+    from ffnn_studio.core.reports import EpochEnd
+
+    return tuple(EpochEnd(e, 1.0 / e, 1.1 / e, 0.5 + e / (4 * n), 0.5, 0.01, 0.1) for e in range(start + 1, start + n + 1))
+
+
+def test_empty_plots_say_what_to_do_and_show_no_stray_ticks(qtbot) -> None:
+    from ffnn_studio.ui.live.plots import EMPTY_TEXT, STARTING_TEXT, LivePlots
+
+    plots = LivePlots()
+    qtbot.addWidget(plots)
+    for plot in plots._all():
+        assert plot.empty_text.isVisible() and plot.empty_text.toPlainText() == EMPTY_TEXT
+        assert not plot.item.getAxis("left").style["showValues"], plot.key
+    plots.on_run_started(_started(5))
+    assert plots.gradients_plot.empty_text.toPlainText() == STARTING_TEXT
+    plots.on_epochs(_epochs(5))
+    plots.redraw()
+    assert not plots.loss_plot.empty_text.isVisible()
+    assert plots.loss_plot.item.getAxis("left").style["showValues"]
+    # No probes arrived: the per-layer plots still say so after the run.
+    plots.on_finished(None)
+    assert plots.gradients_plot.empty_text.toPlainText() == EMPTY_TEXT
+
+
+def test_a_new_run_starts_on_its_own_epoch_range(qtbot) -> None:
+    from ffnn_studio.ui.live.plots import LivePlots
+
+    plots = LivePlots()
+    qtbot.addWidget(plots)
+    plots.on_run_started(_started(60))
+    plots.on_epochs(_epochs(60))
+    plots.redraw()
+    assert plots.metric_plot.vb.viewRange()[0][1] >= 60
+    plots.on_run_started(_started(10))  # from scratch, before its first epoch
+    assert plots.metric_plot.vb.viewRange()[0][1] < 11
+    assert plots.loss_plot.vb.viewRange()[0][1] < 11
+
+
+def test_the_legend_moves_off_the_curves(qtbot) -> None:
+    from ffnn_studio.core.reports import EpochEnd
+    from ffnn_studio.ui.live.plots import LivePlots
+
+    plots = LivePlots()
+    qtbot.addWidget(plots)
+    plots.resize(800, 600)
+    plots.show()
+    qtbot.waitExposed(plots)
+    plot = plots.loss_plot
+    assert plot.legend_corner == (1, 0)  # top right
+    plots.on_run_started(_started(40))
+    # A loss that stays high to the right: right under a top-right legend.
+    plots.on_epochs(tuple(EpochEnd(e, 0.1 + e / 40, 0.1 + e / 40, 0.5, 0.5, 0.0, 0.1) for e in range(1, 41)))
+    plots.redraw()
+    assert plot.legend_corner != (1, 0)
+    assert plot.points_under_legend(plot.legend_corner) == 0
+
+
+def test_plots_say_they_show_the_previous_run_after_an_edit(qtbot, window) -> None:
+    from ffnn_studio.ui.document.commands import EditLayerCommand
+
+    run(qtbot, window)
+    label = window.plots.status_label
+    assert "parameters" in label.text() and "Previous run" not in label.text()
+    doc = window.document
+    units = doc.project.network.layers[0].units
+    doc.push(EditLayerCommand(doc, 0, "units", units + 1))
+    assert label.text().startswith("Previous run")
+    assert "network changed" in label.toolTip()
+    doc.undo_stack.undo()
+    assert "Previous run" not in label.text()
+    doc.push(EditLayerCommand(doc, 0, "units", units + 2))
+    run(qtbot, window)
+    assert "Previous run" not in label.text()
