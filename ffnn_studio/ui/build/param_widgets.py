@@ -122,7 +122,8 @@ class IntSpinBox(_RangeNotice, QSpinBox):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setCorrectionMode(QAbstractSpinBox.CorrectionMode.CorrectToNearestValue)
+        # Emptied text goes back to the previous value (Qt's default here): a
+        # correction to the minimum would be an edit nobody made.
         self._init_notice()
 
     def validate(self, text: str, pos: int) -> object:
