@@ -442,10 +442,10 @@ class LivePlot:
             curve.item.setData(xs, self.buffer.y(curve.column))
         if self.buffer.n and self.empty_text.isVisible():
             self.show_empty(None)
-        view = self._view
         self.follow()
-        if self._view != view:
-            self.place_legend_clear()
+        # Cheap (at most a few thousand points per curve looked at): curves
+        # wander under a legend long after the view last changed.
+        self.place_legend_clear()
 
     # --- the view --------------------------------------------------------------------
 
