@@ -17,6 +17,7 @@ from pathlib import Path
 
 from ffnn_studio import __version__
 from ffnn_studio.core.errors import StudioError
+from ffnn_studio.core.reports import finish_text
 
 SUBCOMMANDS = ("train", "export", "datasets")
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
@@ -153,6 +154,7 @@ def _load_for_training(ns: argparse.Namespace):
     from dataclasses import replace
 
     from ffnn_studio.core.examples import default_project_path
+    from ffnn_studio.core.naming import follow_data
     from ffnn_studio.core.project_file import load_project
     from ffnn_studio.core.spec import CsvDataSource
 
@@ -167,11 +169,8 @@ def _load_for_training(ns: argparse.Namespace):
     if ns.csv:
         if not ns.target:
             raise StudioError("--csv needs --target COLUMN (the column to predict)")
-        project = replace(
-            project,
-            name=Path(ns.csv).stem,
-            data=CsvDataSource(path=str(Path(ns.csv).resolve()), target=ns.target),
-        )
+        # Named after the file unless the project file gave it a name of its own.
+        project = follow_data(project, CsvDataSource(path=str(Path(ns.csv).resolve()), target=ns.target))
         project = _loss_for_csv(project)
     training = project.training
     if ns.epochs is not None:
@@ -269,8 +268,7 @@ def _train(project, *, quiet: bool):
 
 def _print_scores(sink: _TerminalSink, finished) -> None:
     e = sink.last_epoch
-    print(f"Finished ({finished.reason}) after {finished.epochs_completed} epochs"
-          f" in {finished.elapsed_s:.1f} s." + (f" {finished.message}" if finished.message else ""))
+    print(finish_text(finished, "line"))
     if e is not None:
         parts = [f"loss {e.loss:.4f}", f"{sink.metric} {e.metric:.4f}"]
         if e.val_loss is not None:
@@ -289,7 +287,7 @@ def _cmd_train(ns: argparse.Namespace) -> int:
         raise StudioError("--format goes with --export")
     session, finished, sink = _train(project, quiet=ns.quiet)
     _print_scores(sink, finished)
-    if finished.reason in ("failed", "diverged"):
+    if finished.reason.is_failure:
         return EXIT_FAILED
     if ns.history:
         session.history.to_csv(ns.history)
@@ -338,7 +336,7 @@ def _cmd_export(ns: argparse.Namespace) -> int:
             project = replace(project, training=replace(project.training, epochs=ns.epochs))
         session, finished, sink = _train(project, quiet=True)
         _print_scores(sink, finished)
-        if finished.reason in ("failed", "diverged"):
+        if finished.reason.is_failure:
             return EXIT_FAILED
         return _export_session(session, ns.output, fmt)
     if source.suffix != ".keras":

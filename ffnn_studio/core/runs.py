@@ -9,6 +9,7 @@ moves it aside before new runs are written over it).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import os
@@ -20,12 +21,13 @@ from typing import Any
 import numpy as np
 
 from ffnn_studio.core.atomic import atomic_write_text
-from ffnn_studio.core.catalog import ACTIVATIONS, HIDDEN_ACTIVATIONS, LOSSES, OPTIMIZERS
+from ffnn_studio.core.catalog import ACTIVATIONS, DATASETS, HIDDEN_ACTIVATIONS, LOSSES, OPTIMIZERS
 from ffnn_studio.core.errors import StudioError
 from ffnn_studio.core.project_file import EXTENSION, project_from_dict, project_to_dict
 from ffnn_studio.core.spec import (
     BuiltinDataSource,
     CsvDataSource,
+    DataSource,
     DenseLayer,
     DropoutLayer,
     LayerSpec,
@@ -48,6 +50,34 @@ class RunsFileError(StudioError):
     """The runs file beside a project cannot be read."""
 
 
+@dataclass(frozen=True)
+class DataOrigin:
+    """The data a run trained on: a built-in data set by name, or a CSV file and its target."""
+
+    kind: str  # "builtin" or "csv"
+    #: The data set's name, or the CSV file's path (absolute when known).
+    name: str
+    target: str = ""
+
+    @property
+    def label(self) -> str:
+        """"Two spirals", "wine.csv → target"."""
+        if self.kind == "csv":
+            return f"{Path(self.name.replace(chr(92), '/')).name} → {self.target}"
+        entry = DATASETS.get(self.name)
+        return entry.label if entry else self.name
+
+
+def data_origin(data: DataSource, base_dir: Path | None = None) -> DataOrigin:
+    """Where ``data`` comes from (a relative CSV path resolved against ``base_dir``)."""
+    if isinstance(data, CsvDataSource):
+        path = Path(data.path)
+        if not path.is_absolute() and base_dir is not None:
+            path = base_dir / path
+        return DataOrigin("csv", str(path), data.target)
+    return DataOrigin("builtin", data.name)
+
+
 @dataclass(frozen=True, eq=False)
 class RunRecord:
     """One finished training run: its settings, history and scores."""
@@ -66,6 +96,8 @@ class RunRecord:
     group: str = ""
     #: What the comparison varied for this run ("SGD", "tanh").
     variant: str = ""
+    #: The data it trained on; None when not known (a runs file from before it was recorded).
+    data: DataOrigin | None = None
 
     def __post_init__(self) -> None:
         n = max((len(v) for v in self.history.values()), default=0)
@@ -111,6 +143,18 @@ def optimizer_label(optimizer: OptimizerSpec) -> str:
 def run_name(number: int, project: Project) -> str:
     """"Run 3 · Adam lr 0.01"."""
     return f"Run {number} · {optimizer_label(project.training.optimizer)}"
+
+
+def data_label(run: RunRecord) -> str:
+    """The run's data for a list: "Two spirals", "wine.csv → target", or "data unknown"."""
+    return run.data.label if run.data is not None else "data unknown"
+
+
+def run_labels(runs: Sequence[RunRecord]) -> list[str]:
+    """The runs' names, each with its data when the runs did not all train on the same data."""
+    if len({r.data for r in runs}) <= 1:
+        return [r.name for r in runs]
+    return [f"{r.name} · {data_label(r)}" for r in runs]
 
 
 def _layer_short(layer: LayerSpec) -> str:
@@ -226,6 +270,17 @@ def diff_projects(a: Project, b: Project) -> list[str]:
     return out
 
 
+def diff_runs(a: RunRecord, b: RunRecord) -> list[str]:
+    """What changed from run ``a`` to run ``b``: their data first, then ``diff_projects``."""
+    changes = diff_projects(a.project, b.project)
+    if a.data != b.data and (a.data is None or b.data is None or a.data.label != b.data.label):
+        # The projects' own data lines say less (a path relative to each file, or nothing).
+        changes = [line for line in changes if not line.startswith("data")]
+        before, after = (r.data.label if r.data is not None else "unknown" for r in (a, b))
+        changes.insert(0, f"data: {before} → {after}")
+    return changes
+
+
 # --------------------------------------------------------------------- comparisons
 
 
@@ -272,6 +327,17 @@ def _json_floats(values: np.ndarray) -> list[float | None]:
     return [float(v) if math.isfinite(v) else None for v in values.tolist()]
 
 
+def _origin_to_dict(origin: DataOrigin | None, base_dir: Path | None) -> dict[str, str] | None:
+    if origin is None:
+        return None
+    name = origin.name
+    if origin.kind == "csv" and base_dir is not None and os.path.isabs(name):
+        # Relative to the runs file's folder, like the project's own CSV path.
+        with contextlib.suppress(ValueError):  # another drive on Windows: keep it absolute
+            name = Path(os.path.relpath(name, base_dir)).as_posix()
+    return {"kind": origin.kind, "name": name, "target": origin.target}
+
+
 def run_to_dict(run: RunRecord, base_dir: Path | None = None) -> dict[str, Any]:
     return {
         "number": run.number,
@@ -282,6 +348,7 @@ def run_to_dict(run: RunRecord, base_dir: Path | None = None) -> dict[str, Any]:
         "metric_name": run.metric_name,
         "group": run.group,
         "variant": run.variant,
+        "data": _origin_to_dict(run.data, base_dir),
         "final": {c: run.final(c) for c in HISTORY_COLUMNS},
         "history": {c: _json_floats(run.history[c]) for c in HISTORY_COLUMNS},
         "project": project_to_dict(run.project, base_dir),
@@ -326,6 +393,16 @@ def run_from_dict(data: object, where: str, base_dir: Path | None = None) -> Run
         for i, v in enumerate(values):
             _expect(v is None or _number(v), f"{where}.history.{column}[{i}]", "expected a number or null")
         history[column] = np.array([math.nan if v is None else v for v in values], dtype=np.float64)
+    origin = data.get("data")
+    if origin is not None:
+        _expect(isinstance(origin, dict), f"{where}.data", "expected an object or null")
+        for key in ("kind", "name", "target"):
+            _expect(isinstance(origin.get(key, ""), str), f"{where}.data.{key}", "expected text")
+        _expect(origin.get("kind") in ("builtin", "csv"), f"{where}.data.kind", 'expected "builtin" or "csv"')
+        name = origin.get("name", "")
+        if origin["kind"] == "csv" and name and base_dir is not None and not os.path.isabs(name):
+            name = os.path.normpath(base_dir / name)
+        origin = DataOrigin(origin["kind"], name, origin.get("target", ""))
     try:
         project = project_from_dict(data["project"], base_dir)
     except StudioError as exc:
@@ -342,6 +419,7 @@ def run_from_dict(data: object, where: str, base_dir: Path | None = None) -> Run
         finished_at=data.get("finished_at", ""),
         group=data.get("group", ""),
         variant=data.get("variant", ""),
+        data=origin,
     )
 
 

@@ -16,7 +16,7 @@ from PySide6.QtCore import QEventLoop, QTimer
 from PySide6.QtWidgets import QApplication
 
 from ffnn_studio import __version__
-from ffnn_studio.core.reports import RunFinished
+from ffnn_studio.core.reports import RunFinished, finish_text
 
 #: How long the screenshot mode lets the plots' redraw timer run before grabbing.
 SETTLE_MS = 300
@@ -78,8 +78,8 @@ def _train_for_screenshot(window, epochs: int) -> str | None:
         _wait([controller.finished, controller.failed])
     result = outcome[0]
     if isinstance(result, RunFinished):
-        if result.reason in ("failed", "diverged"):
-            return f"training {result.reason}: {result.message}"
+        if result.reason.is_failure:
+            return finish_text(result)
         return None
     return f"could not start training: {result}"
 

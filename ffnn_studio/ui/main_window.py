@@ -29,7 +29,7 @@ from ffnn_studio import __version__
 from ffnn_studio.core.errors import StudioError
 from ffnn_studio.core.examples import example_title, list_examples, load_example
 from ffnn_studio.core.project_file import EXTENSION
-from ffnn_studio.core.reports import Progress, RunFinished
+from ffnn_studio.core.reports import FinishReason, Progress, RunFinished, RunState, finish_text
 from ffnn_studio.core.spec import Project
 from ffnn_studio.ui.build.inspector import LayerInspector
 from ffnn_studio.ui.build.layer_stack import LayerStackView, kind_icon
@@ -55,6 +55,7 @@ STATE_KEY = "window/state"
 STATE_VERSION = 2
 FILE_FILTER = f"FFNN Studio projects (*{EXTENSION});;All files (*)"
 INSIGHTS_HINT = "See what the network learned under “Inside the Network”."
+COMPARING = "A comparison is training: wait for it to finish or cancel it in the Runs tab."
 RUN_LOCKED = "Training is running: the project cannot be edited until the run stops."
 
 
@@ -353,6 +354,7 @@ class MainWindow(QMainWindow):
         doc = self.document
         doc.changed.connect(self._update_problems)
         doc.changed.connect(self._mark_stale_views)
+        doc.changed.connect(self._update_title)  # an unsaved project's name follows its data
         doc.pathChanged.connect(self._update_title)
         doc.dirtyChanged.connect(self._update_title)
         doc.loaded.connect(self.plots.clear)
@@ -366,6 +368,7 @@ class MainWindow(QMainWindow):
         c.progressed.connect(self._on_progress)
         c.finished.connect(self._on_finished)
         c.failed.connect(self._on_failed)
+        self.insights.runs.comparingChanged.connect(self._on_comparing)
 
     # ------------------------------------------------------------------ title, status
 
@@ -420,8 +423,13 @@ class MainWindow(QMainWindow):
             return self.save()
         return answer == QMessageBox.StandardButton.Discard
 
+    @property
+    def training_busy(self) -> bool:
+        """The document's run or a comparison is training."""
+        return self.controller.state is not RunState.IDLE or self.insights.runs.comparing
+
     def _refuse_while_running(self) -> bool:
-        if self.controller.state != "idle":
+        if self.training_busy:
             self.statusBar().showMessage(
                 "Stop training before opening or starting another project.", 6000
             )
@@ -538,7 +546,7 @@ class MainWindow(QMainWindow):
 
     def _update_file_actions(self) -> None:
         """New/Open/Recent/Examples are off while a run uses the project."""
-        idle = self.controller.state == "idle"
+        idle = not self.training_busy
         self.new_action.setEnabled(idle)
         self.open_action.setEnabled(idle)
         self.recent_menu.menuAction().setEnabled(idle and not self.recent_menu.isEmpty())
@@ -548,7 +556,10 @@ class MainWindow(QMainWindow):
 
     def train(self, epochs: int | None = None) -> bool:
         """Start (or continue) training the document's project; False if it cannot start."""
-        if self.controller.state != "idle":
+        if self.controller.state is not RunState.IDLE:
+            return False
+        if self.insights.runs.comparing:
+            self.statusBar().showMessage(COMPARING, 6000)
             return False
         if self.export_actions.busy:
             # The export reads the weights the run would change.
@@ -570,7 +581,7 @@ class MainWindow(QMainWindow):
     def _mark_stale_views(self, *_args: object) -> None:
         """After an edit of the network or data, the plots say they show the previous run."""
         shown, now = self._run_project, self.document.project
-        if shown is None or self.controller.state != "idle":
+        if shown is None or self.controller.state is not RunState.IDLE:
             return
         if now.network != shown.network:
             self.plots.mark_previous_run("The network changed")
@@ -579,12 +590,17 @@ class MainWindow(QMainWindow):
         else:
             self.plots.mark_previous_run("")
 
-    def _on_state(self, state: str) -> None:
-        self.document.set_locked(state != "idle")
+    def _on_state(self, state: RunState) -> None:
+        self.document.set_locked(state is not RunState.IDLE)
         self._update_file_actions()
-        if state == "preparing":
+        if state is RunState.PREPARING:
             self.statusBar().showMessage("Preparing data and building the model…")
             self.throughput_label.setText("")
+
+    def _on_comparing(self, comparing: bool) -> None:
+        # The variants train on a controller of their own; the document's run waits.
+        self.controls.set_train_blocked(comparing)
+        self._update_file_actions()
 
     def _on_locked(self, locked: bool) -> None:
         stack = self.document.undo_stack
@@ -600,12 +616,7 @@ class MainWindow(QMainWindow):
 
     def _on_finished(self, report: RunFinished) -> None:
         self.last_finish = report
-        text = {
-            "completed": f"Training finished: {report.epochs_completed} epochs.",
-            "stopped": f"Training stopped after {report.epochs_completed} epochs; the weights are kept.",
-            "diverged": f"Training diverged: {report.message}",
-            "failed": f"Training failed: {report.message}",
-        }.get(report.reason, report.message)
+        text = finish_text(report)
         # The dock keeps the tab the user chose: raising another one after every
         # run took them away from the settings they were editing. Once per
         # window, say where the network's insides are.
@@ -617,7 +628,7 @@ class MainWindow(QMainWindow):
             self._insights_hinted = True
             text += f" {INSIGHTS_HINT}"
         self.statusBar().showMessage(text, 15000)
-        if report.reason == "failed":
+        if report.reason is FinishReason.FAILED:
             self._report_error("Training failed", report.message)
 
     def _on_failed(self, message: str) -> None:

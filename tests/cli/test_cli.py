@@ -193,3 +193,51 @@ def load_project_from(tmp_path: Path, doc: dict):
     from ffnn_studio.core.project_file import load_project
 
     return load_project(write(tmp_path, doc, "csv.ffnn.json"))
+
+
+def test_a_csv_on_the_command_line_names_the_project_unless_its_file_did(tmp_path) -> None:
+    import argparse
+
+    from ffnn_studio.cli import _load_for_training
+
+    csv = Path(__file__).parents[1] / "data" / "files" / "flowers.csv"
+    ns = argparse.Namespace(project=None, csv=str(csv), target="species", epochs=None, seed=None)
+    assert _load_for_training(ns).name == "Flowers"
+    mine = json.loads(default_project_path().read_text())
+    mine["name"] = "My study"
+    path = tmp_path / "mine.ffnn.json"
+    path.write_text(json.dumps(mine))
+    ns.project = str(path)
+    project = _load_for_training(ns)
+    assert project.name == "My study" and project.data.target == "species"
+
+
+def test_an_added_optimizer_trains_exports_and_scripts_from_the_cli(tmp_path, capsys) -> None:
+    """Nadam, added as one catalog entry, reaches the project file, training, export and script."""
+    doc = json.loads(json.dumps(PROJECT))
+    doc["training"]["optimizer"] = {"name": "nadam", "params": {"learning_rate": 0.02, "beta_2": 0.99}}
+    project = write(tmp_path, doc)
+    model_path = tmp_path / "m.keras"
+    assert main(["train", str(project), "--export", str(model_path), "--quiet"]) == 0
+    assert "predictions match" in capsys.readouterr().out
+    import keras
+
+    optimizer = keras.models.load_model(model_path).optimizer
+    assert isinstance(optimizer, keras.optimizers.Nadam)
+    assert (float(optimizer.learning_rate), optimizer.beta_2) == pytest.approx((0.02, 0.99))
+
+    script = tmp_path / "train.py"
+    assert main(["export", str(project), str(script), "--format", "script"]) == 0
+    source = script.read_text(encoding="utf-8")
+    assert "return keras.optimizers.Nadam(" in source and "BETA_2 = 0.99" in source
+    done = subprocess.run(
+        [sys.executable, str(script), "scripted.keras"], capture_output=True, text=True, cwd=tmp_path, timeout=600
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert re.search(r"Epoch 2/2", done.stdout), done.stdout
+    scripted = keras.models.load_model(tmp_path / "scripted.keras").optimizer
+    assert isinstance(scripted, keras.optimizers.Nadam) and scripted.beta_2 == pytest.approx(0.99)
+
+    doc["training"]["optimizer"]["params"]["beta_1"] = 1.0
+    assert main(["train", str(write(tmp_path, doc, "bad.ffnn.json"))]) == 2
+    assert "beta_1" in capsys.readouterr().err

@@ -16,14 +16,19 @@ from ffnn_studio.core.project_file import project_to_dict
 from ffnn_studio.core.runs import (
     COMPARE_ACTIVATIONS,
     COMPARE_OPTIMIZERS,
+    DataOrigin,
     RunRecord,
     RunsFileError,
     activation_variants,
     backup_sidecar,
+    data_label,
+    data_origin,
     diff_projects,
+    diff_runs,
     load_runs,
     next_run_number,
     optimizer_variants,
+    run_labels,
     run_name,
     save_runs,
     settings_summary,
@@ -244,3 +249,47 @@ def test_backup_moves_the_file_aside_with_a_free_name(tmp_path: Path) -> None:
     second = backup_sidecar(project_path)
     assert second is not None and second.name == "p.ffnn.runs.json.bak2"
     assert not side.exists()
+
+
+def test_a_run_records_its_data_and_old_files_load_without_it(tmp_path: Path) -> None:
+    project_path = tmp_path / "demo.ffnn.json"
+    csv = tmp_path / "data" / "wine.csv"
+    wine = replace(_project(), data=CsvDataSource(str(csv), "target"))
+    runs = [
+        replace(_record(1), data=data_origin(_project().data)),
+        replace(_record(2, wine), data=data_origin(wine.data)),
+    ]
+    raw = json.loads(save_runs(project_path, runs).read_text())
+    assert raw["runs"][0]["data"] == {"kind": "builtin", "name": "xor", "target": ""}
+    assert raw["runs"][1]["data"] == {"kind": "csv", "name": "data/wine.csv", "target": "target"}
+    loaded = load_runs(project_path)
+    assert [r.data for r in loaded] == [DataOrigin("builtin", "xor"), DataOrigin("csv", str(csv), "target")]
+    assert [data_label(r) for r in loaded] == ["XOR", "wine.csv → target"]
+
+    # A runs file written before runs recorded their data: the data is unknown.
+    for run in raw["runs"]:
+        del run["data"]
+    sidecar_path(project_path).write_text(json.dumps(raw))
+    old = load_runs(project_path)
+    assert [r.data for r in old] == [None, None]
+    assert data_label(old[0]) == "data unknown"
+
+    raw["runs"][0]["data"] = {"kind": "zip", "name": "x"}
+    sidecar_path(project_path).write_text(json.dumps(raw))
+    with pytest.raises(RunsFileError, match=r"data\.kind"):
+        load_runs(project_path)
+
+
+def test_labels_and_differences_show_the_data_when_it_differs() -> None:
+    xor = replace(_record(1), data=DataOrigin("builtin", "xor"))
+    again = replace(_record(2), data=DataOrigin("builtin", "xor"))
+    assert run_labels([xor, again]) == [xor.name, again.name]  # same data: names alone
+    wine_project = replace(_project(), data=CsvDataSource("/d/wine.csv", "target"))
+    wine = replace(_record(3, wine_project), data=DataOrigin("csv", "/d/wine.csv", "target"))
+    assert run_labels([xor, wine]) == [f"{xor.name} · XOR", f"{wine.name} · wine.csv → target"]
+    assert xor.name.split(" · ", 1)[1] == wine.name.split(" · ", 1)[1]  # the names alone are alike
+    assert diff_runs(xor, wine)[0] == "data: XOR → wine.csv → target"
+    assert not any(line.startswith("data") for line in diff_runs(xor, again))
+    unknown = replace(_record(4), data=None)
+    assert run_labels([unknown, wine])[0].endswith("· data unknown")
+    assert diff_runs(unknown, wine)[0] == "data: unknown → wine.csv → target"

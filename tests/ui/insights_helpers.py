@@ -9,42 +9,25 @@ from typing import Any
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QWidget
 
 from ffnn_studio.core.examples import example_path
 from ffnn_studio.core.project_file import load_project
 from ffnn_studio.core.spec import Project
+from tests.ui.fake_controller import FakeRunController
 
 #: Screenshots also go here so a person can look at them after the run.
 SHOTS_DIR = Path("/tmp/ffnn-shots")
 
 
-class FakeController(QObject):
+class FakeController(FakeRunController):
     """The ``TrainingController`` signals and properties the views use, driven by hand."""
-
-    stateChanged = Signal(str)
-    started = Signal(object)
-    progressed = Signal(object)
-    epochEnded = Signal(object)
-    probed = Signal(object)
-    epochsEnded = Signal(object)
-    probesReported = Signal(object)
-    finished = Signal(object)
-    failed = Signal(str)
-    weightsReset = Signal(bool)
 
     def __init__(self) -> None:
         super().__init__()
-        self.session: Any = None
-        self.last_prepared: Any = None
-        self.state = "idle"
         self.starts: list[tuple[Project, Any, Any, bool]] = []
         self.stops = 0
-
-    @property
-    def busy(self) -> bool:
-        return self.state != "idle"
+        self.companions: list[FakeController] = []
 
     def start(self, project: Project, base_dir: Any, epochs: Any = None, continue_run: bool = False) -> bool:
         if self.busy:
@@ -56,6 +39,13 @@ class FakeController(QObject):
 
     def stop(self) -> None:
         self.stops += 1
+
+    def companion(self) -> FakeController:
+        """Another fake controller (a comparison trains its variants there)."""
+        other = FakeController()
+        other.setParent(self)
+        self.companions.append(other)
+        return other
 
 
 class SnapshotSession:

@@ -628,3 +628,39 @@ def test_background_task_reports_result_error_and_cancel(qtbot) -> None:
     qtbot.waitUntil(lambda: background.running_count() == 0)
     with pytest.raises(RuntimeError):
         slow.start()
+
+
+# ---------------------------------------------------------------------- the whole column decides
+
+
+def _wine_sorted_by_class(tmp_path: Path) -> Path:
+    """scikit-learn's wine table as a CSV whose rows are sorted by class (59, 71 and 48 rows)."""
+    from sklearn.datasets import load_wine
+
+    frame = load_wine(as_frame=True).frame.sort_values("target", kind="stable")
+    path = tmp_path / "wine.csv"
+    frame.to_csv(path, index=False)
+    return path
+
+
+def test_a_class_sorted_file_imports_with_the_task_of_its_whole_target_column(qtbot, tmp_path: Path) -> None:
+    d = CsvImportDialog()
+    qtbot.addWidget(d)
+    d.show()
+    d.set_path(_wine_sorted_by_class(tmp_path))
+    assert d.target() == "target" and d.preview.truncated
+    # The preview's rows hold one class only: its guess is said to be a guess.
+    assert "first 50 rows" in d.task_info.text()
+    click_ok(qtbot, d, "loaded")
+    assert d.dataset.task is Task.MULTICLASS and d.dataset.class_names == ("0", "1", "2")
+    assert d.accepted_source.task is Task.MULTICLASS
+
+
+def test_a_task_override_is_kept_for_a_class_sorted_file(qtbot, tmp_path: Path) -> None:
+    d = CsvImportDialog()
+    qtbot.addWidget(d)
+    d.show()
+    d.set_path(_wine_sorted_by_class(tmp_path))
+    d.set_task(Task.REGRESSION)
+    click_ok(qtbot, d, "loaded")
+    assert d.dataset.task is Task.REGRESSION and d.accepted_source.task is Task.REGRESSION

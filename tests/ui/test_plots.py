@@ -7,7 +7,7 @@ import math
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QObject, QPointF, Qt, Signal
+from PySide6.QtCore import QPointF, Qt
 from PySide6.QtGui import QColor
 
 from ffnn_studio.core.reports import (
@@ -20,6 +20,7 @@ from ffnn_studio.core.reports import (
 )
 from ffnn_studio.ui.live.plots import GrowingBuffer, LivePlots
 from ffnn_studio.ui.widgets.colors import LAYER_PALETTE, layer_color, layer_colors
+from tests.ui.fake_controller import FakeRunController
 
 LAYERS = (
     LayerInfo(0, "dense_1", 16, "relu"),
@@ -393,12 +394,8 @@ def test_widgets_have_names(plots):
     assert plots.log_check.accessibleName()
 
 
-class FakeController(QObject):
-    started = Signal(object)
-    epochsEnded = Signal(object)
-    probesReported = Signal(object)
-    finished = Signal(object)
-    weightsReset = Signal(bool)
+class FakeController(FakeRunController):
+    pass
 
 
 def test_attach_follows_a_controller(plots):

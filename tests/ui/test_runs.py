@@ -22,6 +22,7 @@ from ffnn_studio.core.runs import (
 )
 from ffnn_studio.core.spec import (
     BuiltinDataSource,
+    CsvDataSource,
     DenseLayer,
     NetworkSpec,
     OptimizerSpec,
@@ -221,11 +222,17 @@ def test_diff_lines_first_run() -> None:
 
 def test_sweep_runs_variants_in_turn_and_can_be_cancelled(qtbot) -> None:
     doc = ProjectDocument(XOR)
-    controller = FakeController()
+    main = FakeController()
     panel = RunsPanel()
     qtbot.addWidget(panel)
-    panel.attach(controller, doc)
+    panel.attach(main, doc)
+    main.state = "running"
+    assert not panel.compare_activations()  # not while the document's run trains
+    main.state = "idle"
     assert panel.compare_activations()
+    # The variants train on a controller of their own, never the window's.
+    assert main.starts == [] and main.companions == [panel.comparison_controller]
+    controller = panel.comparison_controller
     sweep: ComparisonSweep = panel.sweep
     assert sweep.active and len(controller.starts) == 1
     assert panel.progress_label.text().endswith("1/6 · Sigmoid")
@@ -435,3 +442,28 @@ def test_insights_panel_screenshots_after_training_spirals(qtbot, real_controlle
         panel.currentWidget().refresh() if hasattr(panel.currentWidget(), "refresh") else None
         save_shot(panel, tmp_path, f"insights_{name}")
     save_shot(plots, tmp_path, "insights_loss_with_markers")
+
+
+def test_runs_on_different_data_are_told_apart(qtbot, tmp_path: Path) -> None:
+    path = tmp_path / "p.ffnn.json"
+    save_project(XOR, path)
+    doc = ProjectDocument()
+    doc.open(path)
+    controller = FakeController()
+    panel = RunsPanel()
+    qtbot.addWidget(panel)
+    panel.attach(controller, doc)
+    _finish(controller, FakeSession(XOR, 2))
+    assert panel.model.text(0, 0) == "Run 1 · Adam lr 0.01"  # one data set: the name alone
+    wine = replace(XOR, data=CsvDataSource(path="data/wine.csv", target="target"))
+    _finish(controller, FakeSession(wine, 2))
+    assert [r.data.label for r in panel.store.runs] == ["XOR", "wine.csv → target"]
+    assert panel.store.runs[1].data.name == str(tmp_path / "data" / "wine.csv")
+    labels = [panel.model.text(row, 0) for row in range(2)]
+    assert labels == ["Run 1 · Adam lr 0.01 · XOR", "Run 2 · Adam lr 0.01 · wine.csv → target"]
+    panel.select_rows([0, 1])
+    assert "data: XOR → wine.csv → target" in panel.diff.lines()
+    legend = [label.text for _sample, label in panel.plot.legend.items]
+    assert legend == labels
+    # The runs file keeps it.
+    assert [r.data.label for r in load_runs(path)] == ["XOR", "wine.csv → target"]

@@ -41,6 +41,7 @@ from typing import Any
 import numpy as np
 
 from ffnn_studio.core.atomic import atomic_write_text
+from ffnn_studio.core.catalog import ACTIVATIONS
 from ffnn_studio.core.errors import StudioError
 from ffnn_studio.core.reports import (
     EpochEnd,
@@ -113,9 +114,13 @@ HISTORY_COLUMNS: tuple[str, ...] = (
     "elapsed_s",
 )
 #: Activations whose probe is the dead-unit fraction (output ≤ 0 for the whole batch).
-DEAD_ACTIVATIONS = frozenset({"relu", "leaky_relu", "elu", "step"})
+DEAD_ACTIVATIONS = frozenset(n for n, a in ACTIVATIONS.items() if a.probe == "dead")
 #: Activations whose probe is the saturated fraction: |a − centre| > limit.
-SATURATION = {"sigmoid": (0.5, 0.49), "tanh": (0.0, 0.98)}
+SATURATION = {
+    n: a.saturation
+    for n, a in ACTIVATIONS.items()
+    if a.probe == "saturated" and a.saturation is not None
+}
 
 
 # --------------------------------------------------------------------------- history
@@ -744,6 +749,10 @@ class TrainingSession:
                 report_progress(self._clock.elapsed())
 
         while self._epochs_done < target:
+            if not self._go.is_set():
+                # Where the pause holds the run, reported before it blocks: the window
+                # shows it, and a Stop from the pause ends there.
+                flush_progress()
             self._wait_while_paused()
             if self._stop.is_set():
                 flush_progress()

@@ -51,7 +51,6 @@ from PySide6.QtWidgets import (
 from ffnn_studio.core.catalog import ACTIVATIONS, LAYER_KINDS
 from ffnn_studio.core.spec import DenseLayer, LayerSpec
 from ffnn_studio.core.validation import Problem
-from ffnn_studio.ui.widgets.colors import layer_color
 from ffnn_studio.ui.document.commands import (
     DuplicateLayerCommand,
     InsertLayerCommand,
@@ -59,6 +58,7 @@ from ffnn_studio.ui.document.commands import (
     RemoveLayerCommand,
 )
 from ffnn_studio.ui.document.document import DataShape, ProjectDocument
+from ffnn_studio.ui.widgets.colors import layer_color
 
 #: Drag payload: JSON ``{"kind": "dense"}`` from the palette, ``{"row": 2}`` for a move.
 LAYER_MIME = "application/x-ffnn-studio-layer"

@@ -16,10 +16,10 @@ from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QAbstractItemView, QListView, QWidget
 
 from ffnn_studio.core.catalog import LAYER_KINDS
-from ffnn_studio.ui.widgets.colors import layer_color
+from ffnn_studio.ui.build.layer_stack import LAYER_MIME, KindRole, kind_icon, layer_mime_data
 from ffnn_studio.ui.document.commands import InsertLayerCommand
 from ffnn_studio.ui.document.document import ProjectDocument
-from ffnn_studio.ui.build.layer_stack import LAYER_MIME, KindRole, kind_icon, layer_mime_data
+from ffnn_studio.ui.widgets.colors import layer_color
 
 Index = QModelIndex | QPersistentModelIndex
 

@@ -718,7 +718,12 @@ class CsvImportDialog(QDialog):
         return tuple(c for c in self.preview.columns if c != target and c not in self._unchecked)
 
     def inferred_task(self) -> Task | StudioError | None:
-        """The task the target column suggests on the preview rows (or why it suggests none)."""
+        """The task the target column suggests on the preview rows (or why it suggests none).
+
+        A guess when the preview holds only the start of the file: the import
+        infers the task from the whole column (a file sorted by class shows one
+        class in its first rows).
+        """
         target = self.target()
         if self.preview is None or target is None:
             return None
@@ -783,7 +788,7 @@ class CsvImportDialog(QDialog):
                         "the file, or leave the column out."
                     )
         inferred = self.inferred_task()
-        if isinstance(inferred, StudioError) and self._task_override is None:
+        if isinstance(inferred, StudioError) and self._task_override is None and not preview.truncated:
             return f"Target: {inferred.message}."
         task = self.task()
         if task is Task.REGRESSION and preview.kind_of(target) == "categorical":
@@ -827,8 +832,15 @@ class CsvImportDialog(QDialog):
         if target is None or self.preview is None:
             self.task_info.setText("")
             return
+        partial = self.preview.truncated
+        rows = f"the first {len(self.preview.rows)} rows"
         if isinstance(inferred, StudioError):
-            guess = f"No task can be inferred: {inferred.message}."
+            guess = f"No task can be inferred{f' from {rows}' if partial else ''}: {inferred.message}."
+        elif inferred is not None and partial:
+            guess = (
+                f"In {rows}, '{target}' looks like {TASK_LABELS[inferred].lower()}; "
+                "the import infers the task from the whole column."
+            )
         elif inferred is not None:
             guess = f"Inferred from '{target}': {TASK_LABELS[inferred].lower()}."
         else:
@@ -837,7 +849,7 @@ class CsvImportDialog(QDialog):
         if task is not None and task.is_classification:
             shown = ", ".join(classes[:6]) + (", …" if len(classes) > 6 else "")
             n = len(classes)
-            guess += f" {n} class{'' if n == 1 else 'es'} in the preview: {shown}."
+            guess += f" {n} class{'' if n == 1 else 'es'} in {rows if partial else 'the preview'}: {shown}."
         if self._task_override is not None and self._task_override != inferred:
             guess += " (your choice overrides it)"
         self.task_info.setText(guess.strip())
@@ -880,13 +892,16 @@ class CsvImportDialog(QDialog):
         source = self.source()
         assert source is not None
         self._clear_load_messages()
+        # Without the person's choice the read infers the task from the whole target
+        # column, not from the preview's rows; the project then records what it found.
+        read_source = replace(source, task=self._task_override)
 
         def read(state: TaskState) -> Dataset:
-            return read_csv_dataset(source, None, state.progress, state.cancelled)
+            return read_csv_dataset(read_source, None, state.progress, state.cancelled)
 
         task = BackgroundTask(read, self, name="csvImportTask")
         task.progressed.connect(self._on_load_progress)
-        task.succeeded.connect(lambda dataset: self._on_loaded(source, dataset))
+        task.succeeded.connect(lambda dataset: self._on_loaded(replace(source, task=dataset.task), dataset))
         task.failed.connect(self._on_load_failed)
         task.cancelled_.connect(self._on_load_cancelled)
         task.finished.connect(task.deleteLater)

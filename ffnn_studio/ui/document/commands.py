@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtGui import QUndoCommand
 
 from ffnn_studio.core.catalog import DATASETS, LAYER_KINDS, LOSSES, OPTIMIZERS, TRAINING
+from ffnn_studio.core.naming import follow_data
 from ffnn_studio.core.spec import (
     LAYER_CLASSES,
     BuiltinDataSource,
@@ -253,7 +254,9 @@ class SetDataSourceCommand(ProjectEditCommand):
         text = f"Use data set {data.describe()}"
         if training.loss != project.training.loss:
             text += " (loss → mean squared error)"
-        super().__init__(document, replace(project, data=data, training=training), text)
+        # A name the person did not give follows the data (export header, file names, script).
+        renamed = follow_data(replace(project, training=training), data)
+        super().__init__(document, renamed, text)
 
     @classmethod
     def builtin(cls, document: ProjectDocument, name: str) -> SetDataSourceCommand:

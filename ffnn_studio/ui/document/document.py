@@ -87,7 +87,6 @@ class ProjectDocument(QObject):
         super().__init__(parent)
         self._project = project if project is not None else Project()
         self._path: Path | None = None
-        self._untitled_name = self._project.name
         self._current_layer = 0 if self._project.network.layers else -1
         self._locked = False
         self._shape_cache: tuple[str, DataShape | StudioError] | None = None
@@ -117,7 +116,8 @@ class ProjectDocument(QObject):
     def display_name(self) -> str:
         """The file name without ``.ffnn.json``, or the project's name when unsaved."""
         if self._path is None:
-            return self._untitled_name or "Untitled"
+            # Follows the project's name: it changes with the data until the person names it.
+            return self._project.name or "Untitled"
         name = self._path.name
         return name[: -len(EXTENSION)] if name.endswith(EXTENSION) else self._path.stem
 
@@ -202,7 +202,6 @@ class ProjectDocument(QObject):
         self.undo_stack.clear()
         self._project = project
         self._path = Path(path) if path is not None else None
-        self._untitled_name = project.name
         self._current_layer = 0 if project.network.layers else -1
         self.undo_stack.setClean()
         self.pathChanged.emit()

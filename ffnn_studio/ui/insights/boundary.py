@@ -36,9 +36,11 @@ from ffnn_studio.core.forward import (
     data_extent,
     plane_grid,
 )
+from ffnn_studio.core.reports import RunState
 from ffnn_studio.core.spec import Project, Task
 from ffnn_studio.ui.insights.shown import RefreshWhenShown
 from ffnn_studio.ui.run.background import BackgroundTask
+from ffnn_studio.ui.run.protocols import RunController
 from ffnn_studio.ui.widgets.colors import apply_plot_palette
 
 log = logging.getLogger(__name__)
@@ -213,15 +215,13 @@ class DecisionBoundaryView(RefreshWhenShown, QWidget):
 
     # --- wiring ----------------------------------------------------------------------
 
-    def attach(self, controller: Any, document: Any = None) -> None:
-        """Follow a ``TrainingController``'s runs and (optionally) a ``ProjectDocument``."""
+    def attach(self, controller: RunController, document: Any = None) -> None:
+        """Follow a controller's runs and (optionally) a ``ProjectDocument``."""
         self._controller = controller
         controller.started.connect(self._on_started)
         controller.stateChanged.connect(self._on_state)
         controller.finished.connect(self._on_finished)
-        reset = getattr(controller, "weightsReset", None)
-        if reset is not None:
-            reset.connect(self._refresh_after_reset)
+        controller.weightsReset.connect(self._refresh_after_reset)
         if document is not None:
             self._document = document
             document.loaded.connect(self._on_document_loaded)
@@ -235,7 +235,7 @@ class DecisionBoundaryView(RefreshWhenShown, QWidget):
     @Slot(object)
     def _on_started(self, _info: Any) -> None:
         c = self._controller
-        session, prepared = getattr(c, "session", None), getattr(c, "last_prepared", None)
+        session, prepared = c.session, c.last_prepared
         if session is None or prepared is None:
             return
         project = getattr(session, "project", None)
@@ -245,13 +245,14 @@ class DecisionBoundaryView(RefreshWhenShown, QWidget):
         self._timer.setInterval(self._base_interval)
         self.refresh_if_shown()
 
-    @Slot(str)
-    def _on_state(self, state: str) -> None:
-        if state == "running":
+    @Slot(object)
+    def _on_state(self, state: RunState | str) -> None:
+        state = RunState(state)
+        if state is RunState.RUNNING:
             self._timer.start()
         else:
             self._timer.stop()
-            if state in ("paused", "idle"):
+            if state in (RunState.PAUSED, RunState.IDLE):
                 self.refresh_if_shown()
 
     @Slot(object)

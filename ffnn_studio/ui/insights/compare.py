@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ffnn_studio.core.runs import RunRecord, diff_projects
+from ffnn_studio.core.runs import RunRecord, diff_runs, run_labels
 from ffnn_studio.core.spec import Project
 from ffnn_studio.ui.widgets.colors import layer_color
 
@@ -210,6 +210,7 @@ class ComparisonPlot(QWidget):
             else "Select runs to compare their curves",
             size="9pt",
         )
+        labels = run_labels(self.runs)
         for i, run in enumerate(self.runs):
             color = run_color(i)
             x = np.arange(1, run.epochs + 1, dtype=np.float64)
@@ -220,7 +221,7 @@ class ComparisonPlot(QWidget):
                 y = run.history[column]
                 if not show or not np.isfinite(y).any():
                     continue
-                name = run.name if style == Qt.PenStyle.SolidLine or not self.show_train.isChecked() else None
+                name = labels[i] if style == Qt.PenStyle.SolidLine or not self.show_train.isChecked() else None
                 curve = self.item.plot(x, y, pen=pg.mkPen(color, width=2, style=style), name=name)
                 self.curves.append(curve)
         self.item.enableAutoRange()
@@ -244,11 +245,9 @@ def diff_lines(runs: Sequence[RunRecord], previous: RunRecord | None = None) -> 
     if len(runs) == 1:
         if previous is None:
             return [(f"Run {runs[0].number}: the first run", [])]
-        return [
-            (f"Run {previous.number} → Run {runs[0].number}", diff_projects(previous.project, runs[0].project))
-        ]
+        return [(f"Run {previous.number} → Run {runs[0].number}", diff_runs(previous, runs[0]))]
     base = runs[0]
-    return [(f"Run {base.number} → Run {r.number}", diff_projects(base.project, r.project)) for r in runs[1:]]
+    return [(f"Run {base.number} → Run {r.number}", diff_runs(base, r)) for r in runs[1:]]
 
 
 class RunDiffView(QWidget):
@@ -278,9 +277,8 @@ class RunDiffView(QWidget):
         self.title.setText("What changed")
         bold = QFont()
         bold.setBold(True)
-        names = {r.number: r.name for r in runs}
-        if previous is not None:
-            names[previous.number] = previous.name
+        shown = [*runs, previous] if previous is not None else list(runs)
+        names = {r.number: label for r, label in zip(shown, run_labels(shown), strict=True)}
         for heading, changes in diff_lines(runs, previous):
             head = QListWidgetItem(heading)
             head.setFont(bold)

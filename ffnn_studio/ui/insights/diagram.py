@@ -43,8 +43,10 @@ from PySide6.QtWidgets import (
 
 from ffnn_studio.core.errors import StudioError
 from ffnn_studio.core.forward import GridEvaluator, activations_for, data_extent, plane_grid
+from ffnn_studio.core.reports import RunState
 from ffnn_studio.core.spec import Project, output_activation, output_units
 from ffnn_studio.ui.insights.shown import RefreshWhenShown
+from ffnn_studio.ui.run.protocols import RunController
 from ffnn_studio.ui.widgets.colors import layer_color
 
 log = logging.getLogger(__name__)
@@ -634,7 +636,6 @@ class NetworkDiagramView(RefreshWhenShown, QWidget):
 
     # --- wiring ----------------------------------------------------------------------
 
-
     #: Narrower than this, the neuron's detail goes under the diagram instead of beside it.
     SIDE_BY_SIDE_WIDTH = 640
 
@@ -644,16 +645,15 @@ class NetworkDiagramView(RefreshWhenShown, QWidget):
         wanted = Qt.Orientation.Horizontal if side else Qt.Orientation.Vertical
         if self.splitter.orientation() != wanted:
             self.splitter.setOrientation(wanted)
-    def attach(self, controller: Any, document: Any = None) -> None:
+
+    def attach(self, controller: RunController, document: Any = None) -> None:
         """Follow a ``TrainingController`` and (optionally) the document's architecture."""
         self._controller = controller
         controller.started.connect(self._on_started)
         controller.stateChanged.connect(self._on_state)
         # Bound slots, not lambdas: Qt drops them when this view is destroyed.
         controller.finished.connect(self._refresh_after)
-        reset = getattr(controller, "weightsReset", None)
-        if reset is not None:
-            reset.connect(self._refresh_after)
+        controller.weightsReset.connect(self._refresh_after)
         if document is not None:
             self._document = document
             document.changed.connect(self._on_document_changed)
@@ -667,9 +667,9 @@ class NetworkDiagramView(RefreshWhenShown, QWidget):
             self.set_source(c.session, c.last_prepared, getattr(c.session, "project", None))
             self.refresh_if_shown()
 
-    @Slot(str)
-    def _on_state(self, state: str) -> None:
-        if state == "running":
+    @Slot(object)
+    def _on_state(self, state: RunState | str) -> None:
+        if RunState(state) is RunState.RUNNING:
             self._timer.start()
         else:
             self._timer.stop()

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from ffnn_studio.core.reports import LayerInfo, LayerProbe, ProbeReport, RunStarted
+from ffnn_studio.ui.run.protocols import RunController
 from ffnn_studio.ui.widgets.colors import layer_color
 
 #: A layer's gradient norm under this fraction of the largest layer's counts as vanishing.
@@ -299,7 +300,8 @@ class LayerHealthView(QWidget):
         self.model.dataChanged.connect(self._update_summary)
         self.model.modelReset.connect(self._update_summary)
 
-    def attach(self, controller: Any, document: Any = None) -> None:
+    def attach(self, controller: RunController, document: Any = None) -> None:
+        """Follow a controller's runs and (optionally) the document's loads."""
         controller.started.connect(self.on_run_started)
         controller.probesReported.connect(self.on_probe_batch)
         reset = getattr(controller, "weightsReset", None)

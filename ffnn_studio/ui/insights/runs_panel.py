@@ -53,9 +53,11 @@ from ffnn_studio.core.runs import (
     RunRecord,
     activation_variants,
     backup_sidecar,
+    data_origin,
     load_runs,
     next_run_number,
     optimizer_variants,
+    run_labels,
     run_name,
     save_runs,
     settings_summary,
@@ -112,9 +114,8 @@ class RunsStore(QObject):
         #: The runs file could not be read: keep it until a new run must be written.
         self.unreadable: Path | None = None
         self.last_warning = ""
-        self._controller: Any = None
+        self._followers: list[_RunFollower] = []
         self._document: Any = None
-        self._started: RunStarted | None = None
         self._session_of_last: Any = None
         self._pending_path = False
         #: Callable returning (group, variant) for the run that just finished.
@@ -123,9 +124,7 @@ class RunsStore(QObject):
     # --- wiring ----------------------------------------------------------------------
 
     def attach(self, controller: Any, document: Any = None) -> None:
-        self._controller = controller
-        controller.started.connect(self._on_started)
-        controller.finished.connect(self._on_finished)
+        self.follow(controller)
         if document is not None:
             self._document = document
             document.loaded.connect(self._on_loaded)
@@ -198,19 +197,11 @@ class RunsStore(QObject):
         log.warning("%s", message)
         self.warning.emit(message)
 
+    def follow(self, controller: Any) -> None:
+        """Record the runs ``controller`` finishes (more than one controller may feed the list)."""
+        self._followers.append(_RunFollower(controller, self))
+
     # --- recording -------------------------------------------------------------------
-
-    @Slot(object)
-    def _on_started(self, info: RunStarted) -> None:
-        self._started = info
-
-    @Slot(object)
-    def _on_finished(self, report: RunFinished) -> None:
-        info, self._started = self._started, None
-        session = getattr(self._controller, "session", None)
-        if info is None or session is None:
-            return  # stopped or failed before training started
-        self.record(session, info, report)
 
     def record(self, session: Any, info: RunStarted, report: RunFinished) -> RunRecord | None:
         """Add the run ``session`` just finished (or extend the last one for "train more")."""
@@ -221,6 +212,8 @@ class RunsStore(QObject):
         continued = info.start_epoch > 0 and session is self._session_of_last and self.runs
         project: Project = session.project
         finished_at = datetime.now().isoformat(timespec="seconds")
+        base_dir = getattr(self._document, "base_dir", None)
+        origin = data_origin(project.data, base_dir)
         if continued:
             last = self.runs[-1]
             record = RunRecord(
@@ -234,6 +227,7 @@ class RunsStore(QObject):
                 finished_at=finished_at,
                 group=last.group,
                 variant=last.variant,
+                data=origin,
             )
             self.runs[-1] = record
             row = len(self.runs) - 1
@@ -253,6 +247,7 @@ class RunsStore(QObject):
                 finished_at=finished_at,
                 group=group,
                 variant=variant,
+                data=origin,
             )
             self.runs.append(record)
             row = len(self.runs) - 1
@@ -280,6 +275,30 @@ class RunsStore(QObject):
         return f"{prefix} #{n}"
 
 
+class _RunFollower(QObject):
+    """Hands each run one controller finishes (with that controller's session) to the store."""
+
+    def __init__(self, controller: Any, store: RunsStore) -> None:
+        super().__init__(store)
+        self.controller = controller
+        self.store = store
+        self._started: RunStarted | None = None
+        controller.started.connect(self._on_started)
+        controller.finished.connect(self._on_finished)
+
+    @Slot(object)
+    def _on_started(self, info: RunStarted) -> None:
+        self._started = info
+
+    @Slot(object)
+    def _on_finished(self, report: RunFinished) -> None:
+        info, self._started = self._started, None
+        session = getattr(self.controller, "session", None)
+        if info is None or session is None:
+            return  # stopped or failed before training started
+        self.store.record(session, info, report)
+
+
 _METRIC_LABELS = {"accuracy": "Accuracy", "mae": "MAE"}
 
 RUN_COLUMNS: tuple[tuple[str, str], ...] = (
@@ -301,10 +320,13 @@ class RunsTableModel(QAbstractTableModel):
     def __init__(self, store: RunsStore, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.store = store
+        #: The runs' names, with their data when the runs trained on different data.
+        self._labels: list[str] = run_labels(store.runs)
         store.changed.connect(self._reset)
 
     def _reset(self) -> None:
         self.beginResetModel()
+        self._labels = run_labels(self.store.runs)
         self.endResetModel()
 
     def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
@@ -332,7 +354,7 @@ class RunsTableModel(QAbstractTableModel):
     def text(self, row: int, col: int) -> str:
         r = self.store.runs[row]
         if col == 0:
-            return r.name
+            return self._labels[row] if row < len(self._labels) else r.name
         if col == 1:
             # The optimizer is in the run's name already.
             return settings_summary(r.project, optimizer=False)
@@ -376,6 +398,9 @@ class RunsTableModel(QAbstractTableModel):
 class RunsPanel(QWidget):
     """The runs table, comparison plot and differences, and the comparison sweeps."""
 
+    #: A comparison started (True) or ended (False).
+    comparingChanged = Signal(bool)
+
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("runsPanel")
@@ -383,6 +408,8 @@ class RunsPanel(QWidget):
         self.store = RunsStore(self)
         self.model = RunsTableModel(self.store, self)
         self.controller: Any = None
+        #: Trains a comparison's variants, so the window's own run stays the controller's.
+        self.comparison_controller: Any = None
         self.document: Any = None
         self.sweep: ComparisonSweep | None = None
 
@@ -500,13 +527,23 @@ class RunsPanel(QWidget):
         self.controller = controller
         self.document = document
         self.store.attach(controller, document)
-        self.sweep = ComparisonSweep(controller, self)
+        # A variant trained on the window's controller would become its session: the
+        # model Export writes, the run the plots, diagram and boundary show.
+        self.comparison_controller = controller.companion()
+        self.store.follow(self.comparison_controller)
+        self.sweep = ComparisonSweep(self.comparison_controller, self)
         self.store.tagger = self._tag
         self.sweep.progressChanged.connect(self._on_sweep_progress)
         self.sweep.sweepFinished.connect(self._on_sweep_finished)
         self.sweep.sweepFailed.connect(self._show_warning)
         controller.stateChanged.connect(self._on_state_changed)
+        self.comparison_controller.stateChanged.connect(self._on_state_changed)
         self._update_buttons()
+
+    @property
+    def comparing(self) -> bool:
+        """A comparison is training its variants."""
+        return self.sweep is not None and self.sweep.active
 
     def _tag(self) -> tuple[str, str]:
         s = self.sweep
@@ -546,9 +583,13 @@ class RunsPanel(QWidget):
         if problems:
             self._show_warning("Fix the project's problems first: " + "; ".join(str(p) for p in problems))
             return False
+        if getattr(self.controller, "busy", False):
+            return False
         self.warning_label.hide()
         ok = self.sweep.start(variants, self.store.next_group(prefix), base_dir)
         self._update_buttons()
+        if ok:
+            self.comparingChanged.emit(True)
         return ok
 
     def cancel_comparison(self) -> None:
@@ -570,6 +611,7 @@ class RunsPanel(QWidget):
         )
         self.select_group(group)
         self._update_buttons()
+        self.comparingChanged.emit(False)
 
     # --- selection -------------------------------------------------------------------
 
@@ -618,8 +660,12 @@ class RunsPanel(QWidget):
         self._update_buttons()
 
     def _update_buttons(self) -> None:
-        sweeping = self.sweep is not None and self.sweep.active
-        busy = bool(getattr(self.controller, "busy", False)) if self.controller is not None else True
+        sweeping = self.comparing
+        busy = (
+            self.controller is None
+            or bool(getattr(self.controller, "busy", False))
+            or bool(getattr(self.comparison_controller, "busy", False))
+        )
         for b in (self.compare_optimizers_button, self.compare_activations_button):
             b.setEnabled(not sweeping and not busy and self.document is not None)
         self.cancel_button.setEnabled(sweeping)

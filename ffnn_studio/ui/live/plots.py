@@ -44,6 +44,7 @@ from PySide6.QtWidgets import (
 )
 
 from ffnn_studio.core.reports import EpochEnd, LayerInfo, ProbeReport, RunFinished, RunStarted
+from ffnn_studio.ui.run.protocols import RunController
 from ffnn_studio.ui.widgets.colors import TRAINING_COLOR, VALIDATION_COLOR, layer_color
 
 REDRAW_INTERVAL_MS = 33
@@ -684,15 +685,13 @@ class LivePlots(QWidget):
 
     # --- wiring ----------------------------------------------------------------------
 
-    def attach(self, controller: object) -> None:
-        """Follow a ``TrainingController``'s runs."""
-        controller.started.connect(self.on_run_started)  # type: ignore[attr-defined]
-        controller.epochsEnded.connect(self.on_epochs)  # type: ignore[attr-defined]
-        controller.probesReported.connect(self.on_probe_batch)  # type: ignore[attr-defined]
-        controller.finished.connect(self.on_finished)  # type: ignore[attr-defined]
-        reset = getattr(controller, "weightsReset", None)
-        if reset is not None:
-            reset.connect(self._on_weights_reset)
+    def attach(self, controller: RunController) -> None:
+        """Follow a controller's runs."""
+        controller.started.connect(self.on_run_started)
+        controller.epochsEnded.connect(self.on_epochs)
+        controller.probesReported.connect(self.on_probe_batch)
+        controller.finished.connect(self.on_finished)
+        controller.weightsReset.connect(self._on_weights_reset)
 
     def clear(self) -> None:
         """Empty every plot (the per-layer curves go; the next run creates them)."""

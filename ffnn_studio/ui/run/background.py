@@ -13,6 +13,16 @@ that started them: a module-level set keeps each one alive until its function
 returns, and the application's ``aboutToQuit`` (or, failing that, ``atexit``)
 cancels and waits for the stragglers.
 Widgets that go away mid-task call ``cancel()`` and simply stop listening.
+
+The window has three kinds of background work, each for a reason:
+
+* this module, for short one-off jobs (a CSV preview, a data set split, an
+  export): independent, cancellable, several at once;
+* the run controller's one long-lived worker thread (``ui/run/bridge.py``):
+  a session's TensorFlow state belongs to the thread that built it, and
+  train-more, reset and pause must reach that same thread and session;
+* a plain ``threading.Thread`` for the TensorFlow import alone: imported
+  first on a QThread, the second session built there deadlocks in pybind11.
 """
 
 from __future__ import annotations
