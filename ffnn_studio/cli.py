@@ -42,6 +42,18 @@ class _Parser(argparse.ArgumentParser):
         raise StudioError(f"{message} (see '{self.prog} --help')")
 
 
+def _window_size(text: str) -> tuple[int, int]:
+    """``1280x800`` as (1280, 800)."""
+    width, sep, height = text.lower().partition("x")
+    if sep and width.isdigit() and height.isdigit():
+        size = int(width), int(height)
+        if min(size) >= 200 and max(size) <= 10000:
+            return size
+    raise argparse.ArgumentTypeError(
+        f"{text!r} is not a window size: give WIDTHxHEIGHT in pixels, 200 to 10000 each"
+    )
+
+
 def _window_parser() -> argparse.ArgumentParser:
     p = _Parser(
         prog="ffnn-studio",
@@ -60,6 +72,12 @@ def _window_parser() -> argparse.ArgumentParser:
         type=int,
         metavar="N",
         help="with --screenshot: train N epochs before taking the screenshot",
+    )
+    p.add_argument(
+        "--size",
+        metavar="WxH",
+        type=_window_size,
+        help="with --screenshot: the window's size in pixels (default 1400x900)",
     )
     desktop = p.add_mutually_exclusive_group()
     desktop.add_argument(
@@ -215,9 +233,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise StudioError("--train-epochs goes with --screenshot")
         if ns.train_epochs is not None and ns.train_epochs < 1:
             raise StudioError("--train-epochs must be at least 1")
+        if ns.size is not None and not ns.screenshot:
+            raise StudioError("--size goes with --screenshot")
         from ffnn_studio.ui.app import run_window
 
-        return run_window(ns.file, screenshot=ns.screenshot, train_epochs=ns.train_epochs)
+        return run_window(
+            ns.file, screenshot=ns.screenshot, train_epochs=ns.train_epochs, size=ns.size
+        )
     except StudioError as exc:
         print(f"ffnn-studio: {exc}", file=sys.stderr)
         return EXIT_USAGE

@@ -108,11 +108,17 @@ def load_engine_in_background(controller: Any) -> None:
     QTimer.singleShot(0, controller.warm_up)
 
 
-def run_window(argv_path: str | None, screenshot: str | None, train_epochs: int | None) -> int:
+def run_window(
+    argv_path: str | None,
+    screenshot: str | None,
+    train_epochs: int | None,
+    size: tuple[int, int] | None = None,
+) -> int:
     """Show the main window on ``argv_path`` (or the default example) and run it.
 
     With ``screenshot``, save an image of the window (after training
-    ``train_epochs`` epochs, if given) and exit instead of waiting for the user.
+    ``train_epochs`` epochs, if given, at ``size`` pixels) and exit instead of
+    waiting for the user.
     Returns the process exit status.
     """
     if screenshot is not None and _no_display():
@@ -126,6 +132,8 @@ def run_window(argv_path: str | None, screenshot: str | None, train_epochs: int 
     interactive = screenshot is None
     document = ProjectDocument(default_project())
     window = MainWindow(document, interactive=interactive)
+    if size is not None:
+        window.resize(*size)
     window.show()
     if argv_path:
         # A bad path shows the error and leaves the default project open.

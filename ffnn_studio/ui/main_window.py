@@ -66,6 +66,7 @@ from ffnn_studio.ui.run.bridge import TrainingController
 from ffnn_studio.ui.widgets.app_icon import app_icon
 
 FILE_FILTER = f"FFNN Studio projects (*{EXTENSION});;All files (*)"
+INSIGHTS_HINT = "See what the network learned under “Inside the Network”."
 COMPARING = "A comparison is training: wait for it to finish or cancel it in the Runs tab."
 RUN_LOCKED = "Training is running: the project cannot be edited until the run stops."
 
@@ -143,6 +144,9 @@ class MainWindow(QMainWindow):
         if interactive:
             self.autosave = AutosaveService(self.document, parent=self)
             self.autosave.failed.connect(lambda msg: self.statusBar().showMessage(msg, 8000))
+        self._insights_hinted = False
+        #: The project of the run the plots show (None before the first run).
+        self._run_project: Project | None = None
 
         self._build_widgets()
         self._build_docks()
@@ -355,6 +359,7 @@ class MainWindow(QMainWindow):
     def _connect(self) -> None:
         doc = self.document
         doc.changed.connect(self._update_problems)
+        doc.changed.connect(self._mark_stale_views)
         doc.changed.connect(self._update_title)  # an unsaved project's name follows its data
         doc.pathChanged.connect(self._update_title)
         doc.dirtyChanged.connect(self._update_title)
@@ -462,7 +467,8 @@ class MainWindow(QMainWindow):
         try:
             self.document.open(path)
         except StudioError as exc:
-            self._report_error("Could not open project", f"{path.name}: {exc}")
+            # The message names the file already.
+            self._report_error("Could not open project", str(exc))
             return False
         self.add_recent_file(path)
         self.statusBar().showMessage(f"Opened {path}", 5000)
@@ -571,11 +577,24 @@ class MainWindow(QMainWindow):
             self._report_error("Cannot train yet", f"Fix these first:\n{lines}")
             return False
         self.last_finish = None
+        self._run_project = self.document.project
         # Continuing keeps the weights when nothing but the epoch count changed;
         # otherwise the controller starts a fresh session. "Reset weights" starts over.
         return self.controller.start(
             self.document.project, self.document.base_dir, epochs, continue_run=True
         )
+
+    def _mark_stale_views(self, *_args: object) -> None:
+        """After an edit of the network or data, the plots say they show the previous run."""
+        shown, now = self._run_project, self.document.project
+        if shown is None or self.controller.state is not RunState.IDLE:
+            return
+        if now.network != shown.network:
+            self.plots.mark_previous_run("The network changed")
+        elif now.data != shown.data:
+            self.plots.mark_previous_run("The data changed")
+        else:
+            self.plots.mark_previous_run("")
 
     def _on_state(self, state: RunState) -> None:
         self.document.set_locked(state is not RunState.IDLE)
@@ -603,11 +622,18 @@ class MainWindow(QMainWindow):
 
     def _on_finished(self, report: RunFinished) -> None:
         self.last_finish = report
-        self.statusBar().showMessage(finish_text(report), 15000)
-        # After a run, show what the network learned. During a run the user
-        # chooses: the live views cost the training thread some CPU.
-        if report.epochs_completed and not self.training_dock.visibleRegion().isEmpty():
-            self.insights_dock.raise_()
+        text = finish_text(report)
+        # The dock keeps the tab the user chose: raising another one after every
+        # run took them away from the settings they were editing. Once per
+        # window, say where the network's insides are.
+        if (
+            report.epochs_completed
+            and not self._insights_hinted
+            and self.insights_dock.visibleRegion().isEmpty()
+        ):
+            self._insights_hinted = True
+            text += f" {INSIGHTS_HINT}"
+        self.statusBar().showMessage(text, 15000)
         if report.reason is FinishReason.FAILED:
             self._report_error("Training failed", report.message)
 

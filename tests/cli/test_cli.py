@@ -47,6 +47,8 @@ def test_datasets_lists_every_data_set(capsys: pytest.CaptureFixture[str]) -> No
         (["train", "--target", "y"], "--target goes with --csv"),
         (["export", "model.bin", "out.onnx"], "export reads a trained .keras model"),
         (["--train-epochs", "3"], "--train-epochs goes with --screenshot"),
+        (["--size", "1280x800"], "--size goes with --screenshot"),
+        (["--screenshot", "x.png", "--size", "big"], "'big' is not a window size"),
     ],
 )
 def test_usage_errors_exit_2_with_a_message(argv, fragment, capsys, tmp_path, monkeypatch) -> None:

@@ -154,3 +154,11 @@ def test_background_loading_freezes_the_heap_once_the_engine_is_warm(qtbot) -> N
     finally:
         gc.unfreeze()
         controller.shutdown()
+
+
+def test_screenshot_at_a_chosen_size(qtbot, tmp_path, monkeypatch) -> None:
+    use_fake_controller(monkeypatch)
+    png = tmp_path / "small.png"
+    assert app_module.run_window(None, str(png), None, size=(1280, 800)) == 0
+    image = QImage(str(png))
+    assert (image.width(), image.height()) == (1280, 800)

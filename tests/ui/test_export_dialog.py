@@ -431,3 +431,23 @@ def test_export_plots_into_a_missing_folder_says_so(qtbot, make_window, tmp_path
     dialog.save_button.click()
     assert dialog.isVisible()
     assert "does not exist" in dialog.error_label.text()
+
+
+def test_a_typed_extension_chooses_the_format_and_a_new_format_clears_the_result(
+    qtbot, trained_window, tmp_path
+) -> None:
+    window = trained_window()
+    dialog = open_export_dialog(window)
+    dialog.set_format("keras")
+    dialog.path_edit.clear()
+    qtbot.keyClicks(dialog.path_edit, str(tmp_path / "model.onnx"))
+    assert dialog.selected_format() == "onnx"
+    assert dialog.output_path() == str(tmp_path / "model.onnx")  # kept as typed
+    qtbot.keyClicks(dialog.path_edit, "x")  # ".onnxx" names no format: the choice stays
+    assert dialog.selected_format() == "onnx"
+    dialog.set_output_path("")
+    assert not dialog.start_export()
+    assert dialog.result_frame.isVisibleTo(dialog) and "Choose where" in dialog.detail_label.text()
+    dialog.set_format("tflite")
+    assert not dialog.result_frame.isVisibleTo(dialog)
+    assert dialog.detail_label.text() == "" and dialog.error is None

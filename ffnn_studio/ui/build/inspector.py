@@ -170,9 +170,7 @@ class LayerInspector(QWidget):
         )
         form.addRow("&Activation:", self.activation)
         self.activation_help = help_label("activationHelp", "Activation help")
-        form.addRow(self.activation_help)
         self.plot = ActivationPlot()
-        form.addRow(self.plot)
 
         self.alpha = FloatSpinBox()
         self.alpha.setObjectName("alphaSpin")
@@ -201,6 +199,10 @@ class LayerInspector(QWidget):
             spin.setSpecialValueText("off")
             self.regularizers[name] = spin
             form.addRow(f"{entry.label} λ:", spin)
+        # Every field first, so a short dock shows them all without scrolling;
+        # the explanations and the plot of f and f' follow.
+        form.addRow(self.activation_help)
+        form.addRow(self.plot)
         self.regularizer_help = help_label("regularizerHelp", "Regularization help")
         self.regularizer_help.setText(
             "<br>".join(f"<b>{e.label}</b>: {e.help}" for e in REGULARIZERS.values())

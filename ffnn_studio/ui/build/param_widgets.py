@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QDoubleSpinBox,
+    QFormLayout,
     QLabel,
     QSpinBox,
     QWidget,
@@ -35,7 +36,112 @@ def step_125(value: float, up: bool) -> float:
     return max(c for c in candidates if c < value * (1 - 1e-9))
 
 
-class FloatSpinBox(QDoubleSpinBox):
+def _number(text: str) -> float | None:
+    try:
+        value = float(text.strip())
+    except ValueError:
+        return None
+    return value if math.isfinite(value) else None
+
+
+class _RangeNotice:
+    """Says inline, in a row under the field, when typed input was out of range.
+
+    A spin box corrects an out-of-range entry to the nearest allowed value;
+    without a word the user cannot tell that 99999999 became 4096. The text
+    the user typed is remembered and compared with the range when editing ends.
+    """
+
+    #: "in [1, 4096]"; make_param_editor sets it from the catalog's ``Param``.
+    range_text: str = ""
+
+    def _init_notice(self) -> None:
+        self._typed: str | None = None
+        self.notice: QLabel | None = None
+        self.lineEdit().textEdited.connect(self._remember)  # type: ignore[attr-defined]
+        self.editingFinished.connect(self._check_typed)  # type: ignore[attr-defined]
+
+    def _remember(self, text: str) -> None:
+        self._typed = text
+
+    def _range(self) -> str:
+        if self.range_text:
+            return self.range_text
+        lo, hi = self.minimum(), self.maximum()  # type: ignore[attr-defined]
+        return f"in [{self.textFromValue(lo)}, {self.textFromValue(hi)}]"  # type: ignore[attr-defined]
+
+    def fixup(self, text: str) -> str:
+        # Qt's own correction of an unreadable value goes to the minimum, so
+        # 1e9 for a learning rate became the smallest rate: clamp to the nearer end.
+        value = _number(text)
+        if value is not None:
+            lo, hi = self.minimum(), self.maximum()  # type: ignore[attr-defined]
+            if value < lo or value > hi:
+                return self.textFromValue(lo if value < lo else hi)  # type: ignore[attr-defined]
+        return super().fixup(text)  # type: ignore[misc]
+
+    def _check_typed(self) -> None:
+        typed, self._typed = self._typed, None
+        if typed is None:
+            return
+        value = _number(typed)
+        lo, hi = self.minimum(), self.maximum()  # type: ignore[attr-defined]
+        if value is None or lo <= value <= hi:
+            self.show_notice("")
+            return
+        shown = self.textFromValue(self.value())  # type: ignore[attr-defined]
+        name = self.accessibleName() or "The value"  # type: ignore[attr-defined]
+        self.show_notice(f"{name} must be {self._range()}: {typed.strip()} was set to {shown}.")
+
+    def show_notice(self, text: str) -> None:
+        """Show ``text`` under the field ("" hides it)."""
+        if self.notice is None:
+            if not text:
+                return
+            self.notice = self._make_notice()
+        self.notice.setText(f"⚠ {text}" if text else "")
+        self.notice.setAccessibleDescription(text)
+        self.notice.setVisible(bool(text))
+
+    def _make_notice(self) -> QLabel:
+        label = QLabel()
+        label.setObjectName(f"{self.objectName() or 'spin'}Notice")  # type: ignore[attr-defined]
+        label.setAccessibleName("Value out of range")
+        label.setWordWrap(True)
+        label.setStyleSheet("color: #c0392b;")
+        parent = self.parentWidget()  # type: ignore[attr-defined]
+        form = parent.layout() if parent is not None else None
+        if isinstance(form, QFormLayout):
+            row, _role = form.getWidgetPosition(self)  # type: ignore[arg-type]
+            if row >= 0:
+                form.insertRow(row + 1, label)
+                return label
+        # Not in a form: a label of its own under the field.
+        label.setParent(parent)
+        return label
+
+
+class IntSpinBox(_RangeNotice, QSpinBox):
+    """An integer spin box that lets any whole number be typed and says when it was clamped."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        # Emptied text goes back to the previous value (Qt's default here): a
+        # correction to the minimum would be an edit nobody made.
+        self._init_notice()
+
+    def validate(self, text: str, pos: int) -> object:
+        # Qt refuses keystrokes past the maximum, so "99999999" silently
+        # became "999"; typed whole, it is corrected (and said) at the end.
+        s = text.strip()
+        if s.lstrip("+-").isdigit():
+            value = int(s)
+            if not self.minimum() <= value <= self.maximum():
+                return QValidator.State.Intermediate, text, pos
+        return super().validate(text, pos)
+
+
+class FloatSpinBox(_RangeNotice, QDoubleSpinBox):
     """A float spin box that shows values compactly (``0.001``, ``1e-05``), accepts
     scientific notation, and with ``log_steps`` steps through 1, 2, 5 × 10ᵏ.
 
@@ -50,6 +156,7 @@ class FloatSpinBox(QDoubleSpinBox):
         self.setDecimals(10)
         self.setKeyboardTracking(False)
         self.setCorrectionMode(QAbstractSpinBox.CorrectionMode.CorrectToNearestValue)
+        self._init_notice()
 
     def textFromValue(self, value: float) -> str:
         return f"{value:.6g}"
@@ -127,7 +234,8 @@ def make_param_editor(param: Param, object_name: str, *, log_steps: bool | None 
     if param.kind == "bool":
         widget = QCheckBox(param.label)
     elif param.kind == "int":
-        spin = QSpinBox()
+        spin = IntSpinBox()
+        spin.range_text = param.range_text()
         lo, hi = param_bounds(param)
         spin.setRange(int(max(lo, -(2**31))), int(min(hi, 2**31 - 1)))
         spin.setKeyboardTracking(False)
@@ -136,6 +244,7 @@ def make_param_editor(param: Param, object_name: str, *, log_steps: bool | None 
     else:
         log = param.log_scale if log_steps is None else log_steps
         fspin = FloatSpinBox(log_steps=log)
+        fspin.range_text = param.range_text()
         lo, hi = param_bounds(param)
         fspin.setRange(lo, hi)
         if not log:

@@ -217,6 +217,7 @@ class ExportDialog(QDialog):
         self.error: str | None = None
         self._message = _LatestMessage()
         self._confirmed_path: str | None = None
+        self._format_from_path = False
         self._build()
         self.set_format("keras")
         self.path_edit.setText(
@@ -373,17 +374,36 @@ class ExportDialog(QDialog):
             IMPORT_NOTE if self.import_note_shown() else ""
         )
         current = self.output_path()
-        if current:
+        if current and not self._format_from_path:
             self.path_edit.setText(path_for_format(current, fmt))
             self._confirmed_path = None
+        # A result or error of the previous choice would read as this format's.
+        self._clear_result()
         self.browse_button.setToolTip(
             "Choose a folder name for the SavedModel" if info.is_folder else "Choose the file"
         )
         self._fit_height()
 
     @Slot(str)
-    def _on_path_edited(self, _text: str) -> None:
+    def _on_path_edited(self, text: str) -> None:
         self._confirmed_path = None
+        # An extension that names a format chooses it, as on the command line.
+        suffix = Path(text.strip()).suffix.lower()
+        fmt = next((n for n, f in FORMATS.items() if suffix and suffix in f.extensions), None)
+        if fmt is not None and fmt != self.selected_format():
+            self._format_from_path = True
+            try:
+                self.set_format(fmt)
+            finally:
+                self._format_from_path = False
+
+    def _clear_result(self) -> None:
+        if self.busy:
+            return
+        self.error = None
+        for label in (self.result_label, self.detail_label):
+            _show(label, "")
+        self.result_frame.hide()
 
     # ------------------------------------------------------------------ choosing the path
 

@@ -262,6 +262,7 @@ class RunDiffView(QWidget):
         self.setAccessibleName("Differences between runs")
         self.title = QLabel("Differences")
         self.title.setObjectName("runDiffTitle")
+        self.title.setWordWrap(True)
         self.list = QListWidget()
         self.list.setObjectName("runDiffList")
         self.list.setAccessibleName("Changed settings")

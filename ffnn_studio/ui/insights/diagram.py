@@ -190,6 +190,9 @@ class NetworkDiagramScene(QGraphicsScene):
         #: Per Dense block i: (n_in, n_out) object array of lines, or None if a side is a block.
         self.lines: list[np.ndarray | None] = []
         self.headers: list[QGraphicsSimpleTextItem] = []
+        #: The diagram without its titles (which keep their size in pixels).
+        self.core_rect = QRectF()
+        self.compact_headers = False
         self.rebuild_count = 0
         self.weight_scale = 0.0
         self.selected: tuple[int, int] | None = None
@@ -212,6 +215,7 @@ class NetworkDiagramScene(QGraphicsScene):
         self.clear()
         self.columns = columns
         self.neurons, self.blocks, self.lines, self.headers = [], {}, [], []
+        self.compact_headers = False
         self.selected = None
         self.rebuild_count += 1
         self.weight_scale = 0.0
@@ -274,8 +278,42 @@ class NetworkDiagramScene(QGraphicsScene):
                     self.addItem(line)
                     grid[j, k] = line
             self.lines.append(grid)
+        core = QRectF()
+        for item in self.items():
+            if not isinstance(item, (QGraphicsSimpleTextItem, QGraphicsRectItem)) or isinstance(
+                item, LayerBlockItem
+            ):
+                core = core.united(item.sceneBoundingRect())
+        self.core_rect = core.adjusted(-8, -8, 8, 8)
         self.setSceneRect(self.itemsBoundingRect().adjusted(-20, -20, 20, 20))
         return True
+
+    def header_size(self) -> tuple[float, float]:
+        """The widest and tallest column title, in pixels."""
+        if not self.headers:
+            return 0.0, 0.0
+        rects = [h.boundingRect() for h in self.headers]
+        return max(r.width() for r in rects), max(r.height() for r in rects)
+
+    def set_compact_headers(self, compact: bool) -> None:
+        """Short titles ("L2", units only) when the full ones would overlap."""
+        if compact == self.compact_headers:
+            return
+        self.compact_headers = compact
+        for c, (label, spec) in enumerate(zip(self.headers, self.columns, strict=True)):
+            full = self._header_text(c, spec)
+            label.setText(self._short_header_text(c, spec) if compact else full)
+            label.setToolTip(full.replace("\n", " · ") if compact else "")
+            rect = label.boundingRect()
+            label.setPos(-rect.width() / 2, -rect.height())
+
+    @staticmethod
+    def _short_header_text(c: int, spec: ColumnSpec) -> str:
+        if c == 0:
+            return f"In\n{spec.units}"
+        if spec.title == "Output":
+            return f"Out\n{spec.units}"
+        return f"L{c}\n{spec.units}"
 
     def _add_header(self, text: str, bottom_centre: QPointF, font: QFont) -> None:
         """A column title that keeps its size however the view is scaled."""
@@ -404,8 +442,26 @@ class _DiagramGraphicsView(QGraphicsView):
 
     def fit(self) -> None:
         scene = self.scene()
-        if scene is not None and not scene.sceneRect().isEmpty():
+        if scene is None or scene.sceneRect().isEmpty():
+            return
+        core = getattr(scene, "core_rect", QRectF())
+        if core.isEmpty() or not isinstance(scene, NetworkDiagramScene):
             self.fitInView(scene.sceneRect(), Qt.AspectRatioMode.KeepAspectRatio)
+            return
+        # The titles keep their pixel size while the diagram scales: leave them
+        # room at the sides and on top, and shorten them when columns crowd.
+        view = self.viewport().rect()
+        for compact in (False, True):
+            scene.set_compact_headers(compact)
+            width, height = scene.header_size()
+            room_w = max(view.width() - width - 8, 20)
+            room_h = max(view.height() - 2 * (height + 8), 20)
+            scale = min(room_w / core.width(), room_h / core.height())
+            if len(scene.columns) < 2 or _COLUMN_GAP * scale >= width + 6:
+                break
+        self.resetTransform()
+        self.scale(scale, scale)
+        self.centerOn(core.center())
 
 
 class NeuronDetail(QWidget):
@@ -575,6 +631,16 @@ class NetworkDiagramView(RefreshWhenShown, QWidget):
         self._apply_palette()
 
     # --- wiring ----------------------------------------------------------------------
+
+    #: Narrower than this, the neuron's detail goes under the diagram instead of beside it.
+    SIDE_BY_SIDE_WIDTH = 640
+
+    def resizeEvent(self, event: Any) -> None:
+        super().resizeEvent(event)
+        side = self.width() >= self.SIDE_BY_SIDE_WIDTH
+        wanted = Qt.Orientation.Horizontal if side else Qt.Orientation.Vertical
+        if self.splitter.orientation() != wanted:
+            self.splitter.setOrientation(wanted)
 
     def attach(self, controller: RunController, document: Any = None) -> None:
         """Follow a ``TrainingController`` and (optionally) the document's architecture."""

@@ -135,6 +135,14 @@ def warning_icon() -> QIcon:
     return style.standardIcon(QStyle.StandardPixmap.SP_MessageBoxWarning)
 
 
+def epoch_text(epoch: float) -> str:
+    """"epoch 20" after a whole epoch; "during epoch 21" for a probe inside one."""
+    whole = round(epoch)
+    if abs(epoch - whole) < 1e-6:
+        return f"epoch {whole}"
+    return f"during epoch {math.floor(epoch) + 1}"
+
+
 class LayerHealthModel(QAbstractTableModel):
     """One row per Dense layer with its latest probe figures and warnings."""
 
@@ -299,6 +307,10 @@ class LayerHealthView(QWidget):
         """Follow a controller's runs and (optionally) the document's loads."""
         controller.started.connect(self.on_run_started)
         controller.probesReported.connect(self.on_probe_batch)
+        reset = getattr(controller, "weightsReset", None)
+        if reset is not None:
+            # New weights: the figures of the old ones would be stale.
+            reset.connect(self._on_weights_reset)
         if document is not None:
             document.loaded.connect(self.model.clear)
 
@@ -306,6 +318,11 @@ class LayerHealthView(QWidget):
     def on_run_started(self, info: RunStarted) -> None:
         if info.start_epoch == 0 or tuple(info.layers) != self.model.infos:
             self.model.set_layers(info.layers)
+
+    @Slot(bool)
+    def _on_weights_reset(self, done: bool) -> None:
+        if done:
+            self.model.clear()
 
     @Slot(object)
     def on_probe_batch(self, reports: tuple[ProbeReport, ...]) -> None:
@@ -323,7 +340,7 @@ class LayerHealthView(QWidget):
             self.summary.setText("Per-layer health figures appear while the network trains.")
             return
         flagged = m.flagged_rows()
-        where = f"epoch {m.epoch:.1f}" if m.epoch is not None else ""
+        where = epoch_text(m.epoch) if m.epoch is not None else ""
         if not flagged:
             self.summary.setText(f"All layers look healthy ({where}).")
         else:

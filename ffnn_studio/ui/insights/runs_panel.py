@@ -414,26 +414,33 @@ class RunsPanel(QWidget):
         self.sweep: ComparisonSweep | None = None
 
         style = QApplication.style()
-        self.compare_optimizers_button = QPushButton("Compare optimizers")
+        # Short labels after a "Compare:" caption, and icon-only Cancel and Delete
+        # (named in their tooltips), so the row fits a narrow dock.
+        self.compare_caption = QLabel("Compare:")
+        self.compare_caption.setObjectName("compareCaption")
+        self.compare_caption.setAccessibleName("Compare")
+        self.compare_optimizers_button = QPushButton("Optimizers")
         self.compare_optimizers_button.setObjectName("compareOptimizersButton")
         self.compare_optimizers_button.setAccessibleName("Compare optimizers")
         self.compare_optimizers_button.setToolTip(
             "Train the current network with SGD, momentum, Adagrad, RMSprop and Adam in turn "
             "(each with its default settings, same seed and everything else) and overlay the curves."
         )
-        self.compare_activations_button = QPushButton("Compare activations")
+        self.compare_activations_button = QPushButton("Activations")
         self.compare_activations_button.setObjectName("compareActivationsButton")
         self.compare_activations_button.setAccessibleName("Compare activations")
         self.compare_activations_button.setToolTip(
             "Train the current network with every hidden layer set to sigmoid, tanh, ReLU, "
             "Leaky ReLU, ELU and step in turn, and overlay the curves."
         )
-        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button = QPushButton()
+        self.cancel_button.setToolTip("Cancel the comparison")
         self.cancel_button.setObjectName("cancelComparisonButton")
         self.cancel_button.setAccessibleName("Cancel the comparison")
         self.cancel_button.setIcon(style.standardIcon(QStyle.StandardPixmap.SP_DialogCancelButton))
         self.cancel_button.setEnabled(False)
-        self.delete_button = QPushButton("Delete")
+        self.delete_button = QPushButton()
+        self.delete_button.setToolTip("Delete the selected runs")
         self.delete_button.setObjectName("deleteRunsButton")
         self.delete_button.setAccessibleName("Delete the selected runs")
         self.delete_button.setIcon(style.standardIcon(QStyle.StandardPixmap.SP_TrashIcon))
@@ -441,6 +448,7 @@ class RunsPanel(QWidget):
         self.progress_label = QLabel("")
         self.progress_label.setObjectName("comparisonProgressLabel")
         self.progress_label.setAccessibleName("Comparison progress")
+        self.progress_label.setWordWrap(True)
         self.warning_label = QLabel("")
         self.warning_label.setObjectName("runsWarningLabel")
         self.warning_label.setAccessibleName("Runs warning")
@@ -462,6 +470,12 @@ class RunsPanel(QWidget):
         # The settings summary is the long text: it takes the spare width (elided).
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         header.setStretchLastSection(False)
+        # The stretched column may not shrink past its title ("etting"): the
+        # table scrolls sideways instead.
+        margin = 2 * header.style().pixelMetric(QStyle.PixelMetric.PM_HeaderMargin)
+        header.setMinimumSectionSize(
+            header.fontMetrics().horizontalAdvance(RUN_COLUMNS[1][0]) + margin + 4
+        )
         self.table.setTextElideMode(Qt.TextElideMode.ElideMiddle)
 
         self.plot = ComparisonPlot()
@@ -469,18 +483,20 @@ class RunsPanel(QWidget):
 
         buttons = QHBoxLayout()
         buttons.setContentsMargins(0, 0, 0, 0)
+        buttons.addWidget(self.compare_caption)
         buttons.addWidget(self.compare_optimizers_button)
         buttons.addWidget(self.compare_activations_button)
         buttons.addWidget(self.cancel_button)
         buttons.addWidget(self.progress_label, 1)
         buttons.addWidget(self.delete_button)
-        lower = QSplitter(Qt.Orientation.Horizontal)
+        # Plot above the list of differences: side by side, a dock cut both.
+        lower = QSplitter(Qt.Orientation.Vertical)
         lower.setObjectName("runsCompareSplitter")
         lower.addWidget(self.plot)
         lower.addWidget(self.diff)
         lower.setStretchFactor(0, 3)
         lower.setStretchFactor(1, 2)
-        lower.setSizes([640, 360])
+        lower.setSizes([300, 140])
         split = QSplitter(Qt.Orientation.Vertical)
         split.setObjectName("runsSplitter")
         split.addWidget(self.table)

@@ -70,6 +70,14 @@ LOSS, METRIC, WEIGHTS, GRADIENTS = "loss", "metric", "weights", "gradients"
 PLOT_KEYS = (LOSS, METRIC, WEIGHTS, GRADIENTS)
 EXPORT_SUFFIXES = (".png", ".svg", ".csv")
 
+#: What an empty plot says before the first run, and while a run prepares.
+EMPTY_TEXT = "Press Train (F5) to start"
+STARTING_TEXT = "Waiting for the first epoch…"
+#: Pixels between a legend and the plot's edges.
+LEGEND_MARGIN = 10
+#: Most points per curve the legend placement looks at (evenly thinned beyond).
+LEGEND_SAMPLE = 2000
+
 _METRIC_LABELS = {"accuracy": "Accuracy", "mae": "Mean absolute error"}
 
 
@@ -202,7 +210,14 @@ class LivePlot:
         self.item.setMenuEnabled(True)
         self.vb.disableAutoRange()
         self.legend = self.item.addLegend(labelTextSize="8pt")
+        self.legend_corner = legend_corner
         self.place_legend(legend_corner)
+        #: What the plot says while it has no data.
+        self.idle_text = EMPTY_TEXT
+        # Said in the middle of the empty plot; child of the ViewBox, so in pixels.
+        self.empty_text = pg.TextItem(EMPTY_TEXT, color=(128, 128, 128), anchor=(0.5, 0.5))
+        self.empty_text.setParentItem(self.vb)
+        self.vb.sigResized.connect(self._center_empty_text)
         self.buffer = GrowingBuffer(0)
         self.curves: list[_Curve] = []
         self.dirty = False
@@ -217,11 +232,80 @@ class LivePlot:
         self.item.ctrl.logYCheck.toggled.connect(self._on_transform_changed)
         self.item.ctrl.logXCheck.toggled.connect(self._on_transform_changed)
         self._init_hover()
+        self.show_empty(self.idle_text)
 
     def place_legend(self, corner: tuple[int, int]) -> None:
         """Put the legend in a corner of the plot: (0|1 left/right, 0|1 top/bottom)."""
-        offset = (-10 if corner[0] else 10, -10 if corner[1] else 10)
+        self.legend_corner = corner
+        m = LEGEND_MARGIN
+        offset = (-m if corner[0] else m, -m if corner[1] else m)
         self.legend.anchor(itemPos=corner, parentPos=corner, offset=offset)
+
+    def points_under_legend(self, corner: tuple[int, int]) -> int:
+        """How many curve points (and points along the lines) the legend would cover there."""
+        if self.buffer.n == 0 or not self.legend.isVisible():
+            return 0
+        (x0, x1), (y0, y1) = self.vb.viewRange()
+        width, height = self.vb.width(), self.vb.height()
+        if width <= 0 or height <= 0:
+            return 0
+        px, py = (x1 - x0) / width, (y1 - y0) / height
+        lw, lh = self.legend.width() * px, self.legend.height() * py
+        mx, my = LEGEND_MARGIN * px, LEGEND_MARGIN * py
+        left = x1 - mx - lw if corner[0] else x0 + mx
+        bottom = y0 + my if corner[1] else y1 - my - lh
+        right, top = left + lw, bottom + lh
+        xs = self.buffer.x()
+        if self._log_x():
+            with np.errstate(divide="ignore", invalid="ignore"):
+                xs = np.log10(xs)
+        step = max(1, len(xs) // LEGEND_SAMPLE)
+        xs = xs[::step]
+        # Points along the lines too: a sparse curve crosses the legend between points.
+        probe_x = np.linspace(left, right, 12)
+        covered = 0
+        for curve in self.curves:
+            ys = self.buffer.y(curve.column)[::step]
+            if self.log_y():
+                with np.errstate(divide="ignore", invalid="ignore"):
+                    ys = np.log10(ys)
+            ok = np.isfinite(xs) & np.isfinite(ys)
+            cx, cy = xs[ok], ys[ok]
+            if not len(cx):
+                continue
+            covered += int(np.count_nonzero((cx >= left) & (cx <= right) & (cy >= bottom) & (cy <= top)))
+            inside = probe_x[(probe_x >= cx[0]) & (probe_x <= cx[-1])]
+            if len(cx) > 1 and len(inside):
+                line_y = np.interp(inside, cx, cy)
+                covered += int(np.count_nonzero((line_y >= bottom) & (line_y <= top)))
+        return covered
+
+    def place_legend_clear(self) -> None:
+        """Move the legend to the corner where it covers the fewest curve points."""
+        here = self.points_under_legend(self.legend_corner)
+        if here == 0:
+            return
+        corners = [(1, 0), (0, 0), (1, 1), (0, 1)]
+        best = min(corners, key=self.points_under_legend)
+        # Move only for a real gain, so the legend does not hop about on ties.
+        if self.points_under_legend(best) < here:
+            self.place_legend(best)
+
+    def _center_empty_text(self, *_args: object) -> None:
+        self.empty_text.setPos(self.vb.rect().center())
+
+    def show_empty(self, text: str | None) -> None:
+        """Say ``text`` in the middle of the plot and hide the axes' numbers; None shows the data."""
+        empty = text is not None
+        if empty:
+            self.empty_text.setText(text)
+            self._center_empty_text()
+        self.empty_text.setVisible(empty)
+        # Numbers on axes without data are stray ticks of a made-up range.
+        for axis in ("left", "bottom"):
+            ax = self.item.getAxis(axis)
+            if ax.style["showValues"] == empty:
+                ax.setStyle(showValues=not empty)
 
     # --- data ------------------------------------------------------------------------
 
@@ -255,6 +339,7 @@ class LivePlot:
             )
             self.curves.append(_Curve(item, column))
         self._reset_view()
+        self.show_empty(self.idle_text)
 
     def curve_names(self) -> list[str]:
         return [c.item.name() for c in self.curves]
@@ -272,6 +357,7 @@ class LivePlot:
         self.dirty = False
         self.following = True
         self._reset_view()
+        self.show_empty(self.idle_text)
 
     def append(self, x: float, ys: Sequence[float | None]) -> None:
         self.buffer.append(x, ys)
@@ -291,7 +377,12 @@ class LivePlot:
         xs = self.buffer.x()
         for curve in self.curves:
             curve.item.setData(xs, self.buffer.y(curve.column))
+        if self.buffer.n and self.empty_text.isVisible():
+            self.show_empty(None)
         self.follow()
+        # Cheap (at most a few thousand points per curve looked at): curves
+        # wander under a legend long after the view last changed.
+        self.place_legend_clear()
 
     # --- the view --------------------------------------------------------------------
 
@@ -472,6 +563,9 @@ class LivePlots(QWidget):
         self._layer_infos: tuple[LayerInfo, ...] = ()
         self._layer_colors: list[QColor] | None = None
         self._metric_name = "accuracy"
+        #: What changed since the run the plots show ("" while they are current).
+        self.previous_run = ""
+        self._run_summary = ""
 
         self.loss_plot = LivePlot(LOSS, "Loss", "loss")
         self.metric_plot = LivePlot(METRIC, "Accuracy", "accuracy", legend_corner=(1, 1))
@@ -546,7 +640,13 @@ class LivePlots(QWidget):
         """Empty the loss and metric plots and the run's summary line."""
         for plot in (self.loss_plot, self.metric_plot):
             plot.clear_data()
-        self.status_label.setText("")
+        self._show_summary("")
+
+    def _show_summary(self, text: str) -> None:
+        self.previous_run = ""
+        self.status_label.setText(text)
+        self.status_label.setToolTip("")
+        self.status_label.setStyleSheet("")
 
     def set_layer_colors(self, colors: Sequence[QColor | str]) -> None:
         """Colour the per-layer curves (index i = trainable layer i); None restores defaults."""
@@ -601,9 +701,15 @@ class LivePlots(QWidget):
             plot.planned_x = total
             plot.following = True
             plot._reset_view()
-        self.status_label.setText(
+            plot.idle_text = STARTING_TEXT
+            if plot.buffer.n == 0:
+                plot.show_empty(STARTING_TEXT)
+                # The new run's epochs from the start, not the last run's range.
+                plot.vb.setXRange(0.0, total * 1.02, padding=0)
+        self._run_summary = (
             f"{info.parameter_count:,} parameters · {info.train_samples:,} training samples"
         )
+        self._show_summary(self._run_summary)
 
     @staticmethod
     def _layer_label(info: LayerInfo) -> str:
@@ -647,6 +753,26 @@ class LivePlots(QWidget):
     @Slot(object)
     def on_finished(self, _report: RunFinished) -> None:
         self.redraw()
+        for plot in self._all():
+            plot.idle_text = EMPTY_TEXT
+            if plot.buffer.n == 0:
+                plot.show_empty(EMPTY_TEXT)
+
+    def mark_previous_run(self, reason: str) -> None:
+        """Say that the curves and figures are those of the last run (``reason``: what
+        changed); "" when the project is back to what was trained."""
+        if not reason:
+            if self.previous_run:
+                self._show_summary(self._run_summary)
+            return
+        if self.loss_plot.buffer.n == 0 or self.previous_run == reason:
+            return
+        self.previous_run = reason
+        self.status_label.setText(f"Previous run · {self._run_summary}")
+        self.status_label.setToolTip(
+            f"{reason} since this run: press Train for curves of the current project."
+        )
+        self.status_label.setStyleSheet("color: #b9770e;")
 
     @Slot(bool)
     def _on_weights_reset(self, done: bool) -> None:
