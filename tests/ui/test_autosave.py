@@ -27,7 +27,7 @@ from ffnn_studio.ui.document.autosave import (
 from ffnn_studio.ui.document.commands import EditTrainingCommand
 from ffnn_studio.ui.document.document import ProjectDocument
 from ffnn_studio.ui.main_window import MainWindow
-from tests.ui.window_fixtures import isolated_settings_fixture, sample_project  # noqa: F401
+from tests.ui.window_fixtures import sample_project
 
 _CRASHING_WINDOW = """
 import sys

@@ -11,9 +11,8 @@ from ffnn_studio.ui.document.document import ProjectDocument
 from ffnn_studio.ui.insights.health import LayerHealthView, epoch_text
 from ffnn_studio.ui.main_window import INSIGHTS_HINT, MainWindow
 from tests.ui.insights_helpers import FakeController
-from tests.ui.window_fixtures import (  # noqa: F401  (fixtures)
+from tests.ui.window_fixtures import (
     fake_controller,
-    isolated_settings_fixture,
     sample_project,
 )
 

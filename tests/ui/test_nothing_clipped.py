@@ -18,10 +18,9 @@ from PySide6.QtWidgets import (
 
 from ffnn_studio.ui.document.document import ProjectDocument
 from ffnn_studio.ui.main_window import MainWindow
-from tests.ui.window_fixtures import (  # noqa: F401  (fixtures)
+from tests.ui.window_fixtures import (
     FakeSession,
     fake_controller,
-    isolated_settings_fixture,
     sample_project,
 )
 
