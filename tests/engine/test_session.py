@@ -220,7 +220,11 @@ def test_a_run_stopped_in_mid_epoch_goes_on_with_that_epoch(reference, data) -> 
     np.testing.assert_array_equal([e.val_loss for e in sink.epochs], [e.val_loss for e in ref_sink.epochs])
 
 
-def test_a_chunk_runs_many_short_epochs_and_each_is_reported(data) -> None:
+def test_a_chunk_runs_many_short_epochs_and_each_is_reported(data, monkeypatch) -> None:
+    from ffnn_studio.engine.training import session as session_module
+
+    # On one path throughout (a compilation in the background slows the quick steps).
+    monkeypatch.setattr(session_module, "COMPILE_AFTER_S", 1e9)
     sink = RecordingSink()
     s = TrainingSession(project(epochs=200), data, sink)
     calls: list[int] = []
