@@ -251,7 +251,8 @@ def test_a_chunk_runs_many_short_epochs_and_each_is_reported(data, monkeypatch) 
     # measures it alone. The run's last steps are reported however soon after the
     # previous report they came.
     reports = sink.progress_reports
-    assert reports[0].step > calls[0]
+    if s._quick is None:  # on the quick path the first call is a speed like any other
+        assert reports[0].step > calls[0]
     assert all(math.isfinite(p.samples_per_second) and p.samples_per_second > 0 for p in reports)
     assert reports[-1].step == 200 * s.steps_per_epoch and reports[-1].epoch == 200
 
