@@ -3,7 +3,15 @@ layer kind and built-in data set, with parameters, defaults, valid ranges and
 a short explanation.
 
 It is the single source for validation, the window's pickers and tooltips,
-the CLI's listings and the Keras builder's mapping.
+the CLI's listings, and the mapping to Keras: every entry names the Keras class
+(or activation) it becomes and how its parameters become keyword arguments, so
+``engine.plan`` (which both the model builder and the script generator read)
+needs no table of its own. The Keras classes are named as strings; this module
+imports no Keras.
+
+Contract: the single source of what the studio offers; adding an activation,
+optimizer, loss or layer kind starts with an entry here. No Qt, no
+TensorFlow.
 """
 
 from __future__ import annotations
@@ -13,6 +21,10 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 ParamKind = Literal["float", "int", "bool"]
+TaskName = Literal["binary", "multiclass", "regression"]
+#: What the training probes measure for a layer of an activation: the share of
+#: dead units (output ≤ 0 for a whole batch) or of saturated outputs.
+ProbeKind = Literal["dead", "saturated"]
 
 
 @dataclass(frozen=True)
@@ -60,8 +72,10 @@ class Param:
             return f"must be a number, got {value!r}"
         if self.kind == "int" and not isinstance(value, int) and not float(value).is_integer():
             return f"must be a whole number, got {value!r}"
-        v = float(value)
-        if not math.isfinite(v):
+        # Python ints compare exactly with floats at any size; float() of an
+        # int beyond ~1e308 would raise OverflowError instead.
+        v: int | float = value if isinstance(value, int) else float(value)
+        if isinstance(v, float) and not math.isfinite(v):
             return f"must be a finite number, got {value!r}"
         too_low = self.minimum is not None and (
             v < self.minimum or (not self.min_inclusive and v == self.minimum)
@@ -70,8 +84,32 @@ class Param:
             v > self.maximum or (not self.max_inclusive and v == self.maximum)
         )
         if too_low or too_high:
-            return f"must be {self.range_text()}, got {self.format(v)}"
+            return f"must be {self.range_text()}, got {self._shown(v)}"
         return None
+
+    def _shown(self, value: int | float) -> str:
+        if isinstance(value, int) and abs(value) >= 10**15:
+            sign = "negative " if value < 0 else ""
+            return f"a {sign}number of about {int(abs(value).bit_length() * 0.30103) + 1} digits"
+        return self.format(value)
+
+
+@dataclass(frozen=True)
+class KerasCall:
+    """A Keras class, and how an entry's parameters become its keyword arguments.
+
+    ``path`` spells the class as Keras's public API does ("keras.optimizers.Adam").
+    Each parameter of the entry is passed under its own name unless ``renamed``
+    maps it to another keyword; ``fixed`` holds keywords with a constant value.
+    """
+
+    path: str
+    renamed: tuple[tuple[str, str], ...] = ()
+    fixed: tuple[tuple[str, float | int | bool | str], ...] = ()
+
+    def keyword(self, param: str) -> str:
+        """The Keras keyword that receives the parameter ``param``."""
+        return dict(self.renamed).get(param, param)
 
 
 @dataclass(frozen=True)
@@ -83,6 +121,9 @@ class Entry:
     help: str
     params: tuple[Param, ...] = ()
     formula: str = ""
+    #: The Keras class this choice becomes (for an activation: the layer that
+    #: applies it after a linear Dense, where a name cannot carry its parameters).
+    keras: KerasCall | None = None
 
     def param(self, name: str) -> Param:
         for p in self.params:
@@ -99,6 +140,39 @@ class ActivationEntry(Entry):
     """An activation; ``hidden`` says whether it may be used in a hidden layer."""
 
     hidden: bool = True
+    #: The name Keras's ``Dense(activation=...)`` takes; None when the ``keras``
+    #: layer applies the activation instead.
+    keras_name: str | None = None
+    #: ``keras_name`` is the studio's registered custom function ("package>name"),
+    #: not one of Keras's own activations.
+    custom: bool = False
+    probe: ProbeKind | None = None
+    #: For a saturated probe: (centre, limit), a unit is saturated where |a − centre| > limit.
+    saturation: tuple[float, float] | None = None
+
+
+@dataclass(frozen=True)
+class KerasLoss:
+    """What a loss becomes in Keras for one task."""
+
+    keras: KerasCall
+    #: What the loss computes, in words (the generated script's comment).
+    note: str
+    #: The metric compiled with it (its ``name`` is the task's metric name).
+    metric: KerasCall
+    #: Multi-class targets as one-hot rows rather than class indices.
+    one_hot: bool = False
+
+
+@dataclass(frozen=True)
+class LossEntry(Entry):
+    """A loss and, per task it applies to, its Keras class."""
+
+    by_task: tuple[tuple[TaskName, KerasLoss], ...] = ()
+
+    def for_task(self, task: str) -> KerasLoss | None:
+        """The Keras side of this loss for ``task``; None where the loss does not apply."""
+        return dict(self.by_task).get(task)
 
 
 _ALPHA_LEAKY = Param(
@@ -134,6 +208,9 @@ ACTIVATIONS: dict[str, ActivationEntry] = {
             "it; the studio trains it with a straight-through gradient (the gradient "
             "passes as if the unit were the identity near 0).",
             formula="f(x) = 1 if x ≥ 0 else 0",
+            keras_name="ffnn_studio>step",
+            custom=True,
+            probe="dead",
         ),
         ActivationEntry(
             "sigmoid",
@@ -142,6 +219,9 @@ ACTIVATIONS: dict[str, ActivationEntry] = {
             "gradients shrink by 4× or more per layer and deep sigmoid stacks suffer "
             "from the vanishing gradient. Units saturate for large |x|.",
             formula="f(x) = 1 / (1 + e^(−x))",
+            keras_name="sigmoid",
+            probe="saturated",
+            saturation=(0.5, 0.49),
         ),
         ActivationEntry(
             "tanh",
@@ -149,6 +229,9 @@ ACTIVATIONS: dict[str, ActivationEntry] = {
             "Squashes to (−1, 1) and is zero-centred; its derivative reaches 1 at 0, "
             "so it learns faster than sigmoid, but it saturates for large |x| too.",
             formula="f(x) = (e^x − e^(−x)) / (e^x + e^(−x))",
+            keras_name="tanh",
+            probe="saturated",
+            saturation=(0.0, 0.98),
         ),
         ActivationEntry(
             "relu",
@@ -157,6 +240,8 @@ ACTIVATIONS: dict[str, ActivationEntry] = {
             "networks keep their gradients. Units whose input stays negative output 0 "
             "and stop learning (\"dead\" ReLUs), e.g. after a too-large learning rate.",
             formula="f(x) = max(0, x)",
+            keras_name="relu",
+            probe="dead",
         ),
         ActivationEntry(
             "leaky_relu",
@@ -165,6 +250,8 @@ ACTIVATIONS: dict[str, ActivationEntry] = {
             "die completely.",
             params=(_ALPHA_LEAKY,),
             formula="f(x) = x if x ≥ 0 else αx",
+            keras=KerasCall("keras.layers.LeakyReLU", renamed=(("alpha", "negative_slope"),)),
+            probe="dead",
         ),
         ActivationEntry(
             "elu",
@@ -173,6 +260,8 @@ ACTIVATIONS: dict[str, ActivationEntry] = {
             "for negative ones: no dead units and outputs closer to zero mean.",
             params=(_ALPHA_ELU,),
             formula="f(x) = x if x ≥ 0 else α(e^x − 1)",
+            keras=KerasCall("keras.layers.ELU"),
+            probe="dead",
         ),
         ActivationEntry(
             "linear",
@@ -181,6 +270,7 @@ ACTIVATIONS: dict[str, ActivationEntry] = {
             "hidden layer needs a non-linear activation to add expressive power; "
             "linear is the regression output.",
             formula="f(x) = x",
+            keras_name="linear",
         ),
         ActivationEntry(
             "softmax",
@@ -188,6 +278,7 @@ ACTIVATIONS: dict[str, ActivationEntry] = {
             "Turns a vector of scores into probabilities that sum to 1: the output of "
             "multi-class classification. Not for hidden layers.",
             formula="f(x)ᵢ = e^(xᵢ) / Σⱼ e^(xⱼ)",
+            keras_name="softmax",
             hidden=False,
         ),
     )
@@ -210,6 +301,32 @@ def _lr(default: float) -> Param:
     )
 
 
+def _adam_betas() -> tuple[Param, Param]:
+    """β₁ and β₂ of the Adam family (Adam, Nadam)."""
+    return (
+        Param(
+            "beta_1",
+            "β₁",
+            "float",
+            0.9,
+            0.0,
+            1.0,
+            max_inclusive=False,
+            help="Decay rate of the gradient average (momentum).",
+        ),
+        Param(
+            "beta_2",
+            "β₂",
+            "float",
+            0.999,
+            0.0,
+            1.0,
+            max_inclusive=False,
+            help="Decay rate of the squared-gradient average.",
+        ),
+    )
+
+
 OPTIMIZERS: dict[str, Entry] = {
     o.name: o
     for o in (
@@ -219,6 +336,7 @@ OPTIMIZERS: dict[str, Entry] = {
             "Plain stochastic gradient descent: w ← w − η·∇L. Simple and noisy; "
             "needs a well-chosen learning rate and is slow in ravines.",
             params=(_lr(0.01),),
+            keras=KerasCall("keras.optimizers.SGD"),
         ),
         Entry(
             "momentum",
@@ -240,6 +358,7 @@ OPTIMIZERS: dict[str, Entry] = {
                 ),
                 Param("nesterov", "Nesterov", "bool", False, help="Use Nesterov momentum."),
             ),
+            keras=KerasCall("keras.optimizers.SGD"),
         ),
         Entry(
             "adagrad",
@@ -259,6 +378,7 @@ OPTIMIZERS: dict[str, Entry] = {
                     help="Starting value of the squared-gradient sums.",
                 ),
             ),
+            keras=KerasCall("keras.optimizers.Adagrad"),
         ),
         Entry(
             "rmsprop",
@@ -288,6 +408,7 @@ OPTIMIZERS: dict[str, Entry] = {
                     help="Momentum on top of the scaled step.",
                 ),
             ),
+            keras=KerasCall("keras.optimizers.RMSprop"),
         ),
         Entry(
             "adam",
@@ -296,49 +417,97 @@ OPTIMIZERS: dict[str, Entry] = {
             "default that works across most problems with little tuning.",
             params=(
                 _lr(0.001),
-                Param(
-                    "beta_1",
-                    "β₁",
-                    "float",
-                    0.9,
-                    0.0,
-                    1.0,
-                    max_inclusive=False,
-                    help="Decay rate of the gradient average (momentum).",
-                ),
-                Param(
-                    "beta_2",
-                    "β₂",
-                    "float",
-                    0.999,
-                    0.0,
-                    1.0,
-                    max_inclusive=False,
-                    help="Decay rate of the squared-gradient average.",
-                ),
+                *_adam_betas(),
             ),
+            keras=KerasCall("keras.optimizers.Adam"),
+        ),
+        Entry(
+            "nadam",
+            "Nadam",
+            "Adam with Nesterov momentum: the momentum step looks ahead to where the "
+            "velocity is taking the weights, as Nesterov does for SGD, which often "
+            "settles a little faster than Adam.",
+            params=(
+                _lr(0.001),
+                *_adam_betas(),
+            ),
+            keras=KerasCall("keras.optimizers.Nadam"),
         ),
     )
 }
 
-LOSSES: dict[str, Entry] = {
+#: The name under which each task's metric is compiled, logged and stored.
+METRIC_NAMES: dict[TaskName, str] = {
+    "binary": "accuracy",
+    "multiclass": "accuracy",
+    "regression": "mae",
+}
+_ACCURACY = KerasCall("keras.metrics.BinaryAccuracy")
+
+LOSSES: dict[str, LossEntry] = {
     e.name: e
     for e in (
-        Entry(
+        LossEntry(
             "mse",
             "Mean squared error",
             "Average of (prediction − target)². The natural loss for regression; for "
             "classification it works but its gradient vanishes when a sigmoid or "
             "softmax output saturates on a wrong answer.",
             formula="L = (1/n) Σ (ŷ − y)²",
+            by_task=(
+                (
+                    "binary",
+                    KerasLoss(
+                        KerasCall("keras.losses.MeanSquaredError"),
+                        "mean squared error, the average of (ŷ − y)²",
+                        _ACCURACY,
+                    ),
+                ),
+                (
+                    "multiclass",
+                    KerasLoss(
+                        KerasCall("keras.losses.MeanSquaredError"),
+                        "mean squared error, the average of (ŷ − y)²",
+                        KerasCall("keras.metrics.CategoricalAccuracy"),
+                        one_hot=True,
+                    ),
+                ),
+                (
+                    "regression",
+                    KerasLoss(
+                        KerasCall("keras.losses.MeanSquaredError"),
+                        "mean squared error, the average of (ŷ − y)²",
+                        KerasCall("keras.metrics.MeanAbsoluteError"),
+                    ),
+                ),
+            ),
         ),
-        Entry(
+        LossEntry(
             "cross_entropy",
             "Cross-entropy",
             "−Σ y·log ŷ: the loss for classification (binary or categorical, chosen "
             "from the task). It punishes confident wrong answers hard and keeps "
             "gradients alive through sigmoid/softmax outputs. Not for regression.",
             formula="L = −(1/n) Σ y·log ŷ",
+            by_task=(
+                (
+                    "binary",
+                    KerasLoss(
+                        KerasCall("keras.losses.BinaryCrossentropy"),
+                        "binary cross-entropy, −[y·log ŷ + (1−y)·log(1−ŷ)]",
+                        _ACCURACY,
+                    ),
+                ),
+                (
+                    "multiclass",
+                    KerasLoss(
+                        KerasCall("keras.losses.SparseCategoricalCrossentropy"),
+                        "categorical cross-entropy, −log of the probability given to the "
+                        'true class ("sparse": y holds class indices)',
+                        KerasCall("keras.metrics.SparseCategoricalAccuracy"),
+                    ),
+                ),
+            ),
         ),
     )
 }
@@ -352,6 +521,7 @@ REGULARIZERS: dict[str, Entry] = {
             "Adds λ·Σ|w| to the loss: pushes weights to exactly zero, giving sparse "
             "networks.",
             params=(Param("l1", "L1 strength λ", "float", 0.0, 0.0, 1.0),),
+            keras=KerasCall("keras.regularizers.L1"),
         ),
         Entry(
             "l2",
@@ -359,23 +529,53 @@ REGULARIZERS: dict[str, Entry] = {
             "Adds λ·Σw² to the loss (weight decay): keeps weights small and smooth, "
             "a remedy for over-fitting.",
             params=(Param("l2", "L2 strength λ", "float", 0.0, 0.0, 1.0),),
+            keras=KerasCall("keras.regularizers.L2"),
         ),
     )
 }
 
+#: The regularizer of a layer with both an L1 and an L2 strength.
+BOTH_REGULARIZERS = KerasCall("keras.regularizers.L1L2")
+
 INITIALIZERS: dict[str, Entry] = {
     e.name: e
     for e in (
-        Entry("glorot_uniform", "Glorot uniform", "Keras's default; suits tanh/sigmoid."),
-        Entry("glorot_normal", "Glorot normal", "Glorot (Xavier) with a normal distribution."),
-        Entry("he_uniform", "He uniform", "Scaled for ReLU-family activations."),
-        Entry("he_normal", "He normal", "Scaled for ReLU-family activations."),
-        Entry("lecun_normal", "LeCun normal", "Scaled by fan-in; suits SELU/ELU."),
+        Entry(
+            "glorot_uniform",
+            "Glorot uniform",
+            "Keras's default; suits tanh/sigmoid.",
+            keras=KerasCall("keras.initializers.GlorotUniform"),
+        ),
+        Entry(
+            "glorot_normal",
+            "Glorot normal",
+            "Glorot (Xavier) with a normal distribution.",
+            keras=KerasCall("keras.initializers.GlorotNormal"),
+        ),
+        Entry(
+            "he_uniform",
+            "He uniform",
+            "Scaled for ReLU-family activations.",
+            keras=KerasCall("keras.initializers.HeUniform"),
+        ),
+        Entry(
+            "he_normal",
+            "He normal",
+            "Scaled for ReLU-family activations.",
+            keras=KerasCall("keras.initializers.HeNormal"),
+        ),
+        Entry(
+            "lecun_normal",
+            "LeCun normal",
+            "Scaled by fan-in; suits SELU/ELU.",
+            keras=KerasCall("keras.initializers.LecunNormal"),
+        ),
         Entry(
             "random_normal",
             "Random normal (σ=0.05)",
             "Small random weights, not scaled to the layer: deep stacks then show the "
             "vanishing gradient clearly.",
+            keras=KerasCall("keras.initializers.RandomNormal", fixed=(("stddev", 0.05),)),
         ),
     )
 }
@@ -442,8 +642,6 @@ class TrainingParams:
 
 
 TRAINING = TrainingParams()
-
-TaskName = Literal["binary", "multiclass", "regression"]
 
 
 @dataclass(frozen=True)

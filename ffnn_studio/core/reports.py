@@ -1,15 +1,57 @@
-"""What a training run reports, as plain Python values, and the sink protocol.
+"""What a training run reports, as plain Python values, and the protocols around a run.
 
 The engine's training session calls a sink; the window's thread bridge turns
 each call into a queued Qt signal, the CLI prints them, tests record them.
+The run's states and finish reasons are enums (strings too, so they compare
+equal to their values), and ``finish_text`` is the one place a finish becomes
+words.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal, Protocol
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any, Literal, Protocol, runtime_checkable
 
-FinishReason = Literal["completed", "stopped", "diverged", "failed"]
+if TYPE_CHECKING:
+    import numpy as np
+
+    from ffnn_studio.core.spec import Project
+
+
+class RunState(StrEnum):
+    """Where a window's run is: idle → preparing → running ⇄ paused → stopping → idle."""
+
+    IDLE = "idle"
+    PREPARING = "preparing"
+    RUNNING = "running"
+    PAUSED = "paused"
+    STOPPING = "stopping"
+
+    def __repr__(self) -> str:  # as the plain string it equals: logs and printed lists read the same
+        return repr(self.value)
+
+    @property
+    def active(self) -> bool:
+        """A run is under way (Stop applies)."""
+        return self in (RunState.PREPARING, RunState.RUNNING, RunState.PAUSED)
+
+
+class FinishReason(StrEnum):
+    """Why a run ended."""
+
+    COMPLETED = "completed"
+    STOPPED = "stopped"
+    DIVERGED = "diverged"
+    FAILED = "failed"
+
+    def __repr__(self) -> str:
+        return repr(self.value)
+
+    @property
+    def is_failure(self) -> bool:
+        """The run did not train to a usable end (the CLI exits non-zero)."""
+        return self in (FinishReason.DIVERGED, FinishReason.FAILED)
 
 
 @dataclass(frozen=True)
@@ -93,6 +135,46 @@ class RunFinished:
     epochs_completed: int
     elapsed_s: float = 0.0
 
+    def __post_init__(self) -> None:
+        # Accepts the plain strings too; an unknown reason is a bug, raised here.
+        object.__setattr__(self, "reason", FinishReason(self.reason))
+
+
+def format_clock(seconds: float) -> str:
+    """``0:42``, ``12:05``, ``1:02:03``."""
+    total = max(0, round(seconds))
+    hours, rest = divmod(total, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+#: ``short``: the progress bar; ``status``: the window's status line and messages;
+#: ``line``: the command line's summary.
+FinishTextStyle = Literal["short", "status", "line"]
+
+
+def finish_text(report: RunFinished, style: FinishTextStyle = "status") -> str:
+    """What to tell a person about a run's end."""
+    n, reason, message = report.epochs_completed, report.reason, report.message
+    if style == "line":
+        return f"Finished ({reason}) after {n} epochs in {report.elapsed_s:.1f} s." + (
+            f" {message}" if message else ""
+        )
+    if style == "short":
+        elapsed = format_clock(report.elapsed_s) if report.elapsed_s else ""
+        return {
+            FinishReason.COMPLETED: f"Done · {n} epochs" + (f" in {elapsed}" if elapsed else ""),
+            FinishReason.STOPPED: f"Stopped after {n} epochs",
+            FinishReason.DIVERGED: f"Diverged after {n} epochs",
+            FinishReason.FAILED: "Training failed",
+        }[reason]
+    return {
+        FinishReason.COMPLETED: f"Training finished: {n} epochs.",
+        FinishReason.STOPPED: f"Training stopped after {n} epochs; the weights are kept.",
+        FinishReason.DIVERGED: f"Training diverged: {message}",
+        FinishReason.FAILED: f"Training failed: {message}",
+    }[reason]
+
 
 class TrainingSink(Protocol):
     """Receives a run's reports; called from the training thread."""
@@ -106,6 +188,42 @@ class TrainingSink(Protocol):
     def probes(self, report: ProbeReport) -> None: ...
 
     def finished(self, report: RunFinished) -> None: ...
+
+
+Weights = list[tuple["np.ndarray", "np.ndarray | None"]]
+
+
+@runtime_checkable
+class WeightSource(Protocol):
+    """What the insight views read from a session: its project and a copy of its weights."""
+
+    project: Project
+
+    def weights_snapshot(self) -> Weights: ...
+
+
+@runtime_checkable
+class RunnableSession(Protocol):
+    """What the window's thread bridge drives: the engine's ``TrainingSession`` and test fakes.
+
+    ``run`` blocks on the caller's thread and reports through ``sink``; the
+    flags (``stop``, ``pause``, ``resume``) are thread-safe. ``project`` may be
+    replaced between runs by one that differs only in its epoch count.
+    """
+
+    project: Project
+    sink: Any
+    epochs_completed: int
+
+    def run(self, epochs: int | None = None) -> RunFinished: ...
+
+    def stop(self) -> None: ...
+
+    def pause(self) -> None: ...
+
+    def resume(self) -> None: ...
+
+    def reset_weights(self) -> None: ...
 
 
 class NullSink:

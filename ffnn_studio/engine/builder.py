@@ -1,39 +1,50 @@
-"""Spec → compiled ``keras.Model``.
+"""Spec → compiled ``keras.Model``, made from the plan of ``engine.plan``.
 
 The model is a plain Keras functional model so that it saves, loads and
 exports with Keras's own tools:
 
     Input → Normalization (statistics of the training part) → hidden layers → output
 
-Each hidden Dense layer is ``Dense(units, activation)``; Leaky ReLU and ELU,
-whose α Keras's named activations cannot carry, become ``Dense`` (linear)
-followed by a ``LeakyReLU``/``ELU`` layer. The step activation is the
-registered custom function in ``engine.activations``.
+Which Keras classes make it, with which arguments, the plan decides (the code
+generator writes the same plan as source); this module only instantiates it.
+The step activation is the registered custom function in ``engine.activations``.
+
+Contract: the one place that turns a spec into Keras layers for training.
+Imports Keras, the core and the step activation; never Qt.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 
+from ffnn_studio.core.catalog import LOSSES
 from ffnn_studio.core.reports import LayerInfo
-from ffnn_studio.core.spec import (
-    DenseLayer,
-    DropoutLayer,
-    Project,
-    Task,
-    TrainingSettings,
-    output_activation,
-    output_units,
-)
+from ffnn_studio.core.spec import Project, Task, TrainingSettings, output_activation, output_units
 from ffnn_studio.core.validation import check_project
+from ffnn_studio.engine.plan import (
+    INPUT_NAME,
+    OUTPUT_NAME,
+    SCALING_NAME,
+    Call,
+    Custom,
+    DataValue,
+    DensePlan,
+    Seed,
+    Setting,
+    Value,
+    loss_call,
+    metric_call,
+    optimizer_call,
+    plan_model,
+)
 
-OUTPUT_NAME = "output"
-
-
-def dense_name(spec_index: int) -> str:
-    return f"dense_{spec_index + 1}"
+# Re-exported: the session and the window name layers and metrics as the plan does.
+from ffnn_studio.engine.plan import dense_name as dense_name
+from ffnn_studio.engine.plan import metric_name as metric_name
 
 
 @dataclass(frozen=True)
@@ -59,89 +70,62 @@ class BuiltModel:
         return tuple(b.info for b in self.blocks)
 
 
-def make_optimizer(training: TrainingSettings):
-    """The Keras optimizer for the spec's optimizer, hyper-parameters one to one."""
+def instantiate(value: Value, *, seed: int = 0, data: Mapping[str, object] | None = None):
+    """The Keras object a plan value stands for (calls are made, seeds resolved)."""
+    if isinstance(value, Call):
+        cls = _keras_attribute(value.path)
+        args = [instantiate(a, seed=seed, data=data) for a in value.args]
+        kwargs = {k: instantiate(v, seed=seed, data=data) for k, v in value.kwargs}
+        return cls(*args, **kwargs)
+    if isinstance(value, Seed):
+        return seed + value.offset
+    if isinstance(value, Setting):
+        return value.value
+    if isinstance(value, DataValue):
+        return (data or {})[value.name]
+    if isinstance(value, Custom):
+        from ffnn_studio.engine.activations import CUSTOM_OBJECTS
+
+        return CUSTOM_OBJECTS[value.registered_name]
+    return value
+
+
+def _keras_attribute(path: str):
+    """``keras.optimizers.Adam`` → the class, looked up on the imported ``keras``."""
     import keras
 
-    p = training.optimizer.resolved()
-    lr = float(p["learning_rate"])
-    name = training.optimizer.name
-    if name == "sgd":
-        return keras.optimizers.SGD(learning_rate=lr)
-    if name == "momentum":
-        return keras.optimizers.SGD(
-            learning_rate=lr, momentum=float(p["momentum"]), nesterov=bool(p["nesterov"])
-        )
-    if name == "adagrad":
-        return keras.optimizers.Adagrad(
-            learning_rate=lr, initial_accumulator_value=float(p["initial_accumulator_value"])
-        )
-    if name == "rmsprop":
-        return keras.optimizers.RMSprop(
-            learning_rate=lr, rho=float(p["rho"]), momentum=float(p["momentum"])
-        )
-    if name == "adam":
-        return keras.optimizers.Adam(
-            learning_rate=lr, beta_1=float(p["beta_1"]), beta_2=float(p["beta_2"])
-        )
-    raise ValueError(f"unknown optimizer {name!r}")  # validation rules this out
+    head, *parts = path.split(".")
+    if head != "keras":
+        raise ValueError(f"not a Keras path: {path!r}")
+    obj = keras
+    for part in parts:
+        obj = getattr(obj, part)
+    return obj
+
+
+def make_optimizer(training: TrainingSettings):
+    """The Keras optimizer for the spec's optimizer, hyper-parameters one to one."""
+    return instantiate(optimizer_call(training))
 
 
 def make_loss(training: TrainingSettings, task: Task):
     """The Keras loss for the spec's loss and the task's target encoding."""
-    import keras
-
-    if training.loss == "mse":
-        return keras.losses.MeanSquaredError()
-    if task is Task.BINARY:
-        return keras.losses.BinaryCrossentropy()
-    if task is Task.MULTICLASS:
-        return keras.losses.SparseCategoricalCrossentropy()
-    raise ValueError("cross-entropy needs a classification task")  # validation rules this out
-
-
-def metric_name(task: Task) -> str:
-    return "mae" if task is Task.REGRESSION else "accuracy"
+    return instantiate(loss_call(training, task))
 
 
 def make_metric(training: TrainingSettings, task: Task):
-    import keras
-
-    if task is Task.REGRESSION:
-        return keras.metrics.MeanAbsoluteError(name="mae")
-    if task is Task.BINARY:
-        return keras.metrics.BinaryAccuracy(name="accuracy")
-    if training.loss == "mse":
-        return keras.metrics.CategoricalAccuracy(name="accuracy")
-    return keras.metrics.SparseCategoricalAccuracy(name="accuracy")
+    return instantiate(metric_call(training, task))
 
 
 def encode_targets(y: np.ndarray, task: Task, loss: str, n_classes: int) -> np.ndarray:
     """Targets in the form the loss expects (binary/regression: (n, 1); one-hot for MSE)."""
     if task is Task.MULTICLASS:
         labels = np.asarray(y, dtype=np.int32)
-        if loss == "mse":
+        keras_side = LOSSES[loss].for_task(task.value)
+        if keras_side is not None and keras_side.one_hot:
             return np.eye(n_classes, dtype=np.float32)[labels]
         return labels
     return np.asarray(y, dtype=np.float32).reshape(-1, 1)
-
-
-def _activation_layers(layer: DenseLayer, name: str):
-    """(Dense activation argument, extra activation layer or None)."""
-    import keras
-
-    from ffnn_studio.engine.activations import step
-
-    act = layer.activation
-    if act == "leaky_relu":
-        return None, keras.layers.LeakyReLU(
-            negative_slope=layer.activation_alpha(), name=f"{name}_act"
-        )
-    if act == "elu":
-        return None, keras.layers.ELU(alpha=layer.activation_alpha(), name=f"{name}_act")
-    if act == "step":
-        return step, None
-    return act, None
 
 
 def build_model(
@@ -161,9 +145,9 @@ def build_model(
     """
     import keras
 
-    check_project(project, task)
+    check_project(project, task, n_inputs=n_features, n_outputs=output_units(task, n_classes))
     keras.utils.set_random_seed(project.training.seed)
-    inputs = keras.Input(shape=(n_features,), name="features")
+    inputs = keras.Input(shape=(n_features,), name=INPUT_NAME)
     if mean is None:
         mean = np.zeros(n_features, dtype=np.float32)
     if variance is None:
@@ -171,63 +155,32 @@ def build_model(
     x = keras.layers.Normalization(
         mean=np.asarray(mean, dtype=np.float32),
         variance=np.asarray(variance, dtype=np.float32),
-        name="scaling",
+        name=SCALING_NAME,
     )(inputs)
+    plan = plan_model(project, task)
+    seed = plan.seed
+    make = partial(instantiate, seed=seed, data={"n_classes": n_classes})
     blocks: list[DenseBlock] = []
-    for i, layer in enumerate(project.network.layers):
-        if isinstance(layer, DenseLayer):
-            name = dense_name(i)
-            act, extra = _activation_layers(layer, name)
-            reg = (
-                keras.regularizers.L1L2(l1=layer.l1, l2=layer.l2)
-                if (layer.l1 or layer.l2)
-                else None
-            )
-            dense = keras.layers.Dense(
-                layer.units,
-                activation=act,
-                use_bias=layer.use_bias,
-                kernel_initializer=_initializer(layer.kernel_initializer, project.training.seed + i),
-                kernel_regularizer=reg,
-                name=name,
-            )
+    for step in plan.layers:
+        if isinstance(step, DensePlan):
+            dense = make(step.dense)
             x = dense(x)
+            extra = make(step.activation) if step.activation is not None else None
             if extra is not None:
                 x = extra(x)
-            info = LayerInfo(i, name, layer.units, layer.activation)
+            layer = step.layer
+            info = LayerInfo(step.index, step.name, layer.units, layer.activation)
             blocks.append(DenseBlock(info, dense, extra if extra is not None else dense))
-        elif isinstance(layer, DropoutLayer):
-            x = keras.layers.Dropout(
-                layer.rate, seed=project.training.seed + 1000 + i, name=f"dropout_{i + 1}"
-            )(x)
-    units = output_units(task, n_classes)
-    out_act = output_activation(task)
-    dense = keras.layers.Dense(
-        units,
-        activation=out_act,
-        kernel_initializer=keras.initializers.GlorotUniform(seed=project.training.seed + 999),
-        name=OUTPUT_NAME,
-    )
+        else:
+            x = make(step.dropout)(x)
+    dense = make(plan.output)
     outputs = dense(x)
-    blocks.append(DenseBlock(LayerInfo(None, OUTPUT_NAME, units, out_act), dense, dense))
-    model = keras.Model(inputs, outputs, name=_model_name(project.name))
+    blocks.append(
+        DenseBlock(LayerInfo(None, OUTPUT_NAME, dense.units, output_activation(task)), dense, dense)
+    )
+    model = keras.Model(inputs, outputs, name=plan.name)
     if compile:
         model.compile(
-            optimizer=make_optimizer(project.training),
-            loss=make_loss(project.training, task),
-            metrics=[make_metric(project.training, task)],
+            optimizer=make(plan.optimizer), loss=make(plan.loss), metrics=[make(plan.metric)]
         )
     return BuiltModel(model, tuple(blocks), task, n_classes)
-
-
-def _initializer(name: str, seed: int):
-    import keras
-
-    if name == "random_normal":
-        return keras.initializers.RandomNormal(stddev=0.05, seed=seed)
-    return keras.initializers.get({"class_name": name, "config": {"seed": seed}})
-
-
-def _model_name(name: str) -> str:
-    cleaned = "".join(ch if ch.isalnum() else "_" for ch in name).strip("_")
-    return cleaned or "ffnn"

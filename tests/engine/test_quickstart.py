@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from ffnn_studio.config import XLA_ENV
 from ffnn_studio.core.reports import RecordingSink
 from ffnn_studio.core.spec import DenseLayer, DropoutLayer, OptimizerSpec, Task
 from ffnn_studio.data import Dataset, prepare
@@ -34,7 +35,7 @@ def three_classes(n: int = 240):
 @pytest.fixture(autouse=True)
 def no_xla(monkeypatch):
     """The graph without XLA traces faster and computes the same math."""
-    monkeypatch.setenv(session_module.XLA_ENV, "0")
+    monkeypatch.setenv(XLA_ENV, "0")
 
 
 CASES = {
@@ -207,15 +208,13 @@ def test_a_divergence_on_the_quick_path_restores_the_last_finite_weights(monkeyp
     assert all(np.isfinite(w).all() for w in s._quick.weights)
 
 
-def test_an_optimizer_without_a_quick_path_trains_on_the_compiled_program(monkeypatch) -> None:
-    from ffnn_studio.engine import builder
-
-    monkeypatch.setattr(
-        builder, "make_optimizer", lambda training: keras.optimizers.Nadam(learning_rate=0.01)
-    )
+def test_a_catalog_optimizer_without_a_quick_path_trains_on_the_compiled_program() -> None:
     sink = RecordingSink()
-    s = TrainingSession(project(epochs=2), xor_data(), sink)
+    proj = project(epochs=2, optimizer=OptimizerSpec("nadam", {"learning_rate": 0.01}))
+    s = TrainingSession(proj, xor_data(), sink)
+    assert type(s._opt).__name__ == "Nadam"
     assert s._quick is None
+    assert sink.started == [] and s._started_info(2).compiling  # the window says "Compiling…"
     assert s.run().reason == "completed"
     assert s._compiled and len(sink.epochs) == 2
 

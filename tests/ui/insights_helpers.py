@@ -2,50 +2,30 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pytest
-from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QWidget
 
 from ffnn_studio.core.examples import example_path
 from ffnn_studio.core.project_file import load_project
 from ffnn_studio.core.spec import Project
+from tests.ui.fake_controller import FakeRunController
 
 #: Screenshots also go here so a person can look at them after the run.
 SHOTS_DIR = Path("/tmp/ffnn-shots")
 
 
-class FakeController(QObject):
+class FakeController(FakeRunController):
     """The ``TrainingController`` signals and properties the views use, driven by hand."""
-
-    stateChanged = Signal(str)
-    started = Signal(object)
-    progressed = Signal(object)
-    epochEnded = Signal(object)
-    probed = Signal(object)
-    epochsEnded = Signal(object)
-    probesReported = Signal(object)
-    finished = Signal(object)
-    failed = Signal(str)
-    weightsReset = Signal(bool)
 
     def __init__(self) -> None:
         super().__init__()
-        self.session: Any = None
-        self.last_prepared: Any = None
-        self.state = "idle"
         self.starts: list[tuple[Project, Any, Any, bool]] = []
         self.stops = 0
         self.companions: list[FakeController] = []
-
-    @property
-    def busy(self) -> bool:
-        return self.state != "idle"
 
     def start(self, project: Project, base_dir: Any, epochs: Any = None, continue_run: bool = False) -> bool:
         if self.busy:
@@ -94,17 +74,6 @@ def save_shot(widget: QWidget, tmp_path: Path, name: str) -> Path:
     SHOTS_DIR.mkdir(parents=True, exist_ok=True)
     pixmap.save(str(SHOTS_DIR / f"{name}.png"))
     return target
-
-
-@pytest.fixture
-def real_controller(qtbot: Any) -> Iterator[Any]:
-    """A real ``TrainingController`` (worker thread, TensorFlow), shut down after the test."""
-    pytest.importorskip("ffnn_studio.engine.training.session")
-    from ffnn_studio.ui.run.bridge import TrainingController
-
-    controller = TrainingController()
-    yield controller
-    controller.shutdown()
 
 
 def train(qtbot: Any, controller: Any, project: Project, *, timeout_ms: int = 120_000) -> Any:

@@ -710,3 +710,53 @@ def test_companion_trains_apart_and_shuts_down_with_its_controller(qtbot, make_c
     controller.shutdown()
     assert other._thread is None and thread.isFinished()
     assert not other.start(tiny_project(epochs=1), None)
+
+
+def _with_epochs(project: Project, epochs: int) -> Project:
+    return replace(project, training=replace(project.training, epochs=epochs))
+
+
+def test_next_train_runs_the_epochs_field_after_a_run_and_after_a_reset(qtbot, make_controller):
+    """What the window does: Train always passes the project (its Epochs field) and continues."""
+    factory = Factory()
+    controller = make_controller(session_factory=factory)
+    project = tiny_project()
+
+    def train(epochs: int) -> tuple[RunStarted, RunFinished]:
+        with (
+            qtbot.waitSignal(controller.started, timeout=10_000) as started,
+            qtbot.waitSignal(controller.finished, timeout=10_000) as finished,
+        ):
+            assert controller.start(_with_epochs(project, epochs), None, continue_run=True)
+        return started.args[0], finished.args[0]
+
+    info, done = train(7)
+    assert (info.start_epoch, info.epochs_planned, done.epochs_completed) == (0, 7, 7)
+    # After Reset weights: the field's count, from epoch 0.
+    with qtbot.waitSignal(controller.weightsReset, timeout=10_000):
+        controller.reset_weights()
+    info, done = train(5)
+    assert (info.start_epoch, info.epochs_planned, done.epochs_completed) == (0, 5, 5)
+    # After a finished run: that many more.
+    info, done = train(4)
+    assert (info.start_epoch, info.epochs_planned, done.epochs_completed) == (5, 4, 9)
+    assert len(factory.sessions) == 1
+
+
+def test_train_after_a_stop_runs_the_epochs_field_from_where_it_stopped(qtbot, make_controller):
+    factory = Factory(hold_after_epoch=2)
+    controller = make_controller(session_factory=factory)
+    project = tiny_project()
+    with qtbot.waitSignal(controller.finished, timeout=10_000) as finished:
+        assert controller.start(_with_epochs(project, 6), None, continue_run=True)
+        qtbot.waitUntil(lambda: bool(factory.sessions) and factory.sessions[0]._held, timeout=10_000)
+        controller.stop()
+    assert (finished.args[0].reason, finished.args[0].epochs_completed) == ("stopped", 2)
+    factory.sessions[0].release()  # the fake's hold outlives its stop
+    with (
+        qtbot.waitSignal(controller.started, timeout=10_000) as started,
+        qtbot.waitSignal(controller.finished, timeout=10_000) as finished,
+    ):
+        assert controller.start(_with_epochs(project, 3), None, continue_run=True)
+    info = started.args[0]
+    assert (info.start_epoch, info.epochs_planned, finished.args[0].epochs_completed) == (2, 3, 5)

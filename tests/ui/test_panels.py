@@ -13,7 +13,6 @@ from ffnn_studio.ui.build.training_panel import CROSS_ENTROPY_REGRESSION, Traini
 from ffnn_studio.ui.dataset.data_panel import DataPanel
 from ffnn_studio.ui.document.commands import SetDataSourceCommand
 from ffnn_studio.ui.document.document import ProjectDocument
-from tests.ui.window_fixtures import document_fixture, isolated_settings_fixture  # noqa: F401  (fixtures)
 
 
 @pytest.fixture
@@ -134,3 +133,15 @@ def test_panels_are_disabled_while_training(qtbot, training_panel, data_panel, d
     assert not training_panel.isEnabled() and not data_panel.isEnabled()
     document.set_locked(False)
     assert training_panel.isEnabled() and data_panel.isEnabled()
+
+
+@pytest.mark.parametrize("name", list(OPTIMIZERS))
+def test_every_catalog_optimizer_is_in_the_picker_with_its_form(qtbot, training_panel, document, name) -> None:
+    combo = training_panel.optimizer
+    index = combo.findData(name)
+    assert index >= 0, name
+    assert combo.itemText(index) == OPTIMIZERS[name].label
+    combo.setCurrentIndex(index)
+    assert document.project.training.optimizer.name == name
+    assert set(training_panel.optimizer_editors) == {p.name for p in OPTIMIZERS[name].params}
+    assert OPTIMIZERS[name].help in training_panel.optimizer_help.text()

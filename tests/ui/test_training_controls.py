@@ -2,32 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
-from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence
 
 from ffnn_studio.core.reports import EpochEnd, LayerInfo, Progress, RunFinished, RunStarted
-from ffnn_studio.ui.live.training_controls import EtaEstimator, TrainingControls, format_duration
+from ffnn_studio.ui.live.training_controls import EtaEstimator, TrainingControls, format_clock
+from tests.ui.fake_controller import FakeRunController
 
 LAYERS = (LayerInfo(0, "dense_1", 8, "relu"), LayerInfo(None, "output", 1, "sigmoid"))
 
 
-class FakeController(QObject):
-    stateChanged = Signal(str)
-    started = Signal(object)
-    progressed = Signal(object)
-    epochEnded = Signal(object)
-    epochsEnded = Signal(object)
-    finished = Signal(object)
-    failed = Signal(str)
-    weightsReset = Signal(bool)
-
+class FakeController(FakeRunController):
     def __init__(self) -> None:
         super().__init__()
-        self.state = "idle"
-        self.session: Any = None
         self.calls: list[str] = []
 
     def go(self, state: str) -> None:
@@ -82,12 +70,12 @@ def enabled(c: TrainingControls) -> dict[str, bool]:
     }
 
 
-def test_format_duration():
-    assert format_duration(0) == "0:00"
-    assert format_duration(42.4) == "0:42"
-    assert format_duration(725) == "12:05"
-    assert format_duration(3723) == "1:02:03"
-    assert format_duration(-5) == "0:00"
+def test_format_clock():
+    assert format_clock(0) == "0:00"
+    assert format_clock(42.4) == "0:42"
+    assert format_clock(725) == "12:05"
+    assert format_clock(3723) == "1:02:03"
+    assert format_clock(-5) == "0:00"
 
 
 def test_actions_follow_the_state(attached):
@@ -240,7 +228,7 @@ def test_the_bar_follows_reports_at_a_limited_rate(attached, qtbot):
         controller.epochsEnded.emit(
             tuple(EpochEnd(e, 0.5, 0.6, 0.6, 0.6, 0.01, 0.01 * e) for e in range(first, first + 10))
         )
-    # Not redrawn for every report: the bar catches up within REFRESH_MS.
+    # Not redrawn for every report: the bar catches up within PROGRESS_BAR_REFRESH_MS.
     assert c.progress_text() == "Epoch 1/100"
     qtbot.waitUntil(lambda: c.progress_text().startswith("Epoch 51/100"), timeout=2000)
     assert c.progress_bar.value() == 500
@@ -331,5 +319,61 @@ def test_with_the_real_controller(qtbot):
         controls.attach(controller)
         assert enabled(controls)["train"]
         assert controls.state == "idle"
+    finally:
+        controller.shutdown()
+
+
+def test_paused_text_follows_the_run_to_where_it_pauses(attached, qtbot):
+    """The session pauses at the end of its chunk: the text follows, and Stop ends there."""
+    c, controller = attached
+    controller.go("running")
+    controller.started.emit(RunStarted("s", 10, LAYERS, 100, 10, 320, 80, "binary", "accuracy"))
+    controller.epochsEnded.emit(tuple(EpochEnd(e, 0.5, 0.6, 0.6, 0.6, 0.01, 0.01 * e) for e in range(1, 12)))
+    controller.pause()
+    assert c.progress_text() == "Paused · Epoch 12/100"
+    # The chunk in flight when Pause was pressed ends three epochs later.
+    controller.epochsEnded.emit(tuple(EpochEnd(e, 0.5, 0.6, 0.6, 0.6, 0.01, 0.01 * e) for e in range(12, 15)))
+    qtbot.waitUntil(lambda: c.progress_text() == "Paused · Epoch 15/100", timeout=2000)
+    assert c.progress_bar.value() == 140
+    controller.stop()
+    controller.go("idle")
+    controller.finished.emit(RunFinished("stopped", "", 14, 1.0))
+    assert c.progress_text() == "Stopped after 14 epochs"
+
+
+def test_stop_while_paused_stops_where_the_pause_shows(qtbot):
+    from ffnn_studio.core.spec import (
+        BuiltinDataSource,
+        DenseLayer,
+        NetworkSpec,
+        Project,
+        TrainingSettings,
+    )
+    from ffnn_studio.ui.run.bridge import TrainingController
+
+    # Epochs of about a millisecond: a chunk spans dozens of them.
+    project = Project(
+        name="many short epochs",
+        network=NetworkSpec((DenseLayer(8),)),
+        data=BuiltinDataSource("xor", {"n_samples": 200}),
+        training=TrainingSettings(epochs=100_000, batch_size=64),
+    )
+    controller = TrainingController()
+    try:
+        controls = TrainingControls()
+        qtbot.addWidget(controls)
+        controls.attach(controller)
+        epochs: list[int] = []
+        controller.epochEnded.connect(lambda e: epochs.append(e.epoch))
+        controller.start(project, None)
+        qtbot.waitUntil(lambda: len(epochs) > 200, timeout=120_000)
+        controller.pause()
+        assert controller.session.wait_until_paused(10)
+        done = controller.session.epochs_completed
+        qtbot.waitUntil(lambda: controls.progress_text().startswith(f"Paused · Epoch {done + 1}/"), timeout=5000)
+        with qtbot.waitSignal(controller.finished, timeout=10_000) as finished:
+            controller.stop()
+        assert finished.args[0].epochs_completed == done
+        assert controls.progress_text() == f"Stopped after {done} epochs"
     finally:
         controller.shutdown()

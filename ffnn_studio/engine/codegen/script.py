@@ -1,8 +1,9 @@
 """Project → a standalone, readable Keras training script (a teaching artefact).
 
 The generated script uses only Keras, numpy, scikit-learn and (for CSV data)
-pandas; it never imports FFNN Studio. It rebuilds the same network as
-``engine.builder`` (layers, activations with their α, initializers and their
+pandas; it never imports FFNN Studio. It writes out the plan of
+``engine.plan``, the one the builder instantiates, so it rebuilds the same
+network (layers, activations with their α, initializers and their
 seeds, L1/L2, dropout, a Normalization layer adapted on the training part),
 loads the same data (the built-in generators are inlined as plain numpy and
 give the same samples for the same seed), splits it like ``data.prepare``
@@ -15,6 +16,10 @@ bit-identical (the studio trains in chunks with in-graph probes), so scores
 agree closely, not exactly.
 
 This module imports neither TensorFlow nor Keras.
+
+Contract: turns a spec into source text that imports only Keras, numpy and
+(for CSV data) pandas; never the studio. Imports the core; no TensorFlow, no
+Qt.
 """
 
 from __future__ import annotations
@@ -22,38 +27,35 @@ from __future__ import annotations
 import datetime as _dt
 import json
 import os
-import re
 import textwrap
 from pathlib import Path
 
 from ffnn_studio.core.catalog import ACTIVATIONS, DATASETS, OPTIMIZERS
 from ffnn_studio.core.errors import StudioError
+from ffnn_studio.core.naming import slugify
 from ffnn_studio.core.spec import (
     BuiltinDataSource,
     CsvDataSource,
     DenseLayer,
-    DropoutLayer,
     Project,
     Task,
     output_activation,
 )
 from ffnn_studio.core.validation import check_project
-
-_INITIALIZER_CLASSES = {
-    "glorot_uniform": "GlorotUniform",
-    "glorot_normal": "GlorotNormal",
-    "he_uniform": "HeUniform",
-    "he_normal": "HeNormal",
-    "lecun_normal": "LecunNormal",
-}
-
-_OPTIMIZER_CLASSES = {
-    "sgd": "SGD",
-    "momentum": "SGD",
-    "adagrad": "Adagrad",
-    "rmsprop": "RMSprop",
-    "adam": "Adam",
-}
+from ffnn_studio.engine.plan import (
+    INPUT_NAME,
+    SCALING_NAME,
+    Call,
+    Custom,
+    DataValue,
+    DensePlan,
+    DropoutPlan,
+    ModelPlan,
+    Seed,
+    Setting,
+    Value,
+    plan_model,
+)
 
 _REAL_LOADERS = {
     "iris": ("load_iris", ""),
@@ -126,19 +128,24 @@ def _doc_lines(text: str, indent: str = "    ") -> list[str]:
     )
 
 
-def _slug(name: str) -> str:
-    cleaned = re.sub(r"[^A-Za-z0-9]+", "_", name).strip("_").lower()
-    return cleaned or "model"
-
-
-def _model_name(name: str) -> str:
-    # Same rule as engine.builder._model_name, so both models have one name.
-    cleaned = "".join(ch if ch.isalnum() else "_" for ch in name).strip("_")
-    return cleaned or "ffnn"
-
-
 def _block(text: str) -> str:
     return textwrap.dedent(text).strip("\n")
+
+
+def _code(value: Value) -> str:
+    """A plan value as source: calls written out, seeds as ``SEED + k``, settings by name."""
+    if isinstance(value, Call):
+        args = [_code(a) for a in value.args] + [f"{k}={_code(v)}" for k, v in value.kwargs]
+        return f"{value.path}({', '.join(args)})"
+    if isinstance(value, Seed):
+        return f"SEED + {value.offset}" if value.offset else "SEED"
+    if isinstance(value, Setting):
+        return value.param.name.upper()
+    if isinstance(value, DataValue):
+        return value.name
+    if isinstance(value, Custom):
+        return value.python_name
+    return _lit(value)
 
 
 # ---------------------------------------------------------------- the task
@@ -529,30 +536,14 @@ def _activation_comment(layer: DenseLayer) -> str:
     return f"{label}: {entry.formula}" if entry.formula else label
 
 
-def _initializer_code(name: str, seed_offset: int) -> str:
-    seed = f"SEED + {seed_offset}" if seed_offset else "SEED"
-    if name == "random_normal":
-        return f"keras.initializers.RandomNormal(stddev=0.05, seed={seed})"
-    return f"keras.initializers.{_INITIALIZER_CLASSES[name]}(seed={seed})"
-
-
-def _regularizer_code(layer: DenseLayer) -> str | None:
-    if layer.l1 and layer.l2:
-        return f"keras.regularizers.L1L2(l1={_lit(layer.l1)}, l2={_lit(layer.l2)})"
-    if layer.l1:
-        return f"keras.regularizers.L1({_lit(layer.l1)})"
-    if layer.l2:
-        return f"keras.regularizers.L2({_lit(layer.l2)})"
-    return None
-
-
-def _dense_code(index: int, layer: DenseLayer) -> list[str]:
-    name = f"dense_{index + 1}"
+def _dense_code(step: DensePlan) -> list[str]:
+    layer = step.layer
     lines = [
-        _comment(f"Layer {index + 1}: Dense {layer.units}, {_activation_comment(layer)}", "    ")
+        _comment(
+            f"Layer {step.index + 1}: Dense {layer.units}, {_activation_comment(layer)}", "    "
+        )
     ]
-    separate = layer.activation in ("leaky_relu", "elu")
-    if separate:
+    if step.activation is not None:
         lines.append(
             _comment(
                 "Keras's activation names cannot carry α, so the Dense layer stays linear "
@@ -560,50 +551,32 @@ def _dense_code(index: int, layer: DenseLayer) -> list[str]:
                 "    ",
             )
         )
-    reg = _regularizer_code(layer)
-    if reg:
+    if step.dense.get("kernel_regularizer") is not None:
         what = {
             (True, False): "L1 adds λ·Σ|w| to the loss",
             (False, True): "L2 adds λ·Σw² to the loss",
             (True, True): "L1 and L2 add λ₁·Σ|w| + λ₂·Σw² to the loss",
         }[(bool(layer.l1), bool(layer.l2))]
         lines.append(_comment(f"{what}.", "    "))
-    args = [str(layer.units)]
-    if not separate:
-        act = "step" if layer.activation == "step" else _lit(layer.activation)
-        args.append(f"activation={act}")
-    if not layer.use_bias:
-        args.append("use_bias=False")
-    args.append(f"kernel_initializer={_initializer_code(layer.kernel_initializer, index)}")
-    if reg:
-        args.append(f"kernel_regularizer={reg}")
-    args.append(f"name={_lit(name)}")
-    lines.append("    x = keras.layers.Dense(")
+    args = [_code(a) for a in step.dense.args] + [f"{k}={_code(v)}" for k, v in step.dense.kwargs]
+    lines.append(f"    x = {step.dense.path}(")
     lines.extend(f"        {a}," for a in args)
     lines.append("    )(x)")
-    if layer.activation == "leaky_relu":
-        lines.append(
-            f"    x = keras.layers.LeakyReLU(negative_slope={_lit(layer.activation_alpha())}, "
-            f"name={_lit(name + '_act')})(x)"
-        )
-    elif layer.activation == "elu":
-        lines.append(
-            f"    x = keras.layers.ELU(alpha={_lit(layer.activation_alpha())}, "
-            f"name={_lit(name + '_act')})(x)"
-        )
+    if step.activation is not None:
+        lines.append(f"    x = {_code(step.activation)}(x)")
     return lines
 
 
-def _dropout_code(index: int, layer: DropoutLayer) -> list[str]:
+def _dropout_code(step: DropoutPlan) -> list[str]:
+    rate = step.layer.rate
     return [
         _comment(
-            f"Layer {index + 1}: Dropout {layer.rate:g}. While training, zero a random "
-            f"{layer.rate:.0%} of the previous layer's outputs at every step (and scale the "
+            f"Layer {step.index + 1}: Dropout {rate:g}. While training, zero a random "
+            f"{rate:.0%} of the previous layer's outputs at every step (and scale the "
             "rest up); at prediction time it does nothing.",
             "    ",
         ),
-        f"    x = keras.layers.Dropout({_lit(layer.rate)}, seed=SEED + {1000 + index}, "
-        f"name={_lit(f'dropout_{index + 1}')})(x)",
+        f"    x = {_code(step.dropout)}(x)",
     ]
 
 
@@ -616,51 +589,15 @@ def _output_comment(task: Task) -> str:
     }[task]
 
 
-def _loss_code(loss: str, task: Task) -> tuple[str, str]:
-    """(code, comment) of the loss."""
-    if loss == "mse":
-        return "keras.losses.MeanSquaredError()", "mean squared error, the average of (ŷ − y)²"
-    if task is Task.BINARY:
-        return (
-            "keras.losses.BinaryCrossentropy()",
-            "binary cross-entropy, −[y·log ŷ + (1−y)·log(1−ŷ)]",
-        )
-    return (
-        "keras.losses.SparseCategoricalCrossentropy()",
-        "categorical cross-entropy, −log of the probability given to the true class "
-        '("sparse": y holds class indices)',
-    )
-
-
-def _metric_code(loss: str, task: Task) -> str:
-    if task is Task.REGRESSION:
-        return 'keras.metrics.MeanAbsoluteError(name="mae")'
-    if task is Task.BINARY:
-        return 'keras.metrics.BinaryAccuracy(name="accuracy")'
-    if loss == "mse":
-        return 'keras.metrics.CategoricalAccuracy(name="accuracy")'
-    return 'keras.metrics.SparseCategoricalAccuracy(name="accuracy")'
-
-
-def _optimizer_code(project: Project) -> tuple[list[str], str, list[str]]:
-    """(settings lines, the optimizer's Keras class, its arguments)."""
-    spec = project.training.optimizer
-    entry = OPTIMIZERS[spec.name]
-    values = spec.resolved()
+def _optimizer_code(plan: ModelPlan, project: Project) -> tuple[list[str], list[str]]:
+    """(settings lines, the optimizer's construction lines)."""
+    entry = OPTIMIZERS[project.training.optimizer.name]
     settings = [_comment(f"The optimizer: {entry.label}. {entry.help}")]
-    args = []
-    for param in entry.params:
-        constant = param.name.upper()
-        value = values[param.name]
-        if param.kind == "bool":
-            literal = repr(bool(value))
-        elif param.kind == "int":
-            literal = str(int(value))
-        else:
-            literal = _lit(float(value))
-        settings.append(f"{constant} = {literal}")
-        args.append(f"{param.name}={constant}")
-    return settings, f"keras.optimizers.{_OPTIMIZER_CLASSES[spec.name]}", args
+    for _, value in plan.optimizer.kwargs:
+        if isinstance(value, Setting):
+            settings.append(f"{_code(value)} = {_lit(value.value)}")
+    args = [f"{k}={_code(v)}" for k, v in plan.optimizer.kwargs]
+    return settings, _call(f"return {plan.optimizer.path}", args)
 
 
 _STEP_FUNCTION = '''
@@ -680,6 +617,9 @@ def step(x):
     return surrogate + keras.ops.stop_gradient(hard - surrogate)
 '''
 
+#: The source of each custom object the catalog names (Keras has no such function).
+_CUSTOM_SOURCES = {"ffnn_studio>step": _STEP_FUNCTION}
+
 
 def _network_summary(project: Project, task: Task) -> str:
     parts = ["Input", "Normalization"]
@@ -698,39 +638,36 @@ def _network_summary(project: Project, task: Task) -> str:
     return " → ".join(parts)
 
 
-def _build_model_code(project: Project, task: Task) -> str:
-    loss_code, loss_comment = _loss_code(project.training.loss, task)
+def _build_model_code(plan: ModelPlan) -> str:
     lines = [
         "def build_model(n_features, n_classes, normalizer):",
         '    """The network: raw features in, probabilities (or values) out."""',
-        '    inputs = keras.Input(shape=(n_features,), name="features")',
+        f"    inputs = keras.Input(shape=(n_features,), name={_lit(INPUT_NAME)})",
         "    # Scale every feature to mean 0 and variance 1 with the training part's statistics.",
         "    # Inside the model, so the saved model takes raw features.",
         "    x = normalizer(inputs)",
     ]
-    for i, layer in enumerate(project.network.layers):
+    for step in plan.layers:
         lines.append("")
-        if isinstance(layer, DenseLayer):
-            lines.extend(_dense_code(i, layer))
+        if isinstance(step, DensePlan):
+            lines.extend(_dense_code(step))
         else:
-            lines.extend(_dropout_code(i, layer))
-    out_units = "n_classes" if task is Task.MULTICLASS else "1"
+            lines.extend(_dropout_code(step))
+    output = plan.output
     lines += [
         "",
-        _comment(_output_comment(task), "    "),
-        "    outputs = keras.layers.Dense(",
-        f"        {out_units},",
-        f"        activation={_lit(output_activation(task))},",
-        "        kernel_initializer=keras.initializers.GlorotUniform(seed=SEED + 999),",
-        '        name="output",',
+        _comment(_output_comment(plan.task), "    "),
+        f"    outputs = {output.path}(",
+        *(f"        {_code(a)}," for a in output.args),
+        *(f"        {k}={_code(v)}," for k, v in output.kwargs),
         "    )(x)",
-        f"    model = keras.Model(inputs, outputs, name={_lit(_model_name(project.name))})",
+        f"    model = keras.Model(inputs, outputs, name={_lit(plan.name)})",
         "",
-        _comment(f"The loss: {loss_comment}.", "    "),
+        _comment(f"The loss: {plan.keras_loss.note}.", "    "),
         "    model.compile(",
         "        optimizer=make_optimizer(),",
-        f"        loss={loss_code},",
-        f"        metrics=[{_metric_code(project.training.loss, task)}],",
+        f"        loss={_code(plan.loss)},",
+        f"        metrics=[{_code(plan.metric)}],",
         "    )",
         "    return model",
     ]
@@ -804,12 +741,9 @@ def generate_script(
     check_project(project, task)
     data = project.data
     training = project.training
-    slug = _slug(project.name)
+    slug = slugify(project.name)
     default_output = f"{slug}.keras"
-    uses_step = any(
-        isinstance(layer, DenseLayer) and layer.activation == "step"
-        for layer in project.network.layers
-    )
+    plan = plan_model(project, task)
     is_csv = isinstance(data, CsvDataSource)
 
     if isinstance(data, BuiltinDataSource) and data.name in _SYNTHETIC:
@@ -823,10 +757,9 @@ def generate_script(
         data_settings, data_code = _csv_data(data, task, Path(path).as_posix())
         data_line = f"the CSV file {Path(path).name}, target column '{data.target}'."
 
-    optimizer_settings, optimizer_class, optimizer_args = _optimizer_code(project)
+    optimizer_settings, optimizer_code = _optimizer_code(plan, project)
 
-    imports = ["import argparse", ""]
-    imports.append("import keras")
+    imports = ["import argparse", "import os", ""]
     imports.append("import numpy as np")
     if is_csv:
         imports.append("import pandas as pd")
@@ -864,31 +797,68 @@ def generate_script(
             _module_docstring(
                 project, task, data_line, default_output, script_name or f"train_{slug}.py"
             ),
-            "\n".join(imports),
+            # Two blank lines around the function, as the formatters want.
+            "\n".join(imports) + "\n\n\n" + _block(_QUIET_IMPORT),
             "\n".join(settings),
         ]
     )
     sections = [head, _section("1. The data"), data_code]
-    if uses_step:
-        sections += [_section("2. The step activation"), _block(_STEP_FUNCTION)]
+    number = 2
+    for registered in plan.custom_objects:
+        name = Custom(registered).python_name
+        sections += [
+            _section(f"{number}. The {name} activation"),
+            _block(_CUSTOM_SOURCES[registered]),
+        ]
+        number += 1
     optimizer = "\n".join(
         [
             "def make_optimizer():",
             '    """The optimizer with the project\'s hyper-parameters."""',
-            *_call(f"return {optimizer_class}", optimizer_args),
+            *optimizer_code,
         ]
     )
     sections += [
-        _section("3. The network" if uses_step else "2. The network"),
+        _section(f"{number}. The network"),
         optimizer,
-        _build_model_code(project, task),
-        _section("4. Training" if uses_step else "3. Training"),
+        _build_model_code(plan),
+        _section(f"{number + 1}. Training"),
         _split_code(task),
-        _main_code(project, task, is_csv),
+        _main_code(plan, project, is_csv),
         'if __name__ == "__main__":\n    main()',
     ]
     # Two blank lines between top-level blocks, as PEP 8 and the formatters want.
     return _tidy("\n\n\n".join(s.strip("\n") for s in sections))
+
+
+#: Keras is imported like the studio imports TensorFlow (``engine.quiet``): with
+#: file descriptor 2 pointed elsewhere, since TensorFlow's C++ start-up lines
+#: bypass both Python and ``TF_CPP_MIN_LOG_LEVEL``.
+_QUIET_IMPORT = '''
+    def import_keras_quietly():
+        """Import Keras without TensorFlow's C++ start-up messages.
+
+        TensorFlow writes them (e.g. "failed call to cuInit" on a machine without
+        a GPU) straight to the error stream, whatever TF_CPP_MIN_LOG_LEVEL says,
+        so that stream points at the null device while TensorFlow loads and looks
+        for devices. An error raised meanwhile is still shown.
+        """
+        saved = os.dup(2)
+        with open(os.devnull, "w") as devnull:
+            os.dup2(devnull.fileno(), 2)
+            try:
+                import keras
+                import tensorflow as tf
+
+                tf.config.list_physical_devices()
+            finally:
+                os.dup2(saved, 2)
+                os.close(saved)
+        return keras
+
+
+    keras = import_keras_quietly()
+'''
 
 
 def _section(title: str) -> str:
@@ -932,9 +902,10 @@ def _split_code(task: Task) -> str:
     )
 
 
-def _main_code(project: Project, task: Task, is_csv: bool) -> str:
+def _main_code(plan: ModelPlan, project: Project, is_csv: bool) -> str:
     training = project.training
-    metric = "mae" if task is Task.REGRESSION else "accuracy"
+    task = plan.task
+    metric = plan.metric_name
     lines = [
         "def main():",
         "    # The description is the first paragraph of the docstring above.",
@@ -965,7 +936,7 @@ def _main_code(project: Project, task: Task, is_csv: bool) -> str:
         '        f"{len(x_val)} validation rows"',
         "    )",
     ]
-    if task is Task.MULTICLASS and training.loss == "mse":
+    if task is Task.MULTICLASS and plan.keras_loss.one_hot:
         lines += [
             "",
             "    # Mean squared error compares the softmax outputs with one-hot targets:",
@@ -984,7 +955,7 @@ def _main_code(project: Project, task: Task, is_csv: bool) -> str:
         "",
         "    # The scaling statistics come from the training part only: the validation",
         "    # rows must stay unseen.",
-        '    normalizer = keras.layers.Normalization(name="scaling")',
+        f"    normalizer = keras.layers.Normalization(name={_lit(SCALING_NAME)})",
         "    normalizer.adapt(x_train)",
         "    model = build_model(x.shape[1], len(class_names), normalizer)",
         "    model.summary()",
@@ -1030,12 +1001,10 @@ def _main_code(project: Project, task: Task, is_csv: bool) -> str:
         "    model.save(args.output)",
         '    print(f"\\nSaved the trained model to {args.output}")',
     ]
-    if any(
-        isinstance(layer, DenseLayer) and layer.activation == "step"
-        for layer in project.network.layers
-    ):
+    if plan.custom_objects:
+        defined = ", ".join(f"{Custom(r).python_name}()" for r in plan.custom_objects)
         lines.append(
-            '    print("Load it with keras.models.load_model after defining step() as above.")'
+            f'    print("Load it with keras.models.load_model after defining {defined} as above.")'
         )
     else:
         lines.append('    print("Load it with keras.models.load_model(path).")')

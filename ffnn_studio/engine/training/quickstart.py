@@ -31,6 +31,10 @@ from typing import Any
 
 import numpy as np
 
+from ffnn_studio.config import QUICK_ENV, quick_start_enabled
+
+__all__ = ["QUICK_ENV", "QuickTrainer", "plan_quick_path", "quick_start_enabled", "quick_trainer_for"]
+
 log = logging.getLogger(__name__)
 
 F32 = np.float32
@@ -713,16 +717,7 @@ def quick_trainer_for(
     )
 
 
-#: Environment switch to turn the quick path off (every run then waits for the compiled program).
-QUICK_ENV = "FFNN_STUDIO_QUICKSTART"
-
 _blas: Any = None
-
-
-def quick_start_enabled() -> bool:
-    import os
-
-    return os.environ.get(QUICK_ENV, "1").strip().lower() not in ("0", "false", "no", "off")
 
 
 def one_blas_thread():

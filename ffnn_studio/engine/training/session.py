@@ -13,17 +13,19 @@ validation pass and takes the per-layer probes (kernel and gradient norms,
 update/weight ratio, dead or saturated units); the chunk's last step takes
 probes too. Each epoch's order of rows is drawn on the host from the seed and
 the epoch number (so the same seed gives the same curve however the run is
-cut into chunks) and goes in as an argument; one array comes back. On a small
-data set an epoch lasts about a millisecond, and every call into TensorFlow
-costs the training thread a hand-over of the GIL, which the window's thread
-may hold while it paints: measured, with a dozen calls an epoch training in
-the window ran ~25 % slower than headless, and headless itself ran at half
-the speed of chunks that span epochs.
+cut into chunks) and goes in as an argument; one array comes back, so a chunk
+costs one call into TensorFlow however many epochs it spans (why that matters
+is measured in ``docs/measurements.md``).
 
 The model stays a plain ``keras.Model``: the step calls the model and its
 compiled loss, adds ``model.losses`` (L1/L2), runs Dropout in training mode
 and updates through the Keras optimizer, so the model saves and its optimizer
 state continues across ``run()`` calls.
+
+Contract: owns the training loop, its probes and the run's history; talks to
+the outside only through the ``core.reports`` sink protocol and plain values.
+Imports TensorFlow (on import: load it off the GUI thread), the core, the
+builder and ``config``; never Qt, never the window.
 """
 
 from __future__ import annotations
@@ -40,7 +42,9 @@ from typing import Any
 
 import numpy as np
 
+from ffnn_studio.config import ENGINE_REPORT_INTERVAL_S, TRAINING_CHUNK_S, xla_enabled
 from ffnn_studio.core.atomic import atomic_write_text
+from ffnn_studio.core.catalog import ACTIVATIONS
 from ffnn_studio.core.errors import StudioError
 from ffnn_studio.core.reports import (
     EpochEnd,
@@ -72,12 +76,8 @@ import keras  # noqa: E402  (after TensorFlow's quiet import)
 
 log = logging.getLogger(__name__)
 
-#: Wall time one chunk of steps aims at: short enough for stop/pause within 0.5 s.
-CHUNK_SECONDS = 0.1
 #: Steps of the very first chunk (its call also compiles, so its duration says nothing).
 FIRST_CHUNK_STEPS = 8
-#: Progress and probe reports are coalesced to at most one per this many seconds.
-REPORT_INTERVAL_S = 0.05
 #: Rows per validation batch.
 EVAL_BATCH = 2048
 #: Most epochs one chunk may span: small data sets run many epochs a chunk, so
@@ -104,8 +104,6 @@ RECORD_FIELDS: tuple[str, ...] = (
 #: compiling take 1–3 s and share the CPU (and the GIL) with the quick steps,
 #: which run 3–6× slower meanwhile (measured), so a shorter run ends sooner without.
 COMPILE_AFTER_S = 2.5
-#: Environment switch to turn XLA off (debugging; XLA failures also fall back on their own).
-XLA_ENV = "FFNN_STUDIO_XLA"
 
 PROBE_FIELDS: tuple[str, ...] = (
     "weight_norm",
@@ -124,9 +122,13 @@ HISTORY_COLUMNS: tuple[str, ...] = (
     "elapsed_s",
 )
 #: Activations whose probe is the dead-unit fraction (output ≤ 0 for the whole batch).
-DEAD_ACTIVATIONS = frozenset({"relu", "leaky_relu", "elu", "step"})
+DEAD_ACTIVATIONS = frozenset(n for n, a in ACTIVATIONS.items() if a.probe == "dead")
 #: Activations whose probe is the saturated fraction: |a − centre| > limit.
-SATURATION = {"sigmoid": (0.5, 0.49), "tanh": (0.0, 0.98)}
+SATURATION = {
+    n: a.saturation
+    for n, a in ACTIVATIONS.items()
+    if a.probe == "saturated" and a.saturation is not None
+}
 
 
 # --------------------------------------------------------------------------- history
@@ -197,11 +199,6 @@ class RunHistory:
         with self._lock:
             return self._psteps[: self._pn].copy()
 
-    @property
-    def probe_epochs(self) -> np.ndarray:
-        with self._lock:
-            return self._pepochs[: self._pn].copy()
-
     def probe(self, layer_i: int, field: str) -> np.ndarray:
         """One probe field of one layer over all reports (``PROBE_FIELDS``)."""
         j = PROBE_FIELDS.index(field)
@@ -261,10 +258,6 @@ class RunHistory:
 
 
 # --------------------------------------------------------------------------- session
-
-
-def _xla_enabled() -> bool:
-    return os.environ.get(XLA_ENV, "1").strip().lower() not in ("0", "false", "no", "off")
 
 
 def _none_if_nan(v: float) -> float | None:
@@ -333,7 +326,7 @@ class TrainingSession:
         self._compiled = False
 
         self._make_state()
-        self._jit = _xla_enabled()
+        self._jit = xla_enabled()
         self._make_functions(self._jit)
         #: The numpy path that trains while the chunk program is not compiled yet.
         self._quick: QuickTrainer | None = self._make_quick()
@@ -814,7 +807,7 @@ class TrainingSession:
     def _next_chunk(self, left: int) -> int:
         if self._step_seconds is None:
             return min(left, FIRST_CHUNK_STEPS)
-        return max(1, min(left, int(CHUNK_SECONDS / self._step_seconds)))
+        return max(1, min(left, int(TRAINING_CHUNK_S / self._step_seconds)))
 
     def _train(self, epochs: int) -> tuple[str, str]:
         settings = self.project.training
@@ -850,6 +843,10 @@ class TrainingSession:
                 report_progress(self._clock.elapsed())
 
         while self._epochs_done < target:
+            if not self._go.is_set():
+                # Where the pause holds the run, reported before it blocks: the window
+                # shows it, and a Stop from the pause ends there.
+                flush_progress()
             self._wait_while_paused()
             if self._stop.is_set():
                 flush_progress()
@@ -943,12 +940,12 @@ class TrainingSession:
 
             if self._pos_host:  # the chunk ended in mid-epoch
                 pending_probe = (self._step, self._epochs_done + self._pos_host / spe, last_probes)
-                if now - last_probe >= REPORT_INTERVAL_S:
+                if now - last_probe >= ENGINE_REPORT_INTERVAL_S:
                     self._report_probe(*pending_probe)
                     reported_probe, last_probe = pending_probe, now
-            if rate_steps and now - last_report >= REPORT_INTERVAL_S:
+            if rate_steps and now - last_report >= ENGINE_REPORT_INTERVAL_S:
                 report_progress(now)
-            if time.perf_counter() - self._weights_time >= REPORT_INTERVAL_S:
+            if time.perf_counter() - self._weights_time >= ENGINE_REPORT_INTERVAL_S:
                 self._read_weights()
         self._flush_probe(pending_probe, reported_probe)
         flush_progress()

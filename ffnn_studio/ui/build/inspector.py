@@ -1,4 +1,8 @@
-"""The layer inspector: edits the selected layer's fields as undo commands."""
+"""The layer inspector: edits the selected layer's fields as undo commands.
+
+Contract: reads the document's current layer and pushes
+``EditLayerCommand``; keeps no copy of the project. No engine.
+"""
 
 from __future__ import annotations
 
@@ -27,9 +31,6 @@ from ffnn_studio.core.catalog import (
     UNITS,
 )
 from ffnn_studio.core.spec import DenseLayer, DropoutLayer
-from ffnn_studio.ui.widgets.colors import layer_color
-from ffnn_studio.ui.document.commands import EditLayerCommand
-from ffnn_studio.ui.document.document import ProjectDocument
 from ffnn_studio.ui.build.param_widgets import (
     FloatSpinBox,
     editor_signal,
@@ -43,6 +44,9 @@ from ffnn_studio.ui.build.param_widgets import (
     set_editor_value,
     show_problems,
 )
+from ffnn_studio.ui.document.commands import EditLayerCommand
+from ffnn_studio.ui.document.document import ProjectDocument
+from ffnn_studio.ui.widgets.colors import layer_color
 
 _NOT_HIDDEN = "Only for the output layer: a hidden layer needs an element-wise activation."
 

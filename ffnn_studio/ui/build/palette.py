@@ -1,4 +1,9 @@
-"""The layer palette: one draggable item per layer kind of the catalog."""
+"""The layer palette: one draggable item per layer kind of the catalog.
+
+Contract: a read-only list of the catalog's layer kinds; drags carry
+``layer_stack.LAYER_MIME`` payloads, double-click pushes
+``InsertLayerCommand``. No engine.
+"""
 
 from __future__ import annotations
 
@@ -16,10 +21,10 @@ from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QAbstractItemView, QListView, QWidget
 
 from ffnn_studio.core.catalog import LAYER_KINDS
-from ffnn_studio.ui.widgets.colors import layer_color
+from ffnn_studio.ui.build.layer_stack import LAYER_MIME, KindRole, kind_icon, layer_mime_data
 from ffnn_studio.ui.document.commands import InsertLayerCommand
 from ffnn_studio.ui.document.document import ProjectDocument
-from ffnn_studio.ui.build.layer_stack import LAYER_MIME, KindRole, kind_icon, layer_mime_data
+from ffnn_studio.ui.widgets.colors import layer_color
 
 Index = QModelIndex | QPersistentModelIndex
 

@@ -1,4 +1,8 @@
-"""The training panel: loss, optimizer and its hyper-parameters, the run's schedule."""
+"""The training panel: loss, optimizer and its hyper-parameters, the run's schedule.
+
+Contract: reads the document's training settings and pushes training
+commands; keeps no copy of the project. No engine.
+"""
 
 from __future__ import annotations
 
@@ -16,12 +20,6 @@ from PySide6.QtWidgets import (
 from ffnn_studio.core.catalog import LOSSES, OPTIMIZERS, TRAINING
 from ffnn_studio.core.spec import Task
 from ffnn_studio.core.validation import validate_training
-from ffnn_studio.ui.document.commands import (
-    EditOptimizerParamCommand,
-    EditTrainingCommand,
-    SetOptimizerCommand,
-)
-from ffnn_studio.ui.document.document import DataShape, ProjectDocument
 from ffnn_studio.ui.build.param_widgets import (
     editor_signal,
     fill_choice_combo,
@@ -32,6 +30,12 @@ from ffnn_studio.ui.build.param_widgets import (
     set_editor_value,
     show_problems,
 )
+from ffnn_studio.ui.document.commands import (
+    EditOptimizerParamCommand,
+    EditTrainingCommand,
+    SetOptimizerCommand,
+)
+from ffnn_studio.ui.document.document import DataShape, ProjectDocument
 
 CROSS_ENTROPY_REGRESSION = (
     "Cross-entropy compares predicted class probabilities with class labels; this data set "

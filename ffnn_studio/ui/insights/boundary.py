@@ -12,6 +12,10 @@ The heatmap is evaluated in the GUI thread from ``session.weights_snapshot()``
 with ``core.forward`` (numpy, ≈ 1 ms for 100×100 through a small MLP) on a
 10 Hz timer while a run trains (slowing to no less than 5 Hz when evaluations
 get expensive); nothing crosses into TensorFlow.
+
+Contract: evaluates weight snapshots with ``core.forward`` on the GUI
+thread, at ``config.BOUNDARY_REFRESH_MS`` slowing to
+``config.BOUNDARY_MAX_INTERVAL_MS``, only while shown. No engine.
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ from PySide6.QtCore import QRectF, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QGraphicsItem, QLabel, QVBoxLayout, QWidget
 
+from ffnn_studio.config import BOUNDARY_MAX_INTERVAL_MS, BOUNDARY_REFRESH_MS
 from ffnn_studio.core.errors import StudioError
 from ffnn_studio.core.forward import (
     GridEvaluator,
@@ -36,9 +41,11 @@ from ffnn_studio.core.forward import (
     data_extent,
     plane_grid,
 )
+from ffnn_studio.core.reports import RunState
 from ffnn_studio.core.spec import Project, Task
 from ffnn_studio.ui.insights.shown import RefreshWhenShown
 from ffnn_studio.ui.run.background import BackgroundTask
+from ffnn_studio.ui.run.protocols import RunController
 from ffnn_studio.ui.widgets.colors import apply_plot_palette
 
 log = logging.getLogger(__name__)
@@ -58,10 +65,6 @@ CLASS_COLORS: tuple[str, ...] = (
 )
 REGRESSION_COLORMAP = "viridis"
 DEFAULT_RESOLUTION = 100
-REFRESH_INTERVAL_MS = 100
-#: The slowest the live refresh may get when evaluations turn expensive: 6 Hz on
-#: paper, so that timer events delayed by a busy machine still arrive at ≥ 5 Hz.
-MAX_INTERVAL_MS = 160
 #: Share of the GUI thread's time the live refresh aims to stay under; with the
 #: repaint counted as half an evaluation again. On 2 busy cores an evaluation that
 #: takes 2–3 ms idle takes 4–7 ms while TensorFlow trains (measured).
@@ -142,7 +145,7 @@ class DecisionBoundaryView(RefreshWhenShown, QWidget):
         parent: QWidget | None = None,
         *,
         resolution: int = DEFAULT_RESOLUTION,
-        interval_ms: int = REFRESH_INTERVAL_MS,
+        interval_ms: int = BOUNDARY_REFRESH_MS,
     ) -> None:
         super().__init__(parent)
         self.setObjectName("decisionBoundaryView")
@@ -213,15 +216,13 @@ class DecisionBoundaryView(RefreshWhenShown, QWidget):
 
     # --- wiring ----------------------------------------------------------------------
 
-    def attach(self, controller: Any, document: Any = None) -> None:
-        """Follow a ``TrainingController``'s runs and (optionally) a ``ProjectDocument``."""
+    def attach(self, controller: RunController, document: Any = None) -> None:
+        """Follow a controller's runs and (optionally) a ``ProjectDocument``."""
         self._controller = controller
         controller.started.connect(self._on_started)
         controller.stateChanged.connect(self._on_state)
         controller.finished.connect(self._on_finished)
-        reset = getattr(controller, "weightsReset", None)
-        if reset is not None:
-            reset.connect(self._refresh_after_reset)
+        controller.weightsReset.connect(self._refresh_after_reset)
         if document is not None:
             self._document = document
             document.loaded.connect(self._on_document_loaded)
@@ -235,7 +236,7 @@ class DecisionBoundaryView(RefreshWhenShown, QWidget):
     @Slot(object)
     def _on_started(self, _info: Any) -> None:
         c = self._controller
-        session, prepared = getattr(c, "session", None), getattr(c, "last_prepared", None)
+        session, prepared = c.session, c.last_prepared
         if session is None or prepared is None:
             return
         project = getattr(session, "project", None)
@@ -245,13 +246,14 @@ class DecisionBoundaryView(RefreshWhenShown, QWidget):
         self._timer.setInterval(self._base_interval)
         self.refresh_if_shown()
 
-    @Slot(str)
-    def _on_state(self, state: str) -> None:
-        if state == "running":
+    @Slot(object)
+    def _on_state(self, state: RunState | str) -> None:
+        state = RunState(state)
+        if state is RunState.RUNNING:
             self._timer.start()
         else:
             self._timer.stop()
-            if state in ("paused", "idle"):
+            if state in (RunState.PAUSED, RunState.IDLE):
                 self.refresh_if_shown()
 
     @Slot(object)
@@ -512,7 +514,7 @@ class DecisionBoundaryView(RefreshWhenShown, QWidget):
         """Slow the live refresh (down to 5 Hz) when evaluations get expensive."""
         self._cost_ms = cost_ms if self._cost_ms is None else 0.8 * self._cost_ms + 0.2 * cost_ms
         wanted = 1.5 * self._cost_ms / TIME_BUDGET
-        interval = int(min(MAX_INTERVAL_MS, max(self._base_interval, wanted)))
+        interval = int(min(BOUNDARY_MAX_INTERVAL_MS, max(self._base_interval, wanted)))
         if abs(interval - self._timer.interval()) > 0.1 * self._timer.interval():
             self._timer.setInterval(interval)
 

@@ -10,6 +10,9 @@ Redraws are cheap: the scene is built once per architecture; a new weight
 snapshot only changes the pens and brushes of the existing items (a 4 Hz
 timer while training). Clicking a neuron shows its incoming weights as a bar
 chart and, for 2-feature data, its activation over the input plane.
+
+Contract: redraws from weight snapshots (``core.forward``) at most every
+``config.DIAGRAM_REFRESH_MS``, only while shown. No engine.
 """
 
 from __future__ import annotations
@@ -41,10 +44,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ffnn_studio.config import DIAGRAM_REFRESH_MS
 from ffnn_studio.core.errors import StudioError
 from ffnn_studio.core.forward import GridEvaluator, activations_for, data_extent, plane_grid
+from ffnn_studio.core.reports import RunState
 from ffnn_studio.core.spec import Project, output_activation, output_units
 from ffnn_studio.ui.insights.shown import RefreshWhenShown
+from ffnn_studio.ui.run.protocols import RunController
 from ffnn_studio.ui.widgets.colors import layer_color
 
 log = logging.getLogger(__name__)
@@ -56,7 +62,6 @@ NEUTRAL_COLOR = "#9A9A9A"
 MAX_DRAWN_UNITS = 32
 MIN_PEN_WIDTH = 0.3
 MAX_PEN_WIDTH = 3.5
-REFRESH_INTERVAL_MS = 250
 HISTOGRAM_BINS = 24
 MAP_RESOLUTION = 64
 
@@ -95,13 +100,6 @@ def columns_for(
 def weight_colors(values: np.ndarray) -> np.ndarray:
     """True where a weight is drawn in the positive colour."""
     return np.asarray(values) >= 0
-
-
-def weight_widths(values: np.ndarray, scale: float) -> np.ndarray:
-    """Pen widths growing linearly with |w| from ``MIN_PEN_WIDTH`` to ``MAX_PEN_WIDTH`` at ``scale``."""
-    scale = scale if scale > 0 else 1.0
-    rel = np.clip(np.abs(np.asarray(values, dtype=np.float64)) / scale, 0.0, 1.0)
-    return MIN_PEN_WIDTH + (MAX_PEN_WIDTH - MIN_PEN_WIDTH) * rel
 
 
 def _pen(positive: bool, width: float, rel: float) -> QPen:
@@ -508,7 +506,7 @@ class NetworkDiagramView(RefreshWhenShown, QWidget):
     """The live network diagram with the selected neuron's detail beside it."""
 
     def __init__(
-        self, parent: QWidget | None = None, *, interval_ms: int = REFRESH_INTERVAL_MS
+        self, parent: QWidget | None = None, *, interval_ms: int = DIAGRAM_REFRESH_MS
     ) -> None:
         super().__init__(parent)
         self.setObjectName("networkDiagramView")
@@ -578,16 +576,14 @@ class NetworkDiagramView(RefreshWhenShown, QWidget):
 
     # --- wiring ----------------------------------------------------------------------
 
-    def attach(self, controller: Any, document: Any = None) -> None:
+    def attach(self, controller: RunController, document: Any = None) -> None:
         """Follow a ``TrainingController`` and (optionally) the document's architecture."""
         self._controller = controller
         controller.started.connect(self._on_started)
         controller.stateChanged.connect(self._on_state)
         # Bound slots, not lambdas: Qt drops them when this view is destroyed.
         controller.finished.connect(self._refresh_after)
-        reset = getattr(controller, "weightsReset", None)
-        if reset is not None:
-            reset.connect(self._refresh_after)
+        controller.weightsReset.connect(self._refresh_after)
         if document is not None:
             self._document = document
             document.changed.connect(self._on_document_changed)
@@ -601,9 +597,9 @@ class NetworkDiagramView(RefreshWhenShown, QWidget):
             self.set_source(c.session, c.last_prepared, getattr(c.session, "project", None))
             self.refresh_if_shown()
 
-    @Slot(str)
-    def _on_state(self, state: str) -> None:
-        if state == "running":
+    @Slot(object)
+    def _on_state(self, state: RunState | str) -> None:
+        if RunState(state) is RunState.RUNNING:
             self._timer.start()
         else:
             self._timer.stop()

@@ -4,6 +4,9 @@ Fed by the session's in-graph probes (``ProbeReport``). A layer gets a
 warning icon, with a tooltip saying what is wrong and what to try, when its
 gradient vanishes (under 1/1000 of the largest layer's), when most of its
 ReLU units are dead, or when most of its sigmoid/tanh units are saturated.
+
+Contract: a table model over the controller's probe reports; flags come from
+the catalog's probe kinds. No engine.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from PySide6.QtWidgets import (
 )
 
 from ffnn_studio.core.reports import LayerInfo, LayerProbe, ProbeReport, RunStarted
+from ffnn_studio.ui.run.protocols import RunController
 from ffnn_studio.ui.widgets.colors import layer_color
 
 #: A layer's gradient norm under this fraction of the largest layer's counts as vanishing.
@@ -291,7 +295,8 @@ class LayerHealthView(QWidget):
         self.model.dataChanged.connect(self._update_summary)
         self.model.modelReset.connect(self._update_summary)
 
-    def attach(self, controller: Any, document: Any = None) -> None:
+    def attach(self, controller: RunController, document: Any = None) -> None:
+        """Follow a controller's runs and (optionally) the document's loads."""
         controller.started.connect(self.on_run_started)
         controller.probesReported.connect(self.on_probe_batch)
         if document is not None:

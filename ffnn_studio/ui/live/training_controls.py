@@ -1,4 +1,9 @@
-"""Train / Pause-Resume / Stop / Reset weights, and the run's progress bar."""
+"""Train / Pause-Resume / Stop / Reset weights, and the run's progress bar.
+
+Contract: drives the run controller (start, pause, stop, reset) and shows
+its state; the progress bar follows reports at most every
+``config.PROGRESS_BAR_REFRESH_MS``. No engine.
+"""
 
 from __future__ import annotations
 
@@ -10,23 +15,23 @@ from PySide6.QtCore import Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QHBoxLayout, QProgressBar, QStyle, QToolButton, QWidget
 
-from ffnn_studio.core.reports import EpochEnd, Progress, RunFinished, RunStarted
+from ffnn_studio.config import PROGRESS_BAR_REFRESH_MS
+from ffnn_studio.core.reports import (
+    EpochEnd,
+    Progress,
+    RunFinished,
+    RunStarted,
+    RunState,
+    finish_text,
+    format_clock,
+)
+from ffnn_studio.ui.run.protocols import RunController
+
+__all__ = ["EtaEstimator", "TrainingControls", "format_clock"]
 
 PROGRESS_STEPS = 1000
 #: Epoch durations the time-left estimate averages over.
 RECENT_EPOCHS = 5
-#: The bar follows the reports at most this often. QProgressBar.setValue repaints
-#: at once, and a small data set ends hundreds of epochs a second (measured:
-#: 0.6 ms a call, a fifth of the GUI thread's time while training).
-REFRESH_MS = 100
-
-
-def format_duration(seconds: float) -> str:
-    """``0:42``, ``12:05``, ``1:02:03``."""
-    total = max(0, round(seconds))
-    hours, rest = divmod(total, 3600)
-    minutes, secs = divmod(rest, 60)
-    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
 
 
 class EtaEstimator:
@@ -112,8 +117,8 @@ class TrainingControls(QWidget):
         super().__init__(parent)
         self.setObjectName("trainingControls")
         self.setAccessibleName("Training controls")
-        self._controller: Any = None
-        self._state = "idle"
+        self._controller: RunController | None = None
+        self._state = RunState.IDLE
         #: Train is off whatever the state (another run, a comparison, uses the machine).
         self._train_blocked = False
         self._eta = EtaEstimator()
@@ -122,7 +127,7 @@ class TrainingControls(QWidget):
         self._last_text = ""
         self._refresh_timer = QTimer(self)
         self._refresh_timer.setSingleShot(True)
-        self._refresh_timer.setInterval(REFRESH_MS)
+        self._refresh_timer.setInterval(PROGRESS_BAR_REFRESH_MS)
         self._refresh_timer.timeout.connect(self.refresh)
 
         style = self.style()
@@ -203,8 +208,8 @@ class TrainingControls(QWidget):
 
     # --- wiring ----------------------------------------------------------------------
 
-    def attach(self, controller: Any) -> None:
-        """Drive ``controller`` (a TrainingController) and follow its state and reports."""
+    def attach(self, controller: RunController) -> None:
+        """Drive ``controller`` and follow its state and reports."""
         self._controller = controller
         controller.stateChanged.connect(self.set_state)
         controller.started.connect(self.on_run_started)
@@ -212,13 +217,11 @@ class TrainingControls(QWidget):
         controller.epochsEnded.connect(self.on_epochs)
         controller.finished.connect(self.on_finished)
         controller.failed.connect(self.on_failed)
-        reset = getattr(controller, "weightsReset", None)
-        if reset is not None:
-            reset.connect(self._on_weights_reset)
+        controller.weightsReset.connect(self._on_weights_reset)
         self.set_state(controller.state)
 
     @property
-    def state(self) -> str:
+    def state(self) -> RunState:
         return self._state
 
     # --- commands --------------------------------------------------------------------
@@ -232,9 +235,9 @@ class TrainingControls(QWidget):
         c = self._controller
         if c is None:
             return
-        if self._state == "paused":
+        if self._state is RunState.PAUSED:
             c.resume()
-        elif self._state == "running":
+        elif self._state is RunState.RUNNING:
             c.pause()
 
     @Slot()
@@ -249,19 +252,20 @@ class TrainingControls(QWidget):
 
     # --- state -----------------------------------------------------------------------
 
-    @Slot(str)
-    def set_state(self, state: str) -> None:
-        previous, self._state = self._state, state
-        if state == "paused":
+    @Slot(object)
+    def set_state(self, state: RunState | str) -> None:
+        previous, self._state = self._state, RunState(state)
+        state = self._state
+        if state is RunState.PAUSED:
             self._eta.pause()
-            self._set_text(f"Paused · {self._epoch_text()}")
-        elif state == "running" and previous == "paused":
+            self._show_progress(paused=True)
+        elif state is RunState.RUNNING and previous is RunState.PAUSED:
             self._eta.resume()
             self._show_progress()
-        elif state == "preparing":
+        elif state is RunState.PREPARING:
             self.progress_bar.setValue(0)
             self._set_text("Preparing data and model…")
-        elif state == "stopping":
+        elif state is RunState.STOPPING:
             self._set_text("Stopping…")
         self._update_actions()
 
@@ -273,11 +277,11 @@ class TrainingControls(QWidget):
     def _update_actions(self) -> None:
         s = self._state
         has_session = self._controller is not None and self._controller.session is not None
-        self.train_action.setEnabled(s == "idle" and not self._train_blocked)
-        self.pause_action.setEnabled(s in ("running", "paused"))
-        self.stop_action.setEnabled(s in ("preparing", "running", "paused"))
-        self.reset_action.setEnabled(s == "idle" and has_session)
-        paused = s == "paused"
+        self.train_action.setEnabled(s is RunState.IDLE and not self._train_blocked)
+        self.pause_action.setEnabled(s in (RunState.RUNNING, RunState.PAUSED))
+        self.stop_action.setEnabled(s.active)
+        self.reset_action.setEnabled(s is RunState.IDLE and has_session)
+        paused = s is RunState.PAUSED
         self.pause_action.setText("Resume" if paused else "Pause")
         self.pause_action.setIcon(self._play_icon if paused else self._pause_icon)
         self.buttons["pause"].setAccessibleName(self.pause_action.text())
@@ -288,7 +292,7 @@ class TrainingControls(QWidget):
     def on_run_started(self, info: RunStarted) -> None:
         total = info.start_epoch + info.epochs_planned
         self._eta.start(info.start_epoch, total)
-        if self._state == "paused":
+        if self._state is RunState.PAUSED:
             self._eta.pause()
         self._epoch_in_progress = min(info.start_epoch + 1, max(total, 1))
         self._set_compiling(info.compiling)
@@ -335,18 +339,9 @@ class TrainingControls(QWidget):
     def on_finished(self, report: RunFinished) -> None:
         self._set_compiling(False)
         self._refresh_timer.stop()
-        elapsed = format_duration(report.elapsed_s) if report.elapsed_s else ""
-        epochs = report.epochs_completed
         if report.reason == "completed":
             self.progress_bar.setValue(PROGRESS_STEPS)
-            text = f"Done · {epochs} epochs" + (f" in {elapsed}" if elapsed else "")
-        elif report.reason == "stopped":
-            text = f"Stopped after {epochs} epochs"
-        elif report.reason == "diverged":
-            text = f"Diverged after {epochs} epochs"
-        else:
-            text = "Training failed"
-        self._set_text(text)
+        self._set_text(finish_text(report, "short"))
         self.progress_bar.setToolTip(report.message)
         self._update_actions()
 
@@ -376,19 +371,26 @@ class TrainingControls(QWidget):
     def refresh(self) -> None:
         """Show the latest progress now (reports arrive faster than the bar redraws)."""
         self._refresh_timer.stop()
-        if self._state == "running" and not self._compiling:
+        if self._state is RunState.RUNNING and not self._compiling:
             self._show_progress()
+        elif self._state is RunState.PAUSED:
+            # The session pauses at the end of the chunk it is in, possibly several
+            # epochs after the click: follow it there, so Stop ends where this says.
+            self._show_progress(paused=True)
 
     def _epoch_text(self) -> str:
         total = int(self._eta.total)
         return f"Epoch {min(self._epoch_in_progress, total)}/{total}" if total else "Epoch –"
 
-    def _show_progress(self) -> None:
+    def _show_progress(self, paused: bool = False) -> None:
         total = self._eta.total
-        text = self._epoch_text()
-        left = self._eta.seconds_left()
-        if left is not None:
-            text += f" · {format_duration(left)} left"
+        if paused:
+            text = f"Paused · {self._epoch_text()}"
+        else:
+            text = self._epoch_text()
+            left = self._eta.seconds_left()
+            if left is not None:
+                text += f" · {format_clock(left)} left"
         # Text first: setFormat schedules a repaint, setValue repaints at once and
         # so draws both in one go.
         self._set_text(text)

@@ -38,36 +38,41 @@ from typing import Any
 
 from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, QThread, QTimer, Signal, Slot
 
+# Module names of their own, so tests can adjust them.
+from ffnn_studio.config import DELIVERY_INTERVAL_S as BATCH_INTERVAL_S
+from ffnn_studio.config import START_HANDSHAKE_S
 from ffnn_studio.core.errors import StudioError
 from ffnn_studio.core.reports import (
     EpochEnd,
+    FinishReason,
     ProbeReport,
     Progress,
     RunFinished,
+    RunnableSession,
     RunStarted,
+    RunState,
 )
 from ffnn_studio.core.spec import Project
 
 log = logging.getLogger(__name__)
 
-IDLE = "idle"
-PREPARING = "preparing"
-RUNNING = "running"
-PAUSED = "paused"
-STOPPING = "stopping"
-STATES = (IDLE, PREPARING, RUNNING, PAUSED, STOPPING)
+IDLE = RunState.IDLE
+PREPARING = RunState.PREPARING
+RUNNING = RunState.RUNNING
+PAUSED = RunState.PAUSED
+STOPPING = RunState.STOPPING
+STATES = tuple(RunState)
 
-#: Shortest time between two deliveries of reports to the GUI thread (≤ 20 a second).
-BATCH_INTERVAL_S = 0.05
-#: Longest the worker waits, after reporting a run's start, for the GUI to catch up.
-START_HANDSHAKE_S = 0.5
+#: Whatever the session reports, in the mailbox in order.
+Report = RunStarted | Progress | EpochEnd | ProbeReport | RunFinished
+
 #: Posted after the ``started`` handlers, at low priority: it arrives after the repaint.
 _CAUGHT_UP_EVENT = QEvent.Type(QEvent.registerEventType())
 
 #: ``(project, base_dir) -> PreparedData``; runs on the worker thread.
 DataPreparer = Callable[[Project, Path | None], Any]
 #: ``(project, prepared, sink) -> TrainingSession``; runs on the worker thread.
-SessionFactory = Callable[[Project, Any, Any], Any]
+SessionFactory = Callable[[Project, Any, Any], RunnableSession]
 
 
 def prepare_project_data(project: Project, base_dir: Path | None) -> Any:
@@ -147,7 +152,7 @@ class _Job:
     continue_run: bool
     stop_requested: bool = False
     pause_requested: bool = False
-    session: Any = None
+    session: RunnableSession | None = None
 
 
 class _Worker(QObject):
@@ -175,10 +180,10 @@ class _Worker(QObject):
         self._warmed = False
         self._job: _Job | None = None
         # Owned by the worker thread; the controller gets copies through sessionCreated.
-        self._session: Any = None
+        self._session: RunnableSession | None = None
         self._prepared: Any = None
         self._key: tuple[Any, ...] | None = None
-        self._mailbox: list[tuple[str, Any]] = []
+        self._mailbox: list[Report] = []
         self._mailbox_lock = threading.Lock()
         self._wake_posted = False
         #: Set by the GUI thread once it has handled (and painted) a run's start.
@@ -186,9 +191,9 @@ class _Worker(QObject):
 
     # --- the mailbox -----------------------------------------------------------------
 
-    def _post(self, kind: str, report: Any) -> None:
+    def _post(self, report: Report) -> None:
         with self._mailbox_lock:
-            self._mailbox.append((kind, report))
+            self._mailbox.append(report)
             wake = not self._wake_posted
             self._wake_posted = True
         if wake:
@@ -198,7 +203,7 @@ class _Worker(QObject):
         """The GUI has handled the last ``started`` report (any thread may call this)."""
         self._gui_caught_up.set()
 
-    def take_reports(self) -> list[tuple[str, Any]]:
+    def take_reports(self) -> list[Report]:
         """Everything reported since the last call, in order (called from the GUI thread)."""
         with self._mailbox_lock:
             reports, self._mailbox = self._mailbox, []
@@ -259,12 +264,15 @@ class _Worker(QObject):
             self._session, self._prepared, self._key = session, prepared, key
             self.sessionCreated.emit(session, prepared)
         else:
+            # The settings equal the session's but for the epoch count: the new project
+            # is the one whose Epochs field this Train runs.
+            session.project = job.project
             session.sink = self
         with self._lock:
             job.session = session
             stop = job.stop_requested
         if stop:
-            self._finish_before_start(getattr(session, "epochs_completed", 0))
+            self._finish_before_start(session.epochs_completed)
             return
         try:
             session.run(job.epochs)
@@ -272,11 +280,11 @@ class _Worker(QObject):
             # The session reports its own failures; this is the safety net.
             log.error("training session raised\n%s", traceback.format_exc())
             self.finished(
-                RunFinished("failed", _describe(exc), getattr(session, "epochs_completed", 0))
+                RunFinished(FinishReason.FAILED, _describe(exc), session.epochs_completed)
             )
 
     def _finish_before_start(self, epochs_completed: int) -> None:
-        self.finished(RunFinished("stopped", "Stopped before training started.", epochs_completed))
+        self.finished(RunFinished(FinishReason.STOPPED, "Stopped before training started.", epochs_completed))
 
     # --- the sink protocol (called by the session on this thread) --------------------
 
@@ -290,26 +298,27 @@ class _Worker(QObject):
             # run() begins, so apply them again from inside the run.
             with self._lock:
                 stop, pause = job.stop_requested, job.pause_requested
-            if stop:
-                job.session.stop()
-            elif pause:
-                job.session.pause()
-        self._post("started", info)
+            session = job.session
+            if session is not None and stop:
+                session.stop()
+            elif session is not None and pause:
+                session.pause()
+        self._post(info)
         if not stop:
             # The session traces its graph next: give the GUI its turn first.
             self._gui_caught_up.wait(START_HANDSHAKE_S)
 
     def progress(self, report: Progress) -> None:
-        self._post("progress", report)
+        self._post(report)
 
     def epoch_end(self, report: EpochEnd) -> None:
-        self._post("epoch_end", report)
+        self._post(report)
 
     def probes(self, report: ProbeReport) -> None:
-        self._post("probes", report)
+        self._post(report)
 
     def finished(self, report: RunFinished) -> None:
-        self._post("finished", report)
+        self._post(report)
 
 
 class TrainingController(QObject):
@@ -321,7 +330,8 @@ class TrainingController(QObject):
     and reason ``"failed"``. Either way the controller returns to ``idle``.
     """
 
-    stateChanged = Signal(str)
+    #: The new ``RunState`` (a ``str`` enum).
+    stateChanged = Signal(object)
     started = Signal(object)
     progressed = Signal(object)
     epochEnded = Signal(object)
@@ -354,9 +364,9 @@ class TrainingController(QObject):
         super().__init__(parent)
         self.setObjectName("trainingController")
         self._lock = threading.Lock()
-        self._state = IDLE
+        self._state = RunState.IDLE
         self._job: _Job | None = None
-        self._session: Any = None
+        self._session: RunnableSession | None = None
         self._prepared: Any = None
         self._resetting = False
         self._closed = False
@@ -386,11 +396,11 @@ class TrainingController(QObject):
     # --- properties ------------------------------------------------------------------
 
     @property
-    def state(self) -> str:
+    def state(self) -> RunState:
         return self._state
 
     @property
-    def session(self) -> Any:
+    def session(self) -> Any:  # the factory's session: a TrainingSession in the window
         """The last ``TrainingSession`` (kept after its run for inspection), or None."""
         return self._session
 
@@ -532,7 +542,7 @@ class TrainingController(QObject):
 
     # --- reports from the worker (queued: these run in the GUI thread) ---------------
 
-    def _set_state(self, state: str) -> None:
+    def _set_state(self, state: RunState) -> None:
         if state != self._state:
             self._state = state
             self.stateChanged.emit(state)
@@ -565,16 +575,17 @@ class TrainingController(QObject):
                 self.probesReported.emit(tuple(probes))
                 probes.clear()
 
-        for kind, report in self._worker.take_reports():
-            if kind == "progress":
+        for report in self._worker.take_reports():
+            # Dispatched by the report's type.
+            if isinstance(report, Progress):
                 self.progressed.emit(report)
-            elif kind == "probes":
+            elif isinstance(report, ProbeReport):
                 self.probed.emit(report)
                 probes.append(report)
-            elif kind == "epoch_end":
+            elif isinstance(report, EpochEnd):
                 self.epochEnded.emit(report)
                 epochs.append(report)
-            elif kind == "started":
+            elif isinstance(report, RunStarted):
                 flush()  # a run's reports never go out with the next run's
                 self._on_started(report)
             else:

@@ -1,0 +1,54 @@
+"""A base for the tests' stand-in controllers: every signal and command of ``RunController``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QObject, Signal
+
+from ffnn_studio.core.reports import RunState
+from ffnn_studio.core.spec import Project
+
+
+class FakeRunController(QObject):
+    """Signals emitted by hand; commands do nothing unless a subclass says otherwise."""
+
+    stateChanged = Signal(object)
+    started = Signal(object)
+    progressed = Signal(object)
+    epochEnded = Signal(object)
+    probed = Signal(object)
+    epochsEnded = Signal(object)
+    probesReported = Signal(object)
+    finished = Signal(object)
+    failed = Signal(str)
+    warmedUp = Signal()
+    weightsReset = Signal(bool)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.state: RunState = RunState.IDLE
+        self.session: Any = None
+        self.last_prepared: Any = None
+
+    @property
+    def busy(self) -> bool:
+        return self.state != RunState.IDLE
+
+    def start(
+        self, project: Project, base_dir: Path | None, epochs: int | None = None, continue_run: bool = False
+    ) -> bool:
+        return False
+
+    def pause(self) -> None:
+        pass
+
+    def resume(self) -> None:
+        pass
+
+    def stop(self) -> None:
+        pass
+
+    def reset_weights(self) -> None:
+        pass
