@@ -64,6 +64,16 @@ def xla_enabled(environ: Mapping[str, str] = os.environ) -> bool:
     return environ.get(XLA_ENV, "1").strip().lower() not in _OFF
 
 
+#: ``FFNN_STUDIO_QUICKSTART=0`` turns the quick start off: every run then waits for
+#: its compiled training program (benchmarks, debugging).
+QUICK_ENV = "FFNN_STUDIO_QUICKSTART"
+
+
+def quick_start_enabled(environ: Mapping[str, str] = os.environ) -> bool:
+    """Whether a run trains in numpy while its compiled program is prepared (on unless ``QUICK_ENV`` says off)."""
+    return environ.get(QUICK_ENV, "1").strip().lower() not in _OFF
+
+
 # ------------------------------------------------------------------ timing: training (engine)
 
 #: Wall time one chunk of training steps aims at: short enough for stop and pause

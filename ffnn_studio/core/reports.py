@@ -79,6 +79,8 @@ class RunStarted:
     metric_name: str
     #: Epochs already done before this run segment ("train N more" continues).
     start_epoch: int = 0
+    #: The first steps wait for the training program to compile (nothing trains meanwhile).
+    compiling: bool = False
 
 
 @dataclass(frozen=True)

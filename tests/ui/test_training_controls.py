@@ -189,6 +189,36 @@ def test_progress_text_with_time_left(attached):
     assert c.progress_bar.value() == c.progress_bar.maximum()
 
 
+def test_the_bar_says_compiling_until_the_first_report_and_the_estimate_leaves_it_out(attached):
+    c, controller = attached
+    clock = Clock()
+    c._eta = EtaEstimator(clock)
+    controller.go("preparing")
+    controller.go("running")
+    controller.started.emit(RunStarted("s", 10, LAYERS, 100, 10, 320, 80, "binary", "accuracy", compiling=True))
+    assert c.progress_text() == "Compiling the network…"
+    assert c.progress_bar.maximum() == 0  # busy
+    clock.now += 30.0  # the compilation
+    c.refresh()
+    assert c.progress_text() == "Compiling the network…"
+    controller.epochsEnded.emit((EpochEnd(1, 0.6, 0.7, 0.5, 0.5, 0.01, 30.0),))
+    assert c.progress_bar.maximum() > 0
+    for e in range(2, 12):
+        clock.now += 0.5
+        controller.epochsEnded.emit((EpochEnd(e, 0.5, 0.6, 0.6, 0.6, 0.01, 30.0 + 0.5 * e),))
+    c.refresh()
+    # 0.5 s an epoch for the 89 left: the 30 s of compiling are not in it.
+    assert c.progress_text() == "Epoch 12/100 · 0:44 left"
+
+
+def test_a_run_that_trains_at_once_never_says_compiling(attached):
+    c, controller = attached
+    controller.go("running")
+    controller.started.emit(RunStarted("s", 10, LAYERS, 100, 10, 320, 80, "binary", "accuracy"))
+    assert c.progress_text() == "Epoch 1/100"
+    assert c.progress_bar.maximum() > 0
+
+
 def test_the_bar_follows_reports_at_a_limited_rate(attached, qtbot):
     c, controller = attached
     controller.go("running")

@@ -65,6 +65,12 @@ from ffnn_studio.engine.builder import (
     metric_name,
 )
 from ffnn_studio.engine.quiet import import_tensorflow
+from ffnn_studio.engine.training.quickstart import (
+    QuickTrainer,
+    one_blas_thread,
+    quick_start_enabled,
+    quick_trainer_for,
+)
 
 tf = import_tensorflow()
 import keras  # noqa: E402  (after TensorFlow's quiet import)
@@ -94,6 +100,11 @@ RECORD_FIELDS: tuple[str, ...] = (
     "val_loss",  # with the epoch's final weights
     "val_metric",
 )
+#: A run on the quick path starts compiling the chunk program on another thread
+#: only if its remaining steps would take longer than this there: tracing and
+#: compiling take 1–3 s and share the CPU (and the GIL) with the quick steps,
+#: which run 3–6× slower meanwhile (measured), so a shorter run ends sooner without.
+COMPILE_AFTER_S = 2.5
 
 PROBE_FIELDS: tuple[str, ...] = (
     "weight_norm",
@@ -343,6 +354,13 @@ class TrainingSession:
         self._make_state()
         self._jit = xla_enabled()
         self._make_functions(self._jit)
+        #: The numpy path that trains while the chunk program is not compiled yet.
+        self._quick: QuickTrainer | None = self._make_quick()
+        self._quick_last = False  # the last chunk ran on the quick path
+        self._path = "compile"  # where the next chunk runs (see _chunk_path)
+        self._program_ready = threading.Event()
+        self._program_ok = False
+        self._compile_thread: threading.Thread | None = None
 
     # ------------------------------------------------------------------ building
 
@@ -545,12 +563,93 @@ class TrainingSession:
             input_signature=[tf.TensorSpec([None, self.data.n_features], tf.float32)],
         )
 
+    def _make_quick(self) -> QuickTrainer | None:
+        if not quick_start_enabled():
+            return None
+        kinds = []
+        for b in self.built.blocks:
+            act = b.info.activation
+            if act in DEAD_ACTIVATIONS:
+                kinds.append(("dead", ()))
+            elif act in SATURATION:
+                kinds.append(("saturated", SATURATION[act]))
+            else:
+                kinds.append(("", ()))
+        return quick_trainer_for(
+            self, kinds, n_record_fields=len(RECORD_FIELDS), n_probe_fields=len(PROBE_FIELDS)
+        )
+
+    def _chunk_path(self, steps_left: int) -> str:
+        """Where the next chunk runs: "compiled", "compile" (its call compiles the
+        program) or "quick" (numpy, while the program compiles on another thread)."""
+        self._path = self._choose_path(steps_left)
+        return self._path
+
+    def _choose_path(self, steps_left: int) -> str:
+        if self._compiled or self._quick is None:
+            return "compiled" if self._compiled else "compile"
+        if self._program_ready.is_set() and self._program_ok:
+            # The hand-over: the quick path wrote weights, optimizer slots and
+            # iterations after every chunk; the place in the epoch and its sums now.
+            self._pos.assign(self._pos_host)
+            self._sums.assign(self._quick.sums)
+            self._compiled = True
+            self._step_seconds = None  # another speed: measure again
+            return "compiled"
+        if (
+            self._compile_thread is None
+            and self._step_seconds is not None
+            and steps_left * self._step_seconds > COMPILE_AFTER_S
+        ):
+            self._compile_thread = threading.Thread(
+                # Not a daemon: an interpreter that exits mid-compilation waits for it
+                # (TensorFlow crashed when torn down under a compiling thread).
+                target=self._compile_program,
+                name="ffnn-studio-compile",
+            )
+            self._compile_thread.start()
+        return "quick"
+
+    def _compile_program(self) -> None:
+        """Trace and compile the chunk program by calling it for zero steps (on its own
+        thread): it leaves the weights, the optimizer and the place in the epoch as they are."""
+        try:
+            self._chunk_fn(tf.constant(0), np.zeros((self.max_chunk_epochs, self.n_train), np.int32)).numpy()
+            self._program_ok = True
+        except Exception as exc:  # the quick path keeps training
+            log.warning("the training program did not compile; training on without it: %s", exc)
+        finally:
+            self._program_ready.set()
+
+    def wait_for_program(self, timeout: float | None = None) -> bool:
+        """Wait until a background compilation (if one started) ends; True if the program is ready."""
+        if self._compile_thread is not None:
+            self._compile_thread.join(timeout)
+        return self._compiled or self._program_ok
+
+    def _quick_chunk(self, k: int, perms: np.ndarray) -> np.ndarray:
+        q = self._quick
+        assert q is not None
+        # Keras's variables stay the truth between chunks (snapshots, early stopping's
+        # best weights, a reset), so every quick chunk starts and ends there.
+        q.load(self._opt, self._pos_host)
+        with one_blas_thread():
+            out = q.chunk(k, perms)
+        q.store(self._opt)
+        self._quick_last = True
+        return out
+
     def _call_chunk(self, k: int, perms: np.ndarray) -> np.ndarray:
         """``k`` steps (over at most ``max_chunk_epochs`` epochs, ordered by the rows of
-        ``perms``) as one array (see ``chunk``); on the first call, fall back to no
-        XLA if XLA cannot compile the model."""
+        ``perms``) as one array (see ``chunk``) on the path ``_chunk_path`` chose; on
+        the first compiled call, fall back to no XLA if XLA cannot compile the model."""
+        if self._path == "quick":
+            return self._quick_chunk(k, perms)
+        self._quick_last = False
         if self._compiled or not self._jit:
-            return self._chunk_fn(k, perms).numpy()
+            out = self._chunk_fn(k, perms).numpy()
+            self._compiled = True  # without XLA the first call traced: later ones are speeds
+            return out
         try:
             out = self._chunk_fn(k, perms).numpy()
         except (tf.errors.OpError, NotImplementedError, ValueError, TypeError) as exc:
@@ -569,6 +668,10 @@ class TrainingSession:
         return rng.permutation(self.n_train).astype(np.int32)
 
     def _restore_backup(self) -> None:
+        if self._quick_last and self._quick is not None:
+            self._quick.restore_backup()
+            self._quick.store(self._opt)
+            return
         for b, v in zip(self._backup, self._state_vars, strict=True):
             v.assign(b)
 
@@ -660,6 +763,8 @@ class TrainingSession:
         self._pos.assign(0)
         self._sums.assign(tf.zeros([3]))
         self._pos_host = 0
+        if self._quick is not None:
+            self._quick.reset_random()
         self.history.clear()
         self._epochs_done = 0
         self._step = 0
@@ -683,6 +788,7 @@ class TrainingSession:
             task=str(self.task.value),
             metric_name=self.metric_name,
             start_epoch=self._epochs_done,
+            compiling=not self._compiled and self._quick is None,
         )
 
     def run(self, epochs: int | None = None) -> RunFinished:
@@ -778,7 +884,8 @@ class TrainingSession:
             for j in range(-(-(done + k) // spe)):
                 if row_epochs[j] != first + j:
                     orders[j], row_epochs[j] = self._epoch_order(first + j), first + j
-            compiling = not self._compiled
+            path = self._chunk_path((target - first) * spe - done)
+            compiling = path == "compile"
             c0 = self._clock.elapsed()
             t0 = time.perf_counter()
             out = self._call_chunk(k, orders)

@@ -123,6 +123,7 @@ class TrainingControls(QWidget):
         self._train_blocked = False
         self._eta = EtaEstimator()
         self._epoch_in_progress = 0
+        self._compiling = False
         self._last_text = ""
         self._refresh_timer = QTimer(self)
         self._refresh_timer.setSingleShot(True)
@@ -294,10 +295,13 @@ class TrainingControls(QWidget):
         if self._state is RunState.PAUSED:
             self._eta.pause()
         self._epoch_in_progress = min(info.start_epoch + 1, max(total, 1))
-        self._show_progress()
+        self._set_compiling(info.compiling)
+        if not self._compiling:
+            self._show_progress()
 
     @Slot(object)
     def on_progress(self, report: Progress) -> None:
+        self._compiled(report.epoch)
         self._epoch_in_progress = report.epoch + 1
         self._eta.at(report.epoch + report.epoch_fraction)
         self.throughputChanged.emit(float(report.samples_per_second))
@@ -311,12 +315,29 @@ class TrainingControls(QWidget):
 
     @Slot(object)
     def on_epoch_end(self, report: EpochEnd) -> None:
+        self._compiled(report.epoch - 1)
         self._eta.epoch_done(report.epoch)
         self._epoch_in_progress = min(report.epoch + 1, max(int(self._eta.total), 1))
         self._request_refresh()
 
+    def _set_compiling(self, compiling: bool) -> None:
+        """While the network compiles and nothing trains, the bar is busy and says so."""
+        self._compiling = compiling
+        if compiling:
+            self.progress_bar.setRange(0, 0)
+            self._set_text("Compiling the network…")
+        else:
+            self.progress_bar.setRange(0, PROGRESS_STEPS)
+
+    def _compiled(self, epochs_before: float) -> None:
+        """The first report after compiling: the estimate starts here, leaving the compilation out."""
+        if self._compiling:
+            self._set_compiling(False)
+            self._eta.start(epochs_before, self._eta.total)
+
     @Slot(object)
     def on_finished(self, report: RunFinished) -> None:
+        self._set_compiling(False)
         self._refresh_timer.stop()
         if report.reason == "completed":
             self.progress_bar.setValue(PROGRESS_STEPS)
@@ -326,6 +347,7 @@ class TrainingControls(QWidget):
 
     @Slot(str)
     def on_failed(self, message: str) -> None:
+        self._set_compiling(False)
         self._refresh_timer.stop()
         self.progress_bar.setValue(0)
         self._set_text("Could not start training")
@@ -349,7 +371,7 @@ class TrainingControls(QWidget):
     def refresh(self) -> None:
         """Show the latest progress now (reports arrive faster than the bar redraws)."""
         self._refresh_timer.stop()
-        if self._state is RunState.RUNNING:
+        if self._state is RunState.RUNNING and not self._compiling:
             self._show_progress()
         elif self._state is RunState.PAUSED:
             # The session pauses at the end of the chunk it is in, possibly several

@@ -1,0 +1,177 @@
+"""How long does Train take to answer: first epoch and whole run, next to scikit-learn's fit?
+
+For each example project (engine warmed up once, a network this process has
+not trained before), headless, with a recording sink:
+  first    Train (session built) → the first epoch's report
+  done     Train → the run's end
+  rerun    after Reset weights, Train again → the first epoch's report
+  sklearn  ``MLPClassifier``/``MLPRegressor`` (adam, same rows, layers, batch,
+           epochs and learning rate) ``fit``
+Arms alternate within each repeat; medians over ``--repeats``. ``cli_vs_import``
+is the wall time of ``ffnn-studio train <spirals> --quiet`` over that of a
+process that only imports the engine (TensorFlow and Keras).
+The last line is ``first_epoch_s=<max over examples> rerun_first_epoch_s=<max>
+done_vs_sklearn=<max> cli_vs_import=<n>``.
+
+    python tests/benchmarks/bench_latency.py [--repeats 3] [--no-cli]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import time
+import warnings
+from pathlib import Path
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+EXAMPLES = ("spirals.ffnn.json", "digits.ffnn.json", "surface.ffnn.json")
+
+
+def load(name: str):
+    from ffnn_studio.core.examples import example_path, load_example
+    from ffnn_studio.data import prepare
+    from ffnn_studio.data.loading import load_dataset
+
+    project = load_example(name)
+    dataset = load_dataset(project.data, example_path(name).parent)
+    return project, prepare(dataset, project.training.validation_fraction, project.training.seed)
+
+
+class FirstEpochSink:
+    """Notes the time of the first epoch report."""
+
+    def __init__(self) -> None:
+        from ffnn_studio.core.reports import RecordingSink
+
+        self.inner = RecordingSink()
+        self.first_at: float | None = None
+
+    def __getattr__(self, name):
+        return getattr(self.inner, name)
+
+    def epoch_end(self, report) -> None:
+        if self.first_at is None:
+            self.first_at = time.perf_counter()
+        self.inner.epoch_end(report)
+
+
+def run_ours(project, data) -> tuple[float, float, float]:
+    """(first epoch s, done s, first epoch after a weight reset s)."""
+    from ffnn_studio.engine.training.session import TrainingSession
+
+    sink = FirstEpochSink()
+    t = time.perf_counter()
+    session = TrainingSession(project, data, sink)
+    result = session.run()
+    done = time.perf_counter() - t
+    assert result.reason == "completed", result
+    first = sink.first_at - t
+    session.reset_weights()
+    sink.first_at = None
+    t = time.perf_counter()
+    session.run()
+    rerun = sink.first_at - t
+    return first, done, rerun
+
+
+def run_sklearn(project, data) -> float:
+    from sklearn.exceptions import ConvergenceWarning
+    from sklearn.neural_network import MLPClassifier, MLPRegressor
+
+    from ffnn_studio.core.spec import DenseLayer, Task
+
+    hidden = tuple(layer.units for layer in project.network.layers if isinstance(layer, DenseLayer))
+    settings = project.training
+    kind = MLPRegressor if data.task is Task.REGRESSION else MLPClassifier
+    model = kind(
+        hidden_layer_sizes=hidden,
+        solver="adam",
+        learning_rate_init=settings.optimizer.learning_rate,
+        batch_size=settings.batch_size,
+        max_iter=settings.epochs,
+        tol=0.0,
+        n_iter_no_change=10**9,
+        early_stopping=False,
+        random_state=0,
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        t = time.perf_counter()
+        model.fit(data.x_train, data.y_train)
+    return time.perf_counter() - t
+
+
+def wall(cmd: list[str]) -> float:
+    t = time.perf_counter()
+    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return time.perf_counter() - t
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--no-cli", action="store_true", help="skip the command-line measurement")
+    args = ap.parse_args()
+
+    from ffnn_studio.engine.training.session import warm_up_engine
+
+    warm_up_engine()
+    loaded = {name: load(name) for name in EXAMPLES}
+    results: dict[str, dict[str, list[float]]] = {
+        n: {"first": [], "done": [], "rerun": [], "sklearn": []} for n in EXAMPLES
+    }
+    for r in range(args.repeats):
+        for i, name in enumerate(EXAMPLES):
+            project, data = loaded[name]
+            arms = ["ours", "sklearn"] if (r + i) % 2 == 0 else ["sklearn", "ours"]
+            for arm in arms:
+                if arm == "ours":
+                    first, done, rerun = run_ours(project, data)
+                    results[name]["first"].append(first)
+                    results[name]["done"].append(done)
+                    results[name]["rerun"].append(rerun)
+                else:
+                    results[name]["sklearn"].append(run_sklearn(project, data))
+    firsts, reruns, ratios = [], [], []
+    for name in EXAMPLES:
+        med = {k: statistics.median(v) for k, v in results[name].items()}
+        ratio = med["done"] / med["sklearn"]
+        firsts.append(med["first"])
+        reruns.append(med["rerun"])
+        ratios.append(ratio)
+        print(
+            f"{name}: first epoch {med['first']:.3f} s  done {med['done']:.3f} s  "
+            f"rerun first epoch {med['rerun']:.3f} s  sklearn fit {med['sklearn']:.3f} s  "
+            f"done/sklearn {ratio:.2f}",
+            flush=True,
+        )
+    cli = "n/a"
+    if not args.no_cli:
+        from ffnn_studio.core.examples import example_path
+
+        spirals = str(example_path("spirals.ffnn.json"))
+        cli_s, imp_s = [], []
+        for _ in range(args.repeats):
+            cli_s.append(wall([sys.executable, "-m", "ffnn_studio", "train", spirals, "--quiet"]))
+            imp_s.append(wall([sys.executable, "-c", "import ffnn_studio.engine.training"]))
+        print(
+            f"cli train {statistics.median(cli_s):.2f} s  engine import {statistics.median(imp_s):.2f} s",
+            flush=True,
+        )
+        cli = f"{statistics.median(cli_s) / statistics.median(imp_s):.2f}"
+    print(
+        f"first_epoch_s={max(firsts):.3f} rerun_first_epoch_s={max(reruns):.3f} "
+        f"done_vs_sklearn={max(ratios):.2f} cli_vs_import={cli}",
+        flush=True,
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
