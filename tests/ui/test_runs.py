@@ -466,3 +466,36 @@ def test_runs_on_different_data_are_told_apart(qtbot, tmp_path: Path) -> None:
     assert legend == labels
     # The runs file keeps it.
     assert [r.data.label for r in load_runs(path)] == ["XOR", "wine.csv → target"]
+
+
+@pytest.mark.parametrize("width", [200, 900])
+def test_the_best_epoch_label_fits_beside_its_line(qtbot, width: int) -> None:
+    """A narrow loss plot (the window at 1280×800) cut "best val loss … · epoch 29"
+    at the plot's left edge; the label now takes the longest form that fits."""
+    from PySide6.QtGui import QFontMetrics
+
+    widget = pg.PlotWidget()
+    qtbot.addWidget(widget)
+    widget.resize(width, 300)
+    widget.show()
+    qtbot.waitExposed(widget)
+    item = widget.getPlotItem()
+    train_curve, val_curve = item.plot(), item.plot()
+    markers = attach_fit_markers(item, train_curve, val_curve)
+    e = np.arange(1, 31, dtype=float)
+    train_curve.setData(e, 1.0 / e)
+    val_curve.setData(e, 0.02506 + (e - 29) ** 2 / 2000)
+    qtbot.waitUntil(lambda: markers.best_line.isVisible())
+    item.vb.autoRange()
+    text = markers.best_line.label.toPlainText()
+    texts = markers.best_label_texts()
+    assert text in texts and "29" in text
+    vb = item.vb
+    (x0, x1), _ = vb.viewRange()
+    line_px = (29 - x0) / (x1 - x0) * vb.width()
+    room = max(line_px, vb.width() - line_px)
+    assert QFontMetrics(markers.best_line.label.textItem.font()).horizontalAdvance(text) < room
+    if width >= 900:
+        assert text == texts[0]
+    else:
+        assert text != texts[0]

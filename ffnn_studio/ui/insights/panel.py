@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QColor, QPainterPath
+from PySide6.QtGui import QColor, QFontMetrics, QPainterPath
 from PySide6.QtWidgets import QGraphicsPathItem, QTabWidget, QWidget
 
 from ffnn_studio.ui.widgets.colors import VALIDATION_COLOR
@@ -201,6 +201,9 @@ class FitMarkers:
         self.clear()
         plot_item.ctrl.logXCheck.toggled.connect(self._on_log_toggled)
         plot_item.ctrl.logYCheck.toggled.connect(self._on_log_toggled)
+        # The label's room beside the line changes with the plot's size and range.
+        plot_item.vb.sigResized.connect(self._fit_best_label)
+        plot_item.vb.sigXRangeChanged.connect(self._fit_best_label)
         if follow:
             train_curve.sigPlotChanged.connect(self._on_curve_changed)
             val_curve.sigPlotChanged.connect(self._on_curve_changed)
@@ -269,8 +272,36 @@ class FitMarkers:
         self.best_line.setPos(vx)
         # The label only re-renders while visible: show first, then set the text.
         self.best_line.show()
-        self.best_line.label.setFormat(f"best val loss {y:.4g} · epoch {x:g}")
+        self._fit_best_label()
         self.best_point.setData([vx], [vy])
+
+    def best_label_texts(self) -> list[str]:
+        """The best epoch's label, longest first: the longest that fits beside the line is shown."""
+        if self.best is None:
+            return []
+        x, y = self.best
+        epoch = f"{x:g}"
+        return [f"best val loss {y:.4g} · epoch {epoch}", f"best {y:.4g} · ep. {epoch}", f"best: {epoch}"]
+
+    def _fit_best_label(self, *_args: Any) -> None:
+        """Show the longest label text that fits on the roomier side of the line (pyqtgraph
+        puts the label on that side), so a narrow plot never cuts it at its edge."""
+        texts = self.best_label_texts()
+        if not texts or not self.best_line.isVisible():
+            return
+        vb = self.plot_item.vb
+        (x0, x1), _ = vb.viewRange()
+        width = vb.width()
+        label = self.best_line.label
+        text = texts[0]
+        if x1 > x0 and width > 0:  # laid out: measure the room beside the line
+            line_px = (self.best_line.value() - x0) / (x1 - x0) * width
+            room = max(line_px, width - line_px) - 8
+            metrics = QFontMetrics(label.textItem.font())
+            fitting = [t for t in texts if metrics.horizontalAdvance(t) + 6 <= room]
+            text = fitting[0] if fitting else texts[-1]
+        label.setFormat(text)
+        label.setToolTip(texts[0])
 
     def clear(self) -> None:
         self.best = None
