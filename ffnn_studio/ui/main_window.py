@@ -388,6 +388,10 @@ class MainWindow(QMainWindow):
             n = len(problems)
             self.problems_label.setText(f"⚠ {n} problem{'s' if n > 1 else ''}")
             self.problems_label.setToolTip("\n".join(str(p) for p in problems))
+        elif warnings := self.document.size_warnings():
+            # A large network trains, slowly: say so where the problems are said.
+            self.problems_label.setText("✓ Ready to train · large network")
+            self.problems_label.setToolTip("\n".join(str(w) for w in warnings))
         else:
             self.problems_label.setText("✓ Ready to train")
             self.problems_label.setToolTip("The project has no problems.")
@@ -600,7 +604,10 @@ class MainWindow(QMainWindow):
         self.document.set_locked(state is not RunState.IDLE)
         self._update_file_actions()
         if state is RunState.PREPARING:
-            self.statusBar().showMessage("Preparing data and building the model…")
+            text = "Preparing data and building the model…"
+            if warnings := self.document.size_warnings():
+                text += f" {warnings[0]}."
+            self.statusBar().showMessage(text)
             self.throughput_label.setText("")
 
     def _on_comparing(self, comparing: bool) -> None:

@@ -11,7 +11,11 @@ from PySide6.QtWidgets import QDockWidget, QFileDialog, QMessageBox, QWidget
 from ffnn_studio.config import RECENT_FILES_KEY
 from ffnn_studio.core.project_file import load_project, save_project
 from ffnn_studio.core.spec import Project
-from ffnn_studio.ui.document.commands import EditLayerCommand, EditTrainingCommand
+from ffnn_studio.ui.document.commands import (
+    EditLayerCommand,
+    EditTrainingCommand,
+    InsertLayerCommand,
+)
 from ffnn_studio.ui.document.document import ProjectDocument
 from ffnn_studio.ui.main_window import MainWindow, studio_settings
 from ffnn_studio.ui.run.bridge import TrainingController
@@ -342,6 +346,28 @@ def test_status_bar_shows_problems(qtbot, make_window) -> None:
     doc.push(EditLayerCommand(doc, 0, "activation", "softmax"))
     assert "1 problem" in window.problems_label.text()
     assert "output layer" in window.problems_label.toolTip()
+
+
+def test_a_large_network_is_flagged_in_the_status_bar_and_at_train(qtbot, make_window, monkeypatch) -> None:
+    """Above the soft size limit a network trains, with a warning where problems are said."""
+    from ffnn_studio.core import validation
+
+    monkeypatch.setattr(validation, "machine_memory_bytes", lambda: 8 * 1024**3)
+    from dataclasses import replace
+
+    from ffnn_studio.core.spec import DenseLayer, NetworkSpec
+
+    small = sample_project()
+    window = make_window(replace(small, network=NetworkSpec((DenseLayer(4096, "relu"),) * 2)))
+    assert window.problems_label.text() == "✓ Ready to train"
+    doc = window.document
+    # A third 4096-wide layer: 33.6 M parameters, over an eighth of 8 GB to train.
+    doc.push(InsertLayerCommand(doc, 2, DenseLayer(4096, "relu")))
+    assert not doc.problems() and doc.size_warnings()
+    assert "large network" in window.problems_label.text()
+    assert "large" in window.problems_label.toolTip()
+    assert window.train()
+    assert "large" in window.statusBar().currentMessage()
 
 
 # ------------------------------------------------------------------ training through the window
