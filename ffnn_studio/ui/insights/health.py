@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ffnn_studio.core.reports import LayerInfo, LayerProbe, ProbeReport, RunStarted
+from ffnn_studio.core.reports import ChunkReport, LayerInfo, LayerProbe, ProbeReport, RunStarted
 from ffnn_studio.ui.run.protocols import RunController
 from ffnn_studio.ui.widgets.colors import layer_color
 
@@ -295,7 +295,7 @@ class LayerHealthView(QWidget):
     def attach(self, controller: RunController, document: Any = None) -> None:
         """Follow a controller's runs and (optionally) the document's loads."""
         controller.started.connect(self.on_run_started)
-        controller.probesReported.connect(self.on_probe_batch)
+        controller.reported.connect(self.on_report)
         if document is not None:
             document.loaded.connect(self.model.clear)
 
@@ -303,6 +303,10 @@ class LayerHealthView(QWidget):
     def on_run_started(self, info: RunStarted) -> None:
         if info.start_epoch == 0 or tuple(info.layers) != self.model.infos:
             self.model.set_layers(info.layers)
+
+    @Slot(object)
+    def on_report(self, report: ChunkReport) -> None:
+        self.on_probe_batch(report.probes)
 
     @Slot(object)
     def on_probe_batch(self, reports: tuple[ProbeReport, ...]) -> None:
