@@ -43,7 +43,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ffnn_studio.core.reports import ChunkReport, EpochEnd, LayerInfo, ProbeReport, RunFinished, RunStarted
+from ffnn_studio.core.reports import (
+    ChunkReport,
+    EpochEnd,
+    LayerInfo,
+    ProbeReport,
+    RunFinished,
+    RunStarted,
+)
 from ffnn_studio.ui.run.protocols import RunController
 from ffnn_studio.ui.widgets.colors import TRAINING_COLOR, VALIDATION_COLOR, layer_color
 

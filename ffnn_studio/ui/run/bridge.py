@@ -38,7 +38,7 @@ import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, QThread, QTimer, Signal, Slot
 
@@ -595,7 +595,7 @@ class TrainingController(QObject):
         self.finished.emit(report)
 
     #: The mailbox's other report types and their handlers (chunks are merged first).
-    _HANDLERS: dict[type, Callable[[TrainingController, Any], None]] = {
+    _HANDLERS: ClassVar[dict[type, Callable[[TrainingController, Any], None]]] = {
         RunStarted: _on_started,
         RunFinished: _on_finished,
     }
