@@ -1,4 +1,7 @@
-"""``python -m ffnn_studio``: the same as the ``ffnn-studio`` command."""
+"""``python -m ffnn_studio``: the same as the ``ffnn-studio`` command.
+
+Contract: delegates to ``cli.main``; nothing else.
+"""
 
 from __future__ import annotations
 

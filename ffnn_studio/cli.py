@@ -4,6 +4,10 @@
 Exit status: 0 success; 1 a run that failed or diverged, or an export whose
 reload check failed; 2 a mistake in the command line or the project (the
 message says which), never with a traceback.
+
+Contract: the command line's parsing, messages and exit codes (2: the user's
+mistake, 1: a failed run or export). Top layer: may import every layer;
+imports Qt and TensorFlow only inside the subcommand that needs them.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from ffnn_studio import __version__
+from ffnn_studio.config import TF_LOG_LEVEL_DEFAULT, TF_LOG_LEVEL_ENV
 from ffnn_studio.core.errors import StudioError
 from ffnn_studio.core.reports import ReportSink, finish_text
 
@@ -49,8 +54,41 @@ def _window_parser() -> argparse.ArgumentParser:
         metavar="N",
         help="with --screenshot: train N epochs before taking the screenshot",
     )
+    desktop = p.add_mutually_exclusive_group()
+    desktop.add_argument(
+        "--install-desktop-entry",
+        action="store_true",
+        help="add FFNN Studio to the desktop's application menu (a .desktop file and the "
+        "icon under $XDG_DATA_HOME, default ~/.local/share) and exit",
+    )
+    desktop.add_argument(
+        "--uninstall-desktop-entry",
+        action="store_true",
+        help="remove what --install-desktop-entry wrote and exit",
+    )
     p.add_argument("--version", action="version", version=f"FFNN Studio {__version__}")
     return p
+
+
+def _desktop_entry(ns: argparse.Namespace) -> int:
+    """--install-desktop-entry / --uninstall-desktop-entry: print each file written or removed."""
+    from ffnn_studio.core import desktop
+
+    if ns.file or ns.screenshot or ns.train_epochs is not None:
+        raise StudioError("--install-desktop-entry and --uninstall-desktop-entry take no other arguments")
+    home = desktop.data_home()
+    if ns.install_desktop_entry:
+        command = desktop.launcher_command()
+        for path in desktop.install_desktop_entry(home, command):
+            print(f"wrote {path}")
+        print(f"The menu entry starts {command or 'ffnn-studio (looked up on the PATH)'}.")
+        return EXIT_OK
+    removed = desktop.uninstall_desktop_entry(home)
+    for path in removed:
+        print(f"removed {path}")
+    if not removed:
+        print(f"No desktop entry of FFNN Studio under {home}.")
+    return EXIT_OK
 
 
 def _headless_parser() -> argparse.ArgumentParser:
@@ -88,11 +126,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args and args[0] in SUBCOMMANDS:
             ns = _headless_parser().parse_args(args)
-            os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+            os.environ.setdefault(TF_LOG_LEVEL_ENV, TF_LOG_LEVEL_DEFAULT)
             return {"train": _cmd_train, "export": _cmd_export, "datasets": _cmd_datasets}[
                 ns.command
             ](ns)
         ns = _window_parser().parse_args(args)
+        if ns.install_desktop_entry or ns.uninstall_desktop_entry:
+            return _desktop_entry(ns)
         if ns.train_epochs is not None and not ns.screenshot:
             raise StudioError("--train-epochs goes with --screenshot")
         if ns.train_epochs is not None and ns.train_epochs < 1:

@@ -1,4 +1,8 @@
-"""Pure project model: specs, catalog, validation and the project file (no Qt, no TF)."""
+"""Pure project model: specs, catalog, validation and the project file (no Qt, no TF).
+
+Contract: the core imports only the standard library and numpy; never Qt,
+TensorFlow, ``data``, ``engine`` or ``ui``.
+"""
 
 from __future__ import annotations
 

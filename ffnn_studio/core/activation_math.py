@@ -3,6 +3,9 @@ for evaluating a weight snapshot without TensorFlow (decision boundaries).
 
 One (f, f′) pair per catalog activation, looked up by the catalog's name; a
 test checks that every catalog activation has its pair.
+
+Contract: numpy only; must agree with the engine's Keras activations (tests
+check it).
 """
 
 from __future__ import annotations

@@ -1,4 +1,8 @@
-"""Atomic file writes: a temporary file in the same folder, then ``os.replace``."""
+"""Atomic file writes: a temporary file in the same folder, then ``os.replace``.
+
+Contract: standard library only; every file the studio writes goes through
+here.
+"""
 
 from __future__ import annotations
 

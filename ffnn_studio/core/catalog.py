@@ -8,6 +8,10 @@ the CLI's listings, and the mapping to Keras: every entry names the Keras class
 ``engine.plan`` (which both the model builder and the script generator read)
 needs no table of its own. The Keras classes are named as strings; this module
 imports no Keras.
+
+Contract: the single source of what the studio offers; adding an activation,
+optimizer, loss or layer kind starts with an entry here. No Qt, no
+TensorFlow.
 """
 
 from __future__ import annotations
@@ -289,6 +293,32 @@ def _lr(default: float) -> Param:
     )
 
 
+def _adam_betas() -> tuple[Param, Param]:
+    """β₁ and β₂ of the Adam family (Adam, Nadam)."""
+    return (
+        Param(
+            "beta_1",
+            "β₁",
+            "float",
+            0.9,
+            0.0,
+            1.0,
+            max_inclusive=False,
+            help="Decay rate of the gradient average (momentum).",
+        ),
+        Param(
+            "beta_2",
+            "β₂",
+            "float",
+            0.999,
+            0.0,
+            1.0,
+            max_inclusive=False,
+            help="Decay rate of the squared-gradient average.",
+        ),
+    )
+
+
 OPTIMIZERS: dict[str, Entry] = {
     o.name: o
     for o in (
@@ -379,26 +409,7 @@ OPTIMIZERS: dict[str, Entry] = {
             "default that works across most problems with little tuning.",
             params=(
                 _lr(0.001),
-                Param(
-                    "beta_1",
-                    "β₁",
-                    "float",
-                    0.9,
-                    0.0,
-                    1.0,
-                    max_inclusive=False,
-                    help="Decay rate of the gradient average (momentum).",
-                ),
-                Param(
-                    "beta_2",
-                    "β₂",
-                    "float",
-                    0.999,
-                    0.0,
-                    1.0,
-                    max_inclusive=False,
-                    help="Decay rate of the squared-gradient average.",
-                ),
+                *_adam_betas(),
             ),
             keras=KerasCall("keras.optimizers.Adam"),
         ),
@@ -410,26 +421,7 @@ OPTIMIZERS: dict[str, Entry] = {
             "settles a little faster than Adam.",
             params=(
                 _lr(0.001),
-                Param(
-                    "beta_1",
-                    "β₁",
-                    "float",
-                    0.9,
-                    0.0,
-                    1.0,
-                    max_inclusive=False,
-                    help="Decay rate of the gradient average (momentum).",
-                ),
-                Param(
-                    "beta_2",
-                    "β₂",
-                    "float",
-                    0.999,
-                    0.0,
-                    1.0,
-                    max_inclusive=False,
-                    help="Decay rate of the squared-gradient average.",
-                ),
+                *_adam_betas(),
             ),
             keras=KerasCall("keras.optimizers.Nadam"),
         ),

@@ -1,4 +1,7 @@
-"""The one exception type for mistakes a user can make and fix."""
+"""The one exception type for mistakes a user can make and fix.
+
+Contract: standard library only.
+"""
 
 from __future__ import annotations
 

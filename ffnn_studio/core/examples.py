@@ -1,10 +1,14 @@
-"""The example projects that ship in ``ffnn_studio.resources/examples``."""
+"""The example projects that ship in ``ffnn_studio.resources/examples``.
+
+Contract: reads the packaged example files; no Qt, no TensorFlow.
+"""
 
 from __future__ import annotations
 
 from importlib import resources
 from pathlib import Path
 
+from ffnn_studio.core.errors import StudioError
 from ffnn_studio.core.project_file import EXTENSION, load_project
 from ffnn_studio.core.spec import Project
 
@@ -13,7 +17,12 @@ DEFAULT_EXAMPLE = "spirals" + EXTENSION
 
 
 def resources_dir() -> Path:
-    """The bundled resources: the installed package, or ``resources/`` in a source checkout."""
+    """The bundled resources: ``resources/`` in a source checkout, else the installed package."""
+    # The code of a checkout reads the checkout's resources, even when an
+    # (editable) installation of another tree also provides the package.
+    source = Path(__file__).resolve().parents[2]
+    if (source / "pyproject.toml").is_file() and (source / "resources" / "__init__.py").is_file():
+        return source / "resources"
     try:
         return Path(str(resources.files("ffnn_studio.resources")))
     except ModuleNotFoundError:
@@ -46,6 +55,23 @@ def example_title(file_name: str) -> str:
     """``two_spirals.ffnn.json`` → ``two spirals``."""
     stem = file_name[: -len(EXTENSION)] if file_name.endswith(EXTENSION) else file_name
     return stem.replace("_", " ").replace("-", " ")
+
+
+def example_menu_entries() -> list[tuple[str, str]]:
+    """``(title, file name)`` of every bundled example, sorted by title.
+
+    The title is the project's own name ("Two spirals"); an example that does
+    not load keeps its file's title, so a menu still lists it and opening it
+    names the problem.
+    """
+    entries = []
+    for name in list_examples():
+        try:
+            title = load_example(name).name.strip() or example_title(name)
+        except StudioError:
+            title = example_title(name)
+        entries.append((title, name))
+    return sorted(entries, key=lambda entry: (entry[0].casefold(), entry[1]))
 
 
 def load_example(file_name: str) -> Project:

@@ -9,6 +9,8 @@ a millisecond, so the GUI thread evaluates the latest weights itself.
 The arithmetic is the Keras model's (``engine.builder``): normalization
 ``(x − mean) / max(√variance, 1e-7)``, then for every Dense block
 ``f(x·W + b)`` in float32, Dropout being the identity at prediction time.
+
+Contract: numpy only; must match the Keras model's output (tests check it).
 """
 
 from __future__ import annotations
@@ -121,11 +123,6 @@ class ForwardModel:
     @property
     def n_inputs(self) -> int:
         return int(self.kernels[0].shape[0])
-
-    @property
-    def layer_units(self) -> tuple[int, ...]:
-        """Width of every Dense block, the output last."""
-        return tuple(int(k.shape[1]) for k in self.kernels)
 
     def scaled(self, x: np.ndarray) -> np.ndarray:
         """Raw features → the inputs of the first Dense layer."""

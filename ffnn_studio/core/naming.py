@@ -1,14 +1,22 @@
-"""A project's name and description follow its data until the person chooses their own.
+"""Names derived from a project: its name following its data, and the one slug rule.
 
 A project keeps the name it came with from an example ("Two spirals") or a
 new project's "Untitled"; when its data changes, such a name would go on
 naming the export header, the default file names and the generated script
 after data it no longer describes. ``follow_data`` renames the project after
 the new data unless its name (or description) is one the person gave it.
+
+``slugify`` is the one rule for names made from a project's name: the export
+dialog's suggested file names, the generated script's default output and the
+Keras model's name (the builder's and the generated script's alike), so one
+project has one name everywhere.
+
+Contract: pure Python, no Qt, no TensorFlow.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from functools import lru_cache
 from pathlib import PurePath
@@ -74,3 +82,13 @@ def follow_data(project: Project, data: DataSource) -> Project:
     if project.description.strip() in {"", data_description(old), *example_descriptions}:
         new = replace(new, description=data_description(data))
     return new
+
+
+def slugify(text: str, fallback: str = "model") -> str:
+    """A lower-case, file-name-safe and Keras-safe form: ``Two spirals`` → ``two_spirals``.
+
+    Runs of anything but letters, digits, ``_`` and ``-`` become one ``_``;
+    ``fallback`` stands in when nothing is left.
+    """
+    slug = re.sub(r"[^\w-]+", "_", text.strip()).strip("_-").lower()
+    return slug or fallback

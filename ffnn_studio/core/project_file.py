@@ -7,6 +7,9 @@ schema version is refused rather than half-understood.
 
 In memory, a CSV data source's path is absolute; in the file it is stored
 relative to the project file's folder, so a project folder can be moved.
+
+Contract: owns the file format and its versions; writes through
+``core.atomic``. No Qt, no TensorFlow.
 """
 
 from __future__ import annotations

@@ -187,7 +187,7 @@ class ChunkReport:
             yield self.progress
 
 
-def format_duration(seconds: float) -> str:
+def format_clock(seconds: float) -> str:
     """``0:42``, ``12:05``, ``1:02:03``."""
     total = max(0, round(seconds))
     hours, rest = divmod(total, 3600)
@@ -208,7 +208,7 @@ def finish_text(report: RunFinished, style: FinishTextStyle = "status") -> str:
             f" {message}" if message else ""
         )
     if style == "short":
-        elapsed = format_duration(report.elapsed_s) if report.elapsed_s else ""
+        elapsed = format_clock(report.elapsed_s) if report.elapsed_s else ""
         return {
             FinishReason.COMPLETED: f"Done · {n} epochs" + (f" in {elapsed}" if elapsed else ""),
             FinishReason.STOPPED: f"Stopped after {n} epochs",

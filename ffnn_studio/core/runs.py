@@ -5,6 +5,9 @@ run's name, the project spec it trained, its per-epoch history, final scores
 and duration. The file is written atomically and read strictly; a file that
 cannot be read raises ``RunsFileError`` and is left alone (``backup_sidecar``
 moves it aside before new runs are written over it).
+
+Contract: owns the runs file format; writes through ``core.atomic``. No Qt,
+no TensorFlow.
 """
 
 from __future__ import annotations
@@ -38,7 +41,8 @@ from ffnn_studio.core.spec import (
 RUNS_FORMAT = "ffnn-studio-runs"
 RUNS_SCHEMA_VERSION = 1
 RUNS_SUFFIX = ".runs.json"
-HISTORY_COLUMNS: tuple[str, ...] = ("loss", "val_loss", "metric", "val_metric")
+#: The per-epoch curves a runs file keeps of each run (a subset of the session history's columns).
+RUN_CURVES: tuple[str, ...] = ("loss", "val_loss", "metric", "val_metric")
 
 #: The optimizers "Compare optimizers" trains, in order.
 COMPARE_OPTIMIZERS: tuple[str, ...] = ("sgd", "momentum", "adagrad", "rmsprop", "adam")
@@ -85,7 +89,7 @@ class RunRecord:
     number: int
     name: str
     project: Project
-    #: Per-epoch columns of ``HISTORY_COLUMNS``, float64, NaN where a value is missing.
+    #: Per-epoch columns of ``RUN_CURVES``, float64, NaN where a value is missing.
     history: Mapping[str, np.ndarray]
     duration_s: float = 0.0
     metric_name: str = "accuracy"
@@ -102,7 +106,7 @@ class RunRecord:
     def __post_init__(self) -> None:
         n = max((len(v) for v in self.history.values()), default=0)
         hist = {}
-        for name in HISTORY_COLUMNS:
+        for name in RUN_CURVES:
             values = np.asarray(self.history.get(name, ()), dtype=np.float64).ravel()
             if len(values) < n:
                 values = np.concatenate([values, np.full(n - len(values), math.nan)])
@@ -349,8 +353,8 @@ def run_to_dict(run: RunRecord, base_dir: Path | None = None) -> dict[str, Any]:
         "group": run.group,
         "variant": run.variant,
         "data": _origin_to_dict(run.data, base_dir),
-        "final": {c: run.final(c) for c in HISTORY_COLUMNS},
-        "history": {c: _json_floats(run.history[c]) for c in HISTORY_COLUMNS},
+        "final": {c: run.final(c) for c in RUN_CURVES},
+        "history": {c: _json_floats(run.history[c]) for c in RUN_CURVES},
         "project": project_to_dict(run.project, base_dir),
     }
 
@@ -387,7 +391,7 @@ def run_from_dict(data: object, where: str, base_dir: Path | None = None) -> Run
     for key in ("finished_at", "finish_reason", "metric_name", "group", "variant"):
         _expect(isinstance(data.get(key, ""), str), f"{where}.{key}", "expected text")
     history: dict[str, np.ndarray] = {}
-    for column in HISTORY_COLUMNS:
+    for column in RUN_CURVES:
         values = data["history"].get(column, [])
         _expect(isinstance(values, list), f"{where}.history.{column}", "expected a list")
         for i, v in enumerate(values):

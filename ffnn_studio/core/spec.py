@@ -2,6 +2,9 @@
 
 Edits never mutate a spec; they build a new one with ``dataclasses.replace``
 (the window's undo commands swap whole specs).
+
+Contract: frozen values only, no behaviour that needs a library; no Qt, no
+TensorFlow.
 """
 
 from __future__ import annotations

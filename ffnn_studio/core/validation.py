@@ -2,6 +2,9 @@
 
 Every problem names where it is (``Layer 2 (Dense) › units``) and what is
 wrong; the window shows them inline, the CLI prints them.
+
+Contract: reads the catalog; returns ``Problem`` values or raises
+``StudioError``. No Qt, no TensorFlow.
 """
 
 from __future__ import annotations

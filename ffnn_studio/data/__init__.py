@@ -3,6 +3,9 @@
 numpy, pandas and scikit-learn only: no Qt, no TensorFlow. The names below
 are imported on first use, so ``import ffnn_studio.data.synthetic`` costs
 numpy alone, not pandas and scikit-learn (≈ 1 s at start-up).
+
+Contract: ``data`` imports the core, numpy, pandas and scikit-learn; never
+Qt, TensorFlow or the engine.
 """
 
 from __future__ import annotations

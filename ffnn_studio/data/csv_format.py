@@ -3,6 +3,9 @@ and one structural pass that checks every record has the same number of fields.
 
 Line numbers in messages are 1-based physical line numbers of the file, as an
 editor shows them; the header, when there is one, is line 1.
+
+Contract: owns detecting a CSV file's layout; reads bytes, never the whole
+table. Standard library and numpy; no Qt, no TensorFlow.
 """
 
 from __future__ import annotations
@@ -68,7 +71,7 @@ def size_text(n_bytes: int) -> str:
     return f"{n_bytes / (1024 * 1024):.1f} MB"
 
 
-class Progress:
+class ImportTracker:
     """Throttled progress reports and cooperative cancellation for a long import."""
 
     def __init__(
@@ -327,7 +330,7 @@ def _csv_problem(error: csv.Error, line: int) -> str:
 def scan_records(
     path: Path,
     layout: Layout,
-    progress: Progress | None = None,
+    progress: ImportTracker | None = None,
     max_records: int | None = None,
     span: tuple[float, float] = (0.0, 1.0),
 ) -> np.ndarray:

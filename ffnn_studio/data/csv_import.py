@@ -18,6 +18,9 @@ Rules, in the words the messages use:
   ``missing="mean"`` fills a numeric feature's missing values with its mean
   and gives a categorical feature's missing values their own category
   "(missing)". Rows without a target value are dropped under both policies.
+
+Contract: owns reading a CSV file into a ``Dataset``; every problem a user
+can fix is a ``StudioError``. pandas and numpy; no Qt, no TensorFlow.
 """
 
 from __future__ import annotations
@@ -35,8 +38,8 @@ from ffnn_studio.core.spec import CsvDataSource, Task
 from ffnn_studio.data.csv_format import (
     EXTRA_NA_VALUES,
     ImportCancelled,
+    ImportTracker,
     Layout,
-    Progress,
     check_size,
     delimiter_name,
     detect_layout,
@@ -328,7 +331,7 @@ def _read_columns(
     path: Path,
     layout: Layout,
     wanted: list[str],
-    progress: Progress,
+    progress: ImportTracker,
     start: float,
     stop: float,
     as_text: bool = False,
@@ -413,7 +416,7 @@ def read_csv_dataset(
         except ValueError:
             choices = ", ".join(t.value for t in Task)
             raise StudioError(f"'{source.task}' is not a task; use one of: {choices}") from None
-    tracker = Progress(progress, cancelled)
+    tracker = ImportTracker(progress, cancelled)
     tracker.update(0.0)
     check_size(path)
     # CsvDataSource may gain a has_header field; until then the header is detected.
@@ -427,7 +430,7 @@ def read_csv_dataset(
 
 
 def _read(
-    path: Path, layout: Layout, source: CsvDataSource, task: Task | None, tracker: Progress
+    path: Path, layout: Layout, source: CsvDataSource, task: Task | None, tracker: ImportTracker
 ) -> Dataset:
     target, features = _choose_columns(source, layout.columns)
     starts = scan_records(path, layout, tracker, span=(0.0, 0.45))

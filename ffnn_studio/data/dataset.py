@@ -1,4 +1,7 @@
-"""The two shapes data takes: a loaded ``Dataset`` and its split ``PreparedData``."""
+"""The two shapes data takes: a loaded ``Dataset`` and its split ``PreparedData``.
+
+Contract: plain numpy containers; no Qt, no TensorFlow.
+"""
 
 from __future__ import annotations
 

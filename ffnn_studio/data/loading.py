@@ -1,4 +1,8 @@
-"""Turn a project's data source into a ``Dataset``."""
+"""Turn a project's data source into a ``Dataset``.
+
+Contract: the one dispatch from a ``DataSource`` to a loader; no Qt, no
+TensorFlow.
+"""
 
 from __future__ import annotations
 

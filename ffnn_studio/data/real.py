@@ -1,6 +1,9 @@
 """Real data sets bundled with scikit-learn (read from its package, never downloaded).
 
 Loaders are cached: a ``Dataset`` is immutable (its arrays are read-only).
+
+Contract: scikit-learn's bundled files only, never the network; no Qt, no
+TensorFlow.
 """
 
 from __future__ import annotations

@@ -1,4 +1,8 @@
-"""Split a data set into training and validation parts and measure the training part."""
+"""Split a data set into training and validation parts and measure the training part.
+
+Contract: numpy and scikit-learn; no Qt, no TensorFlow. The scaling
+statistics it measures become the model's Normalization layer.
+"""
 
 from __future__ import annotations
 

@@ -12,6 +12,8 @@ What ``noise`` means:
   noise added to the target, whose clean values lie in about [-1, 1].
 
 Classes are balanced (sizes differ by at most one) and the rows are shuffled.
+
+Contract: numpy only; no Qt, no TensorFlow, no scikit-learn.
 """
 
 from __future__ import annotations

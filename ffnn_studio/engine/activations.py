@@ -1,7 +1,12 @@
 """The studio's custom activation: the binary step with a straight-through gradient.
 
-Importing this module registers it with Keras as ``ffnn_studio>step``, so a
-saved ``.keras`` file that uses it loads after ``import ffnn_studio``.
+Contract: importing this module imports Keras and registers the step with it
+as ``ffnn_studio>step``; nothing else does that implicitly. Code that loads a
+studio ``.keras`` or ``.h5`` file (the export check, conversion, the command
+line, a user's own script) imports this module first::
+
+    import ffnn_studio.engine.activations
+    model = keras.models.load_model("model.keras")
 """
 
 from __future__ import annotations

@@ -8,6 +8,9 @@ exports with Keras's own tools:
 Which Keras classes make it, with which arguments, the plan decides (the code
 generator writes the same plan as source); this module only instantiates it.
 The step activation is the registered custom function in ``engine.activations``.
+
+Contract: the one place that turns a spec into Keras layers for training.
+Imports Keras, the core and the step activation; never Qt.
 """
 
 from __future__ import annotations

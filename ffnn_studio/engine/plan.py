@@ -28,6 +28,7 @@ from ffnn_studio.core.catalog import (
     KerasLoss,
     Param,
 )
+from ffnn_studio.core.naming import slugify
 from ffnn_studio.core.spec import (
     DenseLayer,
     DropoutLayer,
@@ -190,9 +191,8 @@ def metric_name(task: Task) -> str:
 
 
 def model_name(name: str) -> str:
-    """The Keras model's name: the project's, letters and digits kept, the rest '_'."""
-    cleaned = "".join(ch if ch.isalnum() else "_" for ch in name).strip("_")
-    return cleaned or "ffnn"
+    """The Keras model's name: the project's name as ``core.names.slugify`` spells it."""
+    return slugify(name, "ffnn")
 
 
 def optimizer_call(training: TrainingSettings) -> Call:

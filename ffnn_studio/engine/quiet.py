@@ -4,6 +4,9 @@ TensorFlow, LiteRT and tf2onnx log from C++ straight to file descriptor 2,
 before and regardless of ``TF_CPP_MIN_LOG_LEVEL`` (e.g. "Could not find cuda
 drivers" on every import). Python's logging cannot filter that, so while
 TensorFlow is imported or a converter runs, fd 2 points at a temporary file.
+
+Contract: owns TensorFlow's import and its native log output; imports
+``config``, never Qt.
 """
 
 from __future__ import annotations
@@ -16,6 +19,8 @@ import sys
 import tempfile
 import threading
 from collections.abc import Iterator
+
+from ffnn_studio.config import TF_LOG_LEVEL_DEFAULT, TF_LOG_LEVEL_ENV
 
 _QUIET_LOCK = threading.RLock()
 _quiet_depth = 0
@@ -104,7 +109,7 @@ def import_tensorflow():
     """Import TensorFlow (once) without its start-up log lines; returns the module."""
     if "tensorflow" in sys.modules:
         return sys.modules["tensorflow"]
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    os.environ.setdefault(TF_LOG_LEVEL_ENV, TF_LOG_LEVEL_DEFAULT)
     with quiet_native_logs():
         import tensorflow
 

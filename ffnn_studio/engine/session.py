@@ -2,6 +2,8 @@
 
 The session lives in ``ffnn_studio.engine.training``; this module keeps the
 path that scripts and notebooks written against earlier versions use.
+
+Contract: re-exports only; adds nothing.
 """
 
 from __future__ import annotations

@@ -2,6 +2,10 @@
 
 Nothing here imports TensorFlow: the window shows first, and the training
 controller imports it in the background (``warm_up``) afterwards.
+
+Contract: owns the QApplication's set-up (names, icon, GC policy, pyqtgraph
+fixes) and the screenshot mode. Imports no TensorFlow: the engine loads in
+the background after the window shows.
 """
 
 from __future__ import annotations
@@ -16,15 +20,13 @@ from PySide6.QtCore import QEventLoop, QTimer
 from PySide6.QtWidgets import QApplication
 
 from ffnn_studio import __version__
+from ffnn_studio.config import APP_NAME, DESKTOP_FILE_NAME, ORGANIZATION, SCREENSHOT_SETTLE_MS
 from ffnn_studio.core.reports import RunFinished, finish_text
-
-#: How long the screenshot mode lets the plots' redraw timer run before grabbing.
-SETTLE_MS = 300
 
 
 def ensure_application(argv: list[str] | None = None) -> QApplication:
     """The running QApplication, or a new one named for QSettings."""
-    from ffnn_studio.ui.main_window import APP_NAME, ORGANIZATION, window_icon
+    from ffnn_studio.ui.main_window import window_icon
 
     app = QApplication.instance()
     if app is None:
@@ -34,8 +36,11 @@ def ensure_application(argv: list[str] | None = None) -> QApplication:
     app.setApplicationName(APP_NAME)
     app.setApplicationDisplayName(APP_NAME)
     app.setApplicationVersion(__version__)
-    app.setDesktopFileName("ffnn-studio")
+    app.setDesktopFileName(DESKTOP_FILE_NAME)
     app.setWindowIcon(window_icon())
+    from ffnn_studio.ui.widgets.pyqtgraph_fixes import apply_pyqtgraph_fixes
+
+    apply_pyqtgraph_fixes()
     if getattr(app, "_ffnn_gc", None) is None:
         # Python's cyclic GC runs on whichever thread happens to allocate; when
         # that is the training worker and the garbage holds Qt widgets, their
@@ -140,7 +145,7 @@ def run_window(argv_path: str | None, screenshot: str | None, train_epochs: int 
             status = 1
     # Let the plots' redraw timer and the layout catch up before grabbing.
     window.plots.redraw()
-    _wait([], SETTLE_MS)
+    _wait([], SCREENSHOT_SETTLE_MS)
     app.processEvents()
     target = Path(screenshot)
     if not window.grab().save(str(target)):

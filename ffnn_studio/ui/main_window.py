@@ -2,6 +2,10 @@
 
 The window owns the document and the training controller and wires them to
 the views; it holds no project state of its own.
+
+Contract: owns the window's layout, menus, recent files and window state;
+wires the views to one ``ProjectDocument`` and one ``TrainingController``.
+Reaches the engine only through the run controller (``ui.run``).
 """
 
 from __future__ import annotations
@@ -25,14 +29,23 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ffnn_studio import __version__
+from ffnn_studio.config import (
+    APP_NAME,
+    MAX_RECENT_FILES,
+    ORGANIZATION,
+    RECENT_FILES_KEY,
+    SETTINGS_DEFAULTS,
+    WINDOW_GEOMETRY_KEY,
+    WINDOW_STATE_KEY,
+    WINDOW_STATE_VERSION,
+)
 from ffnn_studio.core.errors import StudioError
-from ffnn_studio.core.examples import example_title, list_examples, load_example
+from ffnn_studio.core.examples import example_menu_entries, load_example
 from ffnn_studio.core.project_file import EXTENSION
 from ffnn_studio.core.reports import ChunkReport, FinishReason, RunFinished, RunState, finish_text
 from ffnn_studio.core.spec import Project
 from ffnn_studio.ui.build.inspector import LayerInspector
-from ffnn_studio.ui.build.layer_stack import LayerStackView, kind_icon
+from ffnn_studio.ui.build.layer_stack import LayerStackView
 from ffnn_studio.ui.build.palette import LayerPaletteView
 from ffnn_studio.ui.build.training_panel import TrainingPanel
 from ffnn_studio.ui.dataset.csv_dialog import offer_to_locate_csv
@@ -42,17 +55,10 @@ from ffnn_studio.ui.exports.export_dialog import EXPORT_BUSY, ExportActions
 from ffnn_studio.ui.insights.panel import InsightsPanel, attach_fit_markers
 from ffnn_studio.ui.live.plots import LivePlots
 from ffnn_studio.ui.live.training_controls import TrainingControls
+from ffnn_studio.ui.menus import build_help_menu, build_view_menu, show_about
 from ffnn_studio.ui.run.bridge import TrainingController
-from ffnn_studio.ui.widgets.colors import layer_color
+from ffnn_studio.ui.widgets.app_icon import app_icon
 
-APP_NAME = "FFNN Studio"
-ORGANIZATION = "FFNN Studio"
-MAX_RECENT = 8
-RECENT_KEY = "recentFiles"
-GEOMETRY_KEY = "window/geometry"
-STATE_KEY = "window/state"
-#: Bump when the dock layout changes so an old saved state is not applied to it.
-STATE_VERSION = 2
 FILE_FILTER = f"FFNN Studio projects (*{EXTENSION});;All files (*)"
 COMPARING = "A comparison is training: wait for it to finish or cancel it in the Runs tab."
 RUN_LOCKED = "Training is running: the project cannot be edited until the run stops."
@@ -70,7 +76,7 @@ def studio_settings() -> QSettings:
 
 
 def window_icon() -> QIcon:
-    return kind_icon("dense", layer_color(0), 64)
+    return app_icon()
 
 
 def _keys(*keys: QKeySequence.StandardKey | str) -> list[QKeySequence]:
@@ -285,8 +291,8 @@ class MainWindow(QMainWindow):
         self.recent_menu.setObjectName("recentMenu")
         self.examples_menu = file_menu.addMenu("Open &Example")
         self.examples_menu.setObjectName("examplesMenu")
-        for name in list_examples():
-            action = self.examples_menu.addAction(example_title(name))
+        for title, name in example_menu_entries():
+            action = self.examples_menu.addAction(title.replace("&", "&&"))
             action.setObjectName(f"example:{name}")
             action.triggered.connect(lambda _=False, n=name: self.open_example(n))
         file_menu.addSeparator()
@@ -319,20 +325,9 @@ class MainWindow(QMainWindow):
         run_menu.addSeparator()
         run_menu.addAction(c.reset_action)
 
-        view_menu = bar.addMenu("&View")
-        view_menu.setObjectName("viewMenu")
-        for dock in (
-            self.palette_dock,
-            self.stack_dock,
-            self.inspector_dock,
-            self.training_dock,
-            self.data_dock,
-        ):
-            view_menu.addAction(dock.toggleViewAction())
-
-        help_menu = bar.addMenu("&Help")
-        help_menu.setObjectName("helpMenu")
-        help_menu.addAction(self.about_action)
+        # View (every dock and tool bar) and Help: ui/menus.py.
+        self.view_menu = build_view_menu(self, WINDOW_STATE_VERSION)
+        self.help_menu = build_help_menu(self, self.about_action)
 
     def _build_status_bar(self) -> None:
         status = self.statusBar()
@@ -502,7 +497,7 @@ class MainWindow(QMainWindow):
     # ------------------------------------------------------------------ recent files
 
     def recent_files(self) -> list[str]:
-        value = self.settings.value(RECENT_KEY, [])
+        value = self.settings.value(RECENT_FILES_KEY, SETTINGS_DEFAULTS[RECENT_FILES_KEY])
         if isinstance(value, str):  # QSettings returns a lone string for one entry
             value = [value]
         return [str(v) for v in value or []]
@@ -511,12 +506,12 @@ class MainWindow(QMainWindow):
         if not self.interactive:
             return
         entry = str(Path(path).resolve())
-        files = [entry, *(f for f in self.recent_files() if f != entry)][:MAX_RECENT]
-        self.settings.setValue(RECENT_KEY, files)
+        files = [entry, *(f for f in self.recent_files() if f != entry)][:MAX_RECENT_FILES]
+        self.settings.setValue(RECENT_FILES_KEY, files)
         self._rebuild_recent_menu()
 
     def clear_recent_files(self) -> None:
-        self.settings.setValue(RECENT_KEY, [])
+        self.settings.setValue(RECENT_FILES_KEY, SETTINGS_DEFAULTS[RECENT_FILES_KEY])
         self._rebuild_recent_menu()
 
     def _rebuild_recent_menu(self) -> None:
@@ -612,15 +607,7 @@ class MainWindow(QMainWindow):
     # ------------------------------------------------------------------ about
 
     def show_about(self) -> None:
-        QMessageBox.about(
-            self,
-            f"About {APP_NAME}",
-            f"<h3>{APP_NAME} {__version__}</h3>"
-            "<p>Build, train, inspect and export feed-forward neural networks.</p>"
-            "<p>Drag layers into the stack, pick activations, an optimizer, dropout and "
-            "L1/L2 regularization, press Train and watch loss, accuracy, weight norms and "
-            "gradient norms move live.</p>",
-        )
+        show_about(self)
 
     # ------------------------------------------------------------------ window state
 
@@ -628,20 +615,20 @@ class MainWindow(QMainWindow):
         if not self.interactive:
             self.resize(1400, 900)
             return
-        geometry = self.settings.value(GEOMETRY_KEY)
+        geometry = self.settings.value(WINDOW_GEOMETRY_KEY)
         if isinstance(geometry, QByteArray) and not geometry.isEmpty():
             self.restoreGeometry(geometry)
         else:
             self.resize(1400, 900)
-        state = self.settings.value(STATE_KEY)
+        state = self.settings.value(WINDOW_STATE_KEY)
         if isinstance(state, QByteArray) and not state.isEmpty():
-            self.restoreState(state, STATE_VERSION)
+            self.restoreState(state, WINDOW_STATE_VERSION)
 
     def _save_window(self) -> None:
         if not self.interactive:
             return
-        self.settings.setValue(GEOMETRY_KEY, self.saveGeometry())
-        self.settings.setValue(STATE_KEY, self.saveState(STATE_VERSION))
+        self.settings.setValue(WINDOW_GEOMETRY_KEY, self.saveGeometry())
+        self.settings.setValue(WINDOW_STATE_KEY, self.saveState(WINDOW_STATE_VERSION))
         self.settings.sync()
 
     def closeEvent(self, event: QCloseEvent) -> None:

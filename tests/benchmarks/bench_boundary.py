@@ -52,9 +52,10 @@ def main() -> int:
 
     app = QApplication.instance() or QApplication(sys.argv)
 
+    from ffnn_studio.config import BOUNDARY_MAX_INTERVAL_MS
     from ffnn_studio.core.examples import example_path
     from ffnn_studio.core.project_file import load_project
-    from ffnn_studio.ui.insights.boundary import MAX_INTERVAL_MS, DecisionBoundaryView
+    from ffnn_studio.ui.insights.boundary import DecisionBoundaryView
     from ffnn_studio.ui.run.bridge import TrainingController
 
     project = load_project(example_path("spirals"))
@@ -156,7 +157,7 @@ def main() -> int:
     print(f"median of per-pair ratios (with/without): {statistics.median(ratios):.3f}")
     print(
         f"boundary refresh while training: {statistics.median(rates):.1f} Hz "
-        f"(timer {1000 / args.interval:.0f} Hz, slowing to {1000 / MAX_INTERVAL_MS:.2g} Hz at most when "
+        f"(timer {1000 / args.interval:.0f} Hz, slowing to {1000 / BOUNDARY_MAX_INTERVAL_MS:.2g} Hz at most when "
         f"refreshes get expensive), one refresh ≈ {statistics.median(costs):.1f} ms "
         f"({args.resolution}×{args.resolution} grid, numpy forward pass in the GUI thread)"
     )

@@ -160,7 +160,7 @@ def main() -> int:
     args = ap.parse_args()
     import tensorflow  # noqa: F401  (its import time stays out of every arm)
 
-    from ffnn_studio.engine.training.session import XLA_ENV
+    from ffnn_studio.config import XLA_ENV
 
     ratios_fit, ratios_skl = [], []
     for case in args.cases:

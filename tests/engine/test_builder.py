@@ -124,7 +124,7 @@ def test_step_units_learn_a_linearly_separable_problem() -> None:
     assert set(np.unique(hidden)) <= {0.0, 1.0}
 
 
-def test_saved_model_with_step_loads_after_import_ffnn_studio(tmp_path: Path) -> None:
+def test_saved_model_with_step_loads_after_the_documented_import(tmp_path: Path) -> None:
     project = Project(network=NetworkSpec((DenseLayer(5, "step"), DenseLayer(3, "leaky_relu"))))
     model = build_model(project, n_features=2, task=Task.BINARY, n_classes=2, mean=np.array([1.0, 2.0]), variance=np.array([4.0, 9.0])).model
     x = np.random.default_rng(0).normal(size=(8, 2)).astype(np.float32)
@@ -132,9 +132,42 @@ def test_saved_model_with_step_loads_after_import_ffnn_studio(tmp_path: Path) ->
     model.save(path)
     np.save(tmp_path / "x.npy", x)
     code = (
-        "import sys, numpy as np, ffnn_studio, keras\n"
+        "import sys, numpy as np, keras\n"
+        "import ffnn_studio.engine.activations\n"
         f"m = keras.models.load_model({str(path)!r})\n"
         f"np.save({str(tmp_path / 'y.npy')!r}, m.predict(np.load({str(tmp_path / 'x.npy')!r}), verbose=0))\n"
     )
-    subprocess.run([sys.executable, "-c", code], check=True, capture_output=True)
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr[-2000:]
     np.testing.assert_allclose(np.load(tmp_path / "y.npy"), model.predict(x, verbose=0), atol=1e-6)
+
+    # Without it the step is unknown: the registration is explicit, not a side effect
+    # of importing the package.
+    code = (
+        "import keras, ffnn_studio\n"
+        f"keras.models.load_model({str(path)!r})\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode != 0 and "step" in done.stderr
+
+
+def test_importing_the_package_is_cheap() -> None:
+    code = (
+        "import sys, ffnn_studio\n"
+        "heavy = sorted(m for m in ('tensorflow', 'keras', 'PySide6') if m in sys.modules)\n"
+        "hooks = [f for f in sys.meta_path if type(f).__module__.startswith('ffnn_studio')]\n"
+        "print('HEAVY', heavy, 'HOOKS', len(hooks))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert "HEAVY [] HOOKS 0" in done.stdout
+
+
+def test_builder_and_script_name_the_model_alike() -> None:
+    """The built model and the generated script's model carry the same name."""
+    from ffnn_studio.engine.codegen.script import generate_script
+
+    project = Project(name="Two spirals", network=NetworkSpec((DenseLayer(3, "relu"),)))
+    model = build_model(project, n_features=2, task=Task.BINARY, n_classes=2).model
+    assert model.name == "two_spirals"
+    (line,) = [ln for ln in generate_script(project).splitlines() if "keras.Model(" in ln]
+    assert "two_spirals" in line

@@ -31,7 +31,7 @@ from ffnn_studio.engine.codegen.script import generate_script, write_script
 
 keras = pytest.importorskip("keras")
 
-ALLOWED_IMPORTS = {"argparse", "keras", "numpy", "pandas", "sklearn"}
+ALLOWED_IMPORTS = {"argparse", "keras", "numpy", "os", "pandas", "sklearn", "tensorflow"}
 
 
 @pytest.fixture
@@ -495,6 +495,30 @@ def test_the_script_trains_as_well_as_the_studio(
     # The saved model is a plain .keras file: it loads and predicts as scored.
     model = keras.models.load_model(output)
     assert model.input_shape[-1] in (2, 4)
+
+
+def test_the_script_keeps_tensorflows_start_up_lines_off_the_terminal(tmp_path: Path) -> None:
+    project = Project(
+        name="Quiet",
+        network=NetworkSpec((DenseLayer(4, "relu"),)),
+        data=BuiltinDataSource("spirals", {"n_samples": 60}),
+        training=TrainingSettings(epochs=1, batch_size=30),
+    )
+    script = write_script(project, tmp_path / "train.py")
+    # No TF_CPP_MIN_LOG_LEVEL: the script must be quiet on its own.
+    env = {k: v for k, v in os.environ.items() if k != "TF_CPP_MIN_LOG_LEVEL"}
+    done = subprocess.run(
+        [sys.executable, os.fspath(script), os.fspath(tmp_path / "quiet.keras")],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=env,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "Final scores" in done.stdout
+    assert "cuInit" not in done.stderr and "cuda" not in done.stderr.lower()
+    assert done.stderr == "", done.stderr[-3000:]
 
 
 # --------------------------------------------------------------------- writing

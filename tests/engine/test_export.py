@@ -206,7 +206,7 @@ def test_every_format_reloads_within_tolerance(
         assert "predictions match" in result.message
         # Only .keras/.h5 of a network with step units need the studio to load.
         assert result.needs_import == (fmt in ("keras", "h5") and trained is binary_step)
-        assert ("import ffnn_studio" in result.message) == result.needs_import
+        assert ("import ffnn_studio.engine.activations" in result.message) == result.needs_import
 
 
 def test_only_the_export_and_its_metadata_are_left_in_the_folder(step_exports) -> None:
@@ -244,7 +244,9 @@ def test_metadata_sidecar_describes_the_model(step_exports, binary_step: Trained
         assert "class 1 'yes'" in meta["output"]["meaning"]
         assert meta["check"]["max_abs_diff"] == result.max_abs_diff
         assert meta["check"]["rows"] == len(binary_step.x)
-        assert meta["needs_import"] == ("ffnn_studio" if result.needs_import else None)
+        assert meta["needs_import"] == (
+            "ffnn_studio.engine.activations" if result.needs_import else None
+        )
         assert meta["signature"] == dict(result.signature)
 
 
@@ -279,7 +281,7 @@ _RELOAD_SCRIPT = textwrap.dedent(
 
     jobs = json.loads(sys.argv[1])
     if os.environ.get("IMPORT_STUDIO") == "1":
-        import ffnn_studio  # noqa: F401  (registers the step activation)
+        import ffnn_studio.engine.activations  # noqa: F401  (registers the step activation)
 
 
     def predict(fmt, path, x):

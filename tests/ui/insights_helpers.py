@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pytest
 from PySide6.QtWidgets import QWidget
 
 from ffnn_studio.core.examples import example_path
@@ -76,17 +74,6 @@ def save_shot(widget: QWidget, tmp_path: Path, name: str) -> Path:
     SHOTS_DIR.mkdir(parents=True, exist_ok=True)
     pixmap.save(str(SHOTS_DIR / f"{name}.png"))
     return target
-
-
-@pytest.fixture
-def real_controller(qtbot: Any) -> Iterator[Any]:
-    """A real ``TrainingController`` (worker thread, TensorFlow), shut down after the test."""
-    pytest.importorskip("ffnn_studio.engine.training.session")
-    from ffnn_studio.ui.run.bridge import TrainingController
-
-    controller = TrainingController()
-    yield controller
-    controller.shutdown()
 
 
 def train(qtbot: Any, controller: Any, project: Project, *, timeout_ms: int = 120_000) -> Any:

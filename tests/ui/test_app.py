@@ -14,7 +14,7 @@ from ffnn_studio.core.spec import Project
 from ffnn_studio.ui import app as app_module
 from ffnn_studio.ui import main_window as main_window_module
 from ffnn_studio.ui.run.bridge import TrainingController
-from tests.ui.window_fixtures import FakeSession, isolated_settings_fixture  # noqa: F401  (fixture)
+from tests.ui.window_fixtures import FakeSession
 
 
 class FailingSession(FakeSession):

@@ -29,7 +29,6 @@ from ffnn_studio.ui.insights.boundary import (
 from tests.ui.insights_helpers import (
     FakeController,
     SnapshotSession,
-    real_controller,  # noqa: F401 (fixture)
     save_shot,
     spirals_project,
     train,
@@ -211,7 +210,7 @@ def test_delivered_weights_refresh_while_running_throttled(qtbot) -> None:
 
 
 def test_refresh_rate_adapts_to_cost_but_stays_at_least_5_hz(qtbot) -> None:
-    from ffnn_studio.ui.insights.boundary import MAX_INTERVAL_MS
+    from ffnn_studio.config import BOUNDARY_MAX_INTERVAL_MS
 
     view = DecisionBoundaryView(interval_ms=100)
     qtbot.addWidget(view)
@@ -220,8 +219,8 @@ def test_refresh_rate_adapts_to_cost_but_stays_at_least_5_hz(qtbot) -> None:
     assert view.refresh_interval_ms == 100
     for _ in range(40):
         view._adapt_interval(50.0)
-    assert view.refresh_interval_ms == MAX_INTERVAL_MS
-    assert 1000 / MAX_INTERVAL_MS >= 6  # ≥ 5 Hz even when timer events arrive late
+    assert view.refresh_interval_ms == BOUNDARY_MAX_INTERVAL_MS
+    assert 1000 / BOUNDARY_MAX_INTERVAL_MS >= 6  # ≥ 5 Hz even when timer events arrive late
 
 
 def test_hidden_view_does_no_work(qtbot) -> None:
@@ -279,7 +278,7 @@ def _check_against_session(view: DecisionBoundaryView, session) -> None:
     np.testing.assert_allclose(view.grid_output, expected, atol=1e-5)
 
 
-def test_live_boundary_with_real_training(qtbot, real_controller, tmp_path: Path) -> None:  # noqa: F811
+def test_live_boundary_with_real_training(qtbot, real_controller, tmp_path: Path) -> None:
     view = DecisionBoundaryView()
     qtbot.addWidget(view)
     view.resize(720, 560)
@@ -298,7 +297,7 @@ def test_live_boundary_with_real_training(qtbot, real_controller, tmp_path: Path
         ("multi_gaussian", BuiltinDataSource("multi_gaussian", {"n_samples": 600}), "mse"),
     ],
 )
-def test_boundary_for_multiclass_and_regression(qtbot, real_controller, tmp_path: Path, name, data, loss) -> None:  # noqa: F811
+def test_boundary_for_multiclass_and_regression(qtbot, real_controller, tmp_path: Path, name, data, loss) -> None:
     project = replace(
         spirals_project(epochs=6),
         data=data,

@@ -16,7 +16,6 @@ from ffnn_studio.ui.run.bridge import TrainingController, prepare_project_data
 from tests.ui.window_fixtures import (
     FakeSession,
     fake_controller,
-    isolated_settings_fixture,  # noqa: F401 (autouse fixture)
     sample_project,
 )
 

@@ -33,7 +33,6 @@ from ffnn_studio.ui.insights.diagram import (
 from tests.ui.insights_helpers import (
     FakeController,
     SnapshotSession,
-    real_controller,  # noqa: F401 (fixture)
     save_shot,
     spirals_project,
     train,
@@ -233,7 +232,7 @@ def test_hidden_diagram_refreshes_when_shown(qtbot) -> None:
     assert session.snapshots == 2
 
 
-def test_diagram_with_real_training(qtbot, real_controller, tmp_path: Path) -> None:  # noqa: F811
+def test_diagram_with_real_training(qtbot, real_controller, tmp_path: Path) -> None:
     view = NetworkDiagramView()
     qtbot.addWidget(view)
     view.resize(1100, 640)

@@ -29,11 +29,8 @@ from ffnn_studio.ui.document.commands import (
     SetOptimizerCommand,
 )
 from ffnn_studio.ui.document.document import DataShape, ProjectDocument
-from tests.ui.window_fixtures import (  # noqa: F401  (fixtures)
-    document_fixture,
-    isolated_settings_fixture,
+from tests.ui.window_fixtures import (
     layer_kinds,
-    sample_project,
 )
 
 
@@ -237,3 +234,58 @@ def test_remembered_dataset_gives_the_shape_without_reading(document: ProjectDoc
     document.remember_dataset(source, dataset)
     document.push(SetDataSourceCommand(document, source))
     assert document.data_shape() == DataShape(3, Task.MULTICLASS, 3)
+
+
+def _record_changes(document: ProjectDocument) -> list[tuple]:
+    seen: list[tuple] = []
+    document.layerInserted.connect(lambda row: seen.append(("inserted", row)))
+    document.layerRemoved.connect(lambda row: seen.append(("removed", row)))
+    document.layerMoved.connect(lambda a, b: seen.append(("moved", a, b)))
+    document.layerChanged.connect(lambda row, field: seen.append(("layer", row, field)))
+    document.trainingChanged.connect(lambda field: seen.append(("training", field)))
+    document.dataSourceChanged.connect(lambda: seen.append(("data",)))
+    document.changed.connect(lambda: seen.append(("changed",)))
+    return seen
+
+
+@pytest.mark.parametrize(
+    ("make", "redo", "undo"),
+    [
+        (lambda d: InsertLayerCommand.new_of_kind(d, 1, "dense"), ("inserted", 1), ("removed", 1)),
+        (lambda d: RemoveLayerCommand(d, 1), ("removed", 1), ("inserted", 1)),
+        (lambda d: DuplicateLayerCommand(d, 0), ("inserted", 1), ("removed", 1)),
+        (lambda d: MoveLayerCommand(d, 0, 2), ("moved", 0, 2), ("moved", 2, 0)),
+        (lambda d: EditLayerCommand(d, 2, "units", 7), ("layer", 2, "units"), ("layer", 2, "units")),
+        (lambda d: EditTrainingCommand(d, "epochs", 9), ("training", "epochs"), ("training", "epochs")),
+        (lambda d: SetOptimizerCommand(d, "sgd"), ("training", "optimizer"), ("training", "optimizer")),
+        (
+            lambda d: EditOptimizerParamCommand(d, "learning_rate", 0.5),
+            ("training", "optimizer"),
+            ("training", "optimizer"),
+        ),
+        (lambda d: EditDataParamCommand(d, "noise", 0.3), ("data",), ("data",)),
+    ],
+)
+def test_each_command_says_what_it_changed_before_changed(document, make, redo, undo) -> None:
+    seen = _record_changes(document)
+    document.push(make(document))
+    assert seen == [redo, ("changed",)]
+    seen.clear()
+    document.undo_stack.undo()
+    assert seen == [undo, ("changed",)]
+
+
+def test_a_data_set_that_changes_the_loss_says_both(document) -> None:
+    seen = _record_changes(document)
+    document.push(SetDataSourceCommand.builtin(document, "plane"))
+    assert document.project.training.loss == "mse"
+    assert seen == [("data",), ("training", "loss"), ("changed",)]
+    seen.clear()
+    document.undo_stack.undo()
+    assert seen == [("training", "loss"), ("data",), ("changed",)]
+
+
+def test_opening_a_project_says_only_changed(document) -> None:
+    seen = _record_changes(document)
+    document.reset(Project())
+    assert seen == [("changed",)]

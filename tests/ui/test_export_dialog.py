@@ -28,11 +28,8 @@ from ffnn_studio.ui.exports.export_dialog import (
 )
 from ffnn_studio.ui.main_window import MainWindow
 from ffnn_studio.ui.run.bridge import TrainingController
-from tests.ui.window_fixtures import (  # noqa: F401  (fixtures)
-    FakeSession,
-    errors_fixture,
+from tests.ui.window_fixtures import (
     fake_controller,
-    isolated_settings_fixture,
 )
 
 SHOTS = Path("/tmp/ffnn-shots")
@@ -236,7 +233,7 @@ def test_keras_export_of_a_step_network_notes_the_import(qtbot, trained_window, 
     assert result.ok and result.needs_import
     assert target.is_file()
     assert "keras.models.load_model" in dialog.result_label.text()
-    assert "import ffnn_studio" in dialog.detail_label.text()
+    assert "import ffnn_studio.engine.activations" in dialog.detail_label.text()
     SHOTS.mkdir(parents=True, exist_ok=True)
     dialog.grab().save(str(SHOTS / "export_dialog_keras_step.png"))
 

@@ -21,7 +21,6 @@ from ffnn_studio.ui.insights.health import (
 )
 from tests.ui.insights_helpers import (
     FakeController,
-    real_controller,  # noqa: F401 (fixture)
     save_shot,
     spirals_project,
     train,
@@ -111,7 +110,7 @@ def test_probes_without_a_start_name_layers_by_position(qtbot) -> None:
     assert m.data(m.index(0, 0), Qt.ItemDataRole.DisplayRole) == "layer 1"
 
 
-def test_health_table_after_real_training(qtbot, real_controller, tmp_path: Path) -> None:  # noqa: F811
+def test_health_table_after_real_training(qtbot, real_controller, tmp_path: Path) -> None:
     view = LayerHealthView()
     qtbot.addWidget(view)
     view.resize(760, 260)

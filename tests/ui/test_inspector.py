@@ -13,7 +13,6 @@ from ffnn_studio.ui.build.inspector import LayerInspector
 from ffnn_studio.ui.build.param_widgets import FloatSpinBox, step_125
 from ffnn_studio.ui.document.commands import EditLayerCommand
 from ffnn_studio.ui.document.document import ProjectDocument
-from tests.ui.window_fixtures import document_fixture, isolated_settings_fixture  # noqa: F401  (fixtures)
 
 
 @pytest.fixture

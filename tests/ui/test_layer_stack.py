@@ -24,9 +24,7 @@ from ffnn_studio.ui.build.palette import LayerPaletteModel, LayerPaletteView
 from ffnn_studio.ui.document.commands import EditLayerCommand, SetDataSourceCommand
 from ffnn_studio.ui.document.document import ProjectDocument
 from ffnn_studio.ui.widgets.colors import layer_color
-from tests.ui.window_fixtures import (  # noqa: F401  (fixtures)
-    document_fixture,
-    isolated_settings_fixture,
+from tests.ui.window_fixtures import (
     layer_kinds,
 )
 
@@ -138,8 +136,9 @@ def test_model_declares_its_drag_and_drop_contract(qtbot, document) -> None:
 
 def test_rows_show_summary_swatch_and_problems(qtbot, document) -> None:
     model = LayerStackModel(document)
-    assert model.data(model.index(0)) == "1.  Dense 8 · ReLU"
-    assert model.data(model.index(1)) == "2.  Dropout 0.25"
+    assert model.data(model.index(0)) == "Dense 8 · ReLU"
+    assert model.data(model.index(1)) == "Dropout 0.25"
+    assert model.data(model.index(1), Qt.ItemDataRole.AccessibleTextRole) == "Layer 2: Dropout 0.25"
     # Dense layers count for colours; the Dropout row between them does not.
     assert model.color_index(0) == 0 and model.color_index(1) is None and model.color_index(2) == 1
     assert layer_color(1) != layer_color(0)
@@ -296,3 +295,124 @@ def test_palette_append_is_refused_while_locked(qtbot, document) -> None:
         assert not palette.append(0)
     assert not palette.dragEnabled()
     assert len(document.project.network.layers) == 3
+
+
+# ------------------------------------------------------------------ fine-grained updates
+
+
+class ModelEvents:
+    """The structural signals a model emitted, in order."""
+
+    def __init__(self, model: LayerStackModel) -> None:
+        self.events: list[tuple] = []
+        model.modelReset.connect(lambda: self.events.append(("reset",)))
+        model.rowsInserted.connect(lambda _p, a, b: self.events.append(("inserted", a, b)))
+        model.rowsRemoved.connect(lambda _p, a, b: self.events.append(("removed", a, b)))
+        model.rowsMoved.connect(
+            lambda _p, a, b, _d, gap: self.events.append(("moved", a, b, gap))
+        )
+        model.dataChanged.connect(
+            lambda first, last, _roles: self.events.append(("data", first.row(), last.row()))
+        )
+
+    def take(self) -> list[tuple]:
+        out, self.events = self.events, []
+        return out
+
+    def structural(self) -> list[tuple]:
+        return [e for e in self.take() if e[0] != "data"]
+
+
+def _tester_failures(qtlog) -> list[str]:
+    return [r.message for r in qtlog.records if "FAIL" in r.message]
+
+
+def test_edits_insert_move_remove_and_update_rows_without_a_reset(qtbot, qtlog, document) -> None:
+    from PySide6.QtTest import QAbstractItemModelTester
+
+    from ffnn_studio.ui.document.commands import (
+        DuplicateLayerCommand,
+        InsertLayerCommand,
+        MoveLayerCommand,
+        RemoveLayerCommand,
+    )
+
+    model = LayerStackModel(document)
+    tester = QAbstractItemModelTester(  # noqa: F841  (checks the model while it lives)
+        model, QAbstractItemModelTester.FailureReportingMode.Warning
+    )
+    events = ModelEvents(model)
+
+    def in_step() -> None:
+        assert model._rows == document.project.network.layers
+        assert [model.layer(r) for r in range(model.rowCount())] == list(
+            document.project.network.layers
+        )
+
+    document.push(EditLayerCommand(document, 0, "units", 12))
+    assert events.take() == [("data", 0, 0)]
+    assert model.data(model.index(0)) == DenseLayer(12, "relu").describe()
+
+    document.push(InsertLayerCommand.new_of_kind(document, 1, "dense"))
+    assert events.structural() == [("inserted", 1, 1)]
+    in_step()
+    document.push(MoveLayerCommand(document, 0, 2))
+    assert events.structural() == [("moved", 0, 0, 3)]
+    in_step()
+    document.push(MoveLayerCommand(document, 3, 1))
+    assert events.structural() == [("moved", 3, 3, 1)]
+    in_step()
+    document.push(DuplicateLayerCommand(document, 1))
+    assert events.structural() == [("inserted", 2, 2)]
+    in_step()
+    document.push(RemoveLayerCommand(document, 0))
+    assert events.structural() == [("removed", 0, 0)]
+    in_step()
+
+    stack = document.undo_stack
+    while stack.canUndo():
+        stack.undo()
+        in_step()
+    assert document.project == ProjectDocument(document.project).project
+    while stack.canRedo():
+        stack.redo()
+        in_step()
+    undo_redo = events.structural()
+    assert undo_redo and ("reset",) not in undo_redo
+
+    # Only a project it cannot follow row by row (a file opened) resets the model.
+    from tests.ui.window_fixtures import sample_project
+
+    document.reset(sample_project())
+    assert events.structural() == [("reset",)]
+    in_step()
+    assert _tester_failures(qtlog) == []
+
+
+def test_a_units_edit_keeps_the_view_selection_and_emits_no_reset(qtbot, stack_view, document) -> None:
+    view = stack_view.list_view
+    document.set_current_layer(2)
+    events = ModelEvents(stack_view.model)
+    with qtbot.assertNotEmitted(stack_view.model.modelReset):
+        document.push(EditLayerCommand(document, 2, "units", 9))
+    assert ("reset",) not in events.take()
+    assert view.currentIndex().row() == 2 and document.current_layer == 2
+    assert view.selectionModel().isRowSelected(2)
+
+
+def test_a_data_change_refreshes_only_rows_whose_problems_change(qtbot, document) -> None:
+    model = LayerStackModel(document)
+    events = ModelEvents(model)
+    # The same rows, a different data set: no row is inserted, moved or reset.
+    document.push(SetDataSourceCommand.builtin(document, "xor"))
+    assert [e for e in events.take() if e[0] != "data"] == []
+    assert model._rows == document.project.network.layers
+
+
+def test_the_view_numbers_the_rows(qtbot, stack_view) -> None:
+    from PySide6.QtWidgets import QStyleOptionViewItem
+
+    view = stack_view.list_view
+    option = QStyleOptionViewItem()
+    view.itemDelegate().initStyleOption(option, stack_view.model.index(1))
+    assert option.text == "2.  Dropout 0.25"

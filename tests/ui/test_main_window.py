@@ -8,18 +8,17 @@ import pytest
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtWidgets import QDockWidget, QFileDialog, QMessageBox, QWidget
 
+from ffnn_studio.config import RECENT_FILES_KEY
 from ffnn_studio.core.project_file import load_project, save_project
 from ffnn_studio.core.spec import Project
 from ffnn_studio.ui.document.commands import EditLayerCommand, EditTrainingCommand
 from ffnn_studio.ui.document.document import ProjectDocument
-from ffnn_studio.ui.main_window import RECENT_KEY, MainWindow, studio_settings
+from ffnn_studio.ui.main_window import MainWindow, studio_settings
 from ffnn_studio.ui.run.bridge import TrainingController
-from tests.ui.window_fixtures import (  # noqa: F401  (fixtures)
+from tests.ui.window_fixtures import (
     FakeSession,
     HoldingSession,
-    errors_fixture,
     fake_controller,
-    isolated_settings_fixture,
     layer_kinds,
     sample_project,
 )
@@ -218,7 +217,7 @@ def test_recent_files_persist_and_reopen(qtbot, make_window, monkeypatch, tmp_pa
     for p in paths:
         assert window.open_file(p)
     assert window.recent_files() == [str(paths[1].resolve()), str(paths[0].resolve())]
-    assert studio_settings().value(RECENT_KEY) == window.recent_files()
+    assert studio_settings().value(RECENT_FILES_KEY) == window.recent_files()
 
     actions = [a for a in window.recent_menu.actions() if a.objectName() == "recentFileAction"]
     assert [a.data() for a in actions] == window.recent_files()

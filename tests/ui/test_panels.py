@@ -13,7 +13,6 @@ from ffnn_studio.ui.build.training_panel import CROSS_ENTROPY_REGRESSION, Traini
 from ffnn_studio.ui.dataset.data_panel import DataPanel
 from ffnn_studio.ui.document.commands import SetDataSourceCommand
 from ffnn_studio.ui.document.document import ProjectDocument
-from tests.ui.window_fixtures import document_fixture, isolated_settings_fixture  # noqa: F401  (fixtures)
 
 
 @pytest.fixture

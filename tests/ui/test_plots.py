@@ -457,3 +457,33 @@ def test_pyqtgraph_export_dialog_works_with_pyside6(plots, tmp_path):
             assert path.stat().st_size > 100, name
     finally:
         dialog.close()
+
+
+def test_the_svg_workaround_is_applied_only_where_pyqtgraph_needs_it(monkeypatch) -> None:
+    from ffnn_studio.ui.widgets import pyqtgraph_fixes
+
+    module = pyqtgraph_fixes._svg_module()
+    # A pyqtgraph whose coordinate correction copes with closed paths is left alone.
+    monkeypatch.setattr(module, "correctCoordinates", lambda node, defs, item, options: None)
+    assert not pyqtgraph_fixes.svg_export_fails_on_closed_paths()
+    assert pyqtgraph_fixes.apply_pyqtgraph_fixes() == ()
+
+    # One that fails on them (pyqtgraph 0.13.7 and 0.14.0 did) gets the fix, once.
+    def fails(node, defs, item, options):  # type: ignore[no-untyped-def]
+        for path in node.getElementsByTagName("path"):
+            for pair in path.getAttribute("d").split():
+                _x, _y = pair.split(",")
+
+    monkeypatch.setattr(module, "correctCoordinates", fails)
+    assert pyqtgraph_fixes.svg_export_fails_on_closed_paths()
+    assert pyqtgraph_fixes.apply_pyqtgraph_fixes() == ("svg-closed-paths",)
+    assert not pyqtgraph_fixes.svg_export_fails_on_closed_paths()
+    assert pyqtgraph_fixes.apply_pyqtgraph_fixes() == ()
+
+
+def test_closed_paths_become_lines_back_to_their_start() -> None:
+    from ffnn_studio.ui.widgets.pyqtgraph_fixes import _open_closed_paths
+
+    assert _open_closed_paths("M0,0 L4,0 L4,3 Z M5,5 L6,6 z") == (
+        "M0,0 L4,0 L4,3 L0,0 M5,5 L6,6 L5,5"
+    )

@@ -43,7 +43,6 @@ from ffnn_studio.ui.insights.runs_panel import RunsPanel, RunsStore
 from ffnn_studio.ui.live.plots import LivePlots
 from tests.ui.insights_helpers import (
     FakeController,
-    real_controller,  # noqa: F401 (fixture)
     save_shot,
     spirals_project,
     train,
@@ -265,7 +264,7 @@ def test_sweep_stops_when_a_run_cannot_start(qtbot) -> None:
     assert not sweep.active
 
 
-def test_compare_optimizers_with_real_training(qtbot, real_controller, tmp_path: Path) -> None:  # noqa: F811
+def test_compare_optimizers_with_real_training(qtbot, real_controller, tmp_path: Path) -> None:
     path = tmp_path / "xor.ffnn.json"
     save_project(XOR, path)
     doc = ProjectDocument()
@@ -413,7 +412,7 @@ def test_fit_markers_on_live_plots_screenshot(qtbot, tmp_path: Path) -> None:
     save_shot(plots, tmp_path, "fit_markers_overfitting")
 
 
-def test_insights_panel_screenshots_after_training_spirals(qtbot, real_controller, tmp_path: Path) -> None:  # noqa: F811
+def test_insights_panel_screenshots_after_training_spirals(qtbot, real_controller, tmp_path: Path) -> None:
     doc = ProjectDocument(spirals_project(epochs=8))
     panel = InsightsPanel()
     qtbot.addWidget(panel)

@@ -14,7 +14,7 @@ from ffnn_studio.core.reports import (
     RunFinished,
     RunStarted,
 )
-from ffnn_studio.ui.live.training_controls import EtaEstimator, TrainingControls, format_duration
+from ffnn_studio.ui.live.training_controls import EtaEstimator, TrainingControls, format_clock
 from tests.ui.fake_controller import FakeRunController
 
 LAYERS = (LayerInfo(0, "dense_1", 8, "relu"), LayerInfo(None, "output", 1, "sigmoid"))
@@ -77,12 +77,12 @@ def enabled(c: TrainingControls) -> dict[str, bool]:
     }
 
 
-def test_format_duration():
-    assert format_duration(0) == "0:00"
-    assert format_duration(42.4) == "0:42"
-    assert format_duration(725) == "12:05"
-    assert format_duration(3723) == "1:02:03"
-    assert format_duration(-5) == "0:00"
+def test_format_clock():
+    assert format_clock(0) == "0:00"
+    assert format_clock(42.4) == "0:42"
+    assert format_clock(725) == "12:05"
+    assert format_clock(3723) == "1:02:03"
+    assert format_clock(-5) == "0:00"
 
 
 def test_actions_follow_the_state(attached):
@@ -208,7 +208,7 @@ def test_the_bar_follows_reports_at_a_limited_rate(attached, qtbot):
     assert c.progress_text() == "Epoch 1/100"
     for first in range(1, 51, 10):  # in batches, as the controller delivers them
         controller.reported.emit(ChunkReport(ends(first, first + 10)))
-    # Not redrawn for every report: the bar catches up within REFRESH_MS.
+    # Not redrawn for every report: the bar catches up within PROGRESS_BAR_REFRESH_MS.
     assert c.progress_text() == "Epoch 1/100"
     qtbot.waitUntil(lambda: c.progress_text().startswith("Epoch 51/100"), timeout=2000)
     assert c.progress_bar.value() == 500

@@ -1,20 +1,13 @@
-"""Fixtures shared by the window tests: isolated QSettings, a document, a window.
+"""Helpers shared by the window tests: a sample project, fake sessions and controllers.
 
-Test modules import the ``*_fixture`` functions; pytest knows them by their
-``name`` (``isolated_settings``, ``document``), which keeps the imported names
-apart from the test parameters. ``isolated_settings`` is autouse, so no test
-that imports it reads or writes the user's real settings.
+The fixtures themselves (``isolated_settings``, ``document``, ``errors``) are
+in ``tests/ui/conftest.py``, which pytest applies to every window test.
 """
 
 from __future__ import annotations
 
 import threading
-from pathlib import Path
 from typing import Any
-
-import pytest
-from PySide6.QtCore import QSettings
-from PySide6.QtWidgets import QMessageBox
 
 from ffnn_studio.core.reports import (
     ChunkReport,
@@ -38,16 +31,6 @@ from ffnn_studio.ui.document.document import ProjectDocument
 from ffnn_studio.ui.run.bridge import TrainingController
 
 
-@pytest.fixture(name="isolated_settings", autouse=True)
-def isolated_settings_fixture(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Point every user-scope QSettings file at a fresh temporary folder."""
-    folder = tmp_path_factory.mktemp("settings")
-    for fmt in (QSettings.Format.IniFormat, QSettings.Format.NativeFormat):
-        for scope in (QSettings.Scope.UserScope, QSettings.Scope.SystemScope):
-            QSettings.setPath(fmt, scope, str(folder))
-    return folder
-
-
 def sample_project() -> Project:
     """Two Dense layers around a Dropout, on the spirals."""
     return Project(
@@ -56,11 +39,6 @@ def sample_project() -> Project:
         data=BuiltinDataSource("spirals", {"n_samples": 200}),
         training=TrainingSettings(epochs=3, batch_size=16),
     )
-
-
-@pytest.fixture(name="document")
-def document_fixture(qtbot) -> ProjectDocument:
-    return ProjectDocument(sample_project())
 
 
 def layer_kinds(document: ProjectDocument) -> list[str]:
@@ -131,13 +109,3 @@ def fake_controller(session_cls: type[FakeSession] | None = None) -> TrainingCon
         session_factory=session_cls or FakeSession,
         warm_up=lambda: None,
     )
-
-
-@pytest.fixture(name="errors")
-def errors_fixture(monkeypatch) -> list[str]:
-    """Every error dialog's message, instead of a modal box."""
-    shown: list[str] = []
-    monkeypatch.setattr(
-        QMessageBox, "critical", staticmethod(lambda parent, title, text, *a: shown.append(text))
-    )
-    return shown

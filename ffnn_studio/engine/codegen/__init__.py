@@ -1,6 +1,8 @@
 """Code generation: a project as a standalone, readable Keras training script.
 
 Imports neither TensorFlow nor Keras.
+
+Contract: no Qt and no TensorFlow: a script is text.
 """
 
 from __future__ import annotations

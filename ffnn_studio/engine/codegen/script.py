@@ -16,6 +16,10 @@ bit-identical (the studio trains in chunks with in-graph probes), so scores
 agree closely, not exactly.
 
 This module imports neither TensorFlow nor Keras.
+
+Contract: turns a spec into source text that imports only Keras, numpy and
+(for CSV data) pandas; never the studio. Imports the core; no TensorFlow, no
+Qt.
 """
 
 from __future__ import annotations
@@ -23,12 +27,12 @@ from __future__ import annotations
 import datetime as _dt
 import json
 import os
-import re
 import textwrap
 from pathlib import Path
 
 from ffnn_studio.core.catalog import ACTIVATIONS, DATASETS, OPTIMIZERS
 from ffnn_studio.core.errors import StudioError
+from ffnn_studio.core.naming import slugify
 from ffnn_studio.core.spec import (
     BuiltinDataSource,
     CsvDataSource,
@@ -122,11 +126,6 @@ def _doc_lines(text: str, indent: str = "    ") -> list[str]:
         subsequent_indent=indent,
         break_on_hyphens=False,
     )
-
-
-def _slug(name: str) -> str:
-    cleaned = re.sub(r"[^A-Za-z0-9]+", "_", name).strip("_").lower()
-    return cleaned or "model"
 
 
 def _block(text: str) -> str:
@@ -742,7 +741,7 @@ def generate_script(
     check_project(project, task)
     data = project.data
     training = project.training
-    slug = _slug(project.name)
+    slug = slugify(project.name)
     default_output = f"{slug}.keras"
     plan = plan_model(project, task)
     is_csv = isinstance(data, CsvDataSource)
@@ -760,8 +759,7 @@ def generate_script(
 
     optimizer_settings, optimizer_code = _optimizer_code(plan, project)
 
-    imports = ["import argparse", ""]
-    imports.append("import keras")
+    imports = ["import argparse", "import os", ""]
     imports.append("import numpy as np")
     if is_csv:
         imports.append("import pandas as pd")
@@ -799,7 +797,8 @@ def generate_script(
             _module_docstring(
                 project, task, data_line, default_output, script_name or f"train_{slug}.py"
             ),
-            "\n".join(imports),
+            # Two blank lines around the function, as the formatters want.
+            "\n".join(imports) + "\n\n\n" + _block(_QUIET_IMPORT),
             "\n".join(settings),
         ]
     )
@@ -830,6 +829,36 @@ def generate_script(
     ]
     # Two blank lines between top-level blocks, as PEP 8 and the formatters want.
     return _tidy("\n\n\n".join(s.strip("\n") for s in sections))
+
+
+#: Keras is imported like the studio imports TensorFlow (``engine.quiet``): with
+#: file descriptor 2 pointed elsewhere, since TensorFlow's C++ start-up lines
+#: bypass both Python and ``TF_CPP_MIN_LOG_LEVEL``.
+_QUIET_IMPORT = '''
+    def import_keras_quietly():
+        """Import Keras without TensorFlow's C++ start-up messages.
+
+        TensorFlow writes them (e.g. "failed call to cuInit" on a machine without
+        a GPU) straight to the error stream, whatever TF_CPP_MIN_LOG_LEVEL says,
+        so that stream points at the null device while TensorFlow loads and looks
+        for devices. An error raised meanwhile is still shown.
+        """
+        saved = os.dup(2)
+        with open(os.devnull, "w") as devnull:
+            os.dup2(devnull.fileno(), 2)
+            try:
+                import keras
+                import tensorflow as tf
+
+                tf.config.list_physical_devices()
+            finally:
+                os.dup2(saved, 2)
+                os.close(saved)
+        return keras
+
+
+    keras = import_keras_quietly()
+'''
 
 
 def _section(title: str) -> str:

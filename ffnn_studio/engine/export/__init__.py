@@ -2,6 +2,9 @@
 
 ``formats`` holds the writers, the reloading check and the sidecar metadata.
 TensorFlow is imported when an export runs, not when this package is.
+
+Contract: no Qt; TensorFlow and the runtimes load inside the export
+functions.
 """
 
 from __future__ import annotations

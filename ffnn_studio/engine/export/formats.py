@@ -29,12 +29,18 @@ model, and ``assets.extra/ffnn_studio.json`` inside the SavedModel folder.
 The embedded copies lack the check's result (they are written before it).
 
 Only ``.keras`` and ``.h5`` files of a network with step units need FFNN
-Studio to load (``import ffnn_studio`` registers the step activation); the
+Studio to load (``import ffnn_studio.engine.activations`` registers the step activation); the
 result's ``needs_import`` says so. SavedModel, TFLite and ONNX hold the step
 as plain operations and load without it.
 
 Export runs fine on a worker thread. It must not run while the same model is
 training.
+
+Contract: owns writing, reloading and checking each format, and the metadata
+beside the file. Imports the core, the builder's step activation and
+(lazily) TensorFlow, Keras, tf2onnx, onnxruntime and LiteRT; never Qt.
+Registers the step activation (``engine.activations``) before loading a
+model.
 """
 
 from __future__ import annotations
@@ -72,7 +78,7 @@ METADATA_FORMAT = "ffnn-studio-export"
 METADATA_VERSION = 1
 
 #: ``progress(fraction, message)``, fraction in [0, 1].
-Progress = Callable[[float, str], None]
+ExportProgress = Callable[[float, str], None]
 
 
 @dataclass(frozen=True)
@@ -149,7 +155,8 @@ class ExportResult:
     message: str
     #: Files written beside ``path`` (the metadata sidecar); empty when not ok.
     extra_files: tuple[Path, ...] = ()
-    #: True when loading the file needs ``import ffnn_studio`` (.keras/.h5 with step units).
+    #: True when loading the file needs ``import ffnn_studio.engine.activations``
+    #: (.keras/.h5 with step units).
     needs_import: bool = False
     seconds: float = 0.0
     #: Input and output names of the exported model, as its runtime sees them.
@@ -310,7 +317,7 @@ def _full_metadata(
         "model_format": fmt.name,
         "exported_at": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
         "versions": _library_versions(),
-        "needs_import": "ffnn_studio" if needs_import else None,
+        "needs_import": "ffnn_studio.engine.activations" if needs_import else None,
         "input": {
             "shape": [None, n_features],
             "dtype": "float32",
@@ -425,6 +432,8 @@ _WRITERS: dict[str, Callable[[Any, Path, str], None]] = {
 
 def _run_keras(tmp: Path, x: np.ndarray) -> tuple[np.ndarray, dict[str, Any]]:
     import keras
+
+    import ffnn_studio.engine.activations  # noqa: F401  (registers the step activation)
 
     loaded = keras.models.load_model(tmp, compile=False)
     out = np.asarray(loaded(x, training=False))
@@ -549,7 +558,7 @@ def export_model(
     *,
     sample_x: np.ndarray,
     metadata: Mapping[str, Any] | None = None,
-    progress: Progress | None = None,
+    progress: ExportProgress | None = None,
 ) -> ExportResult:
     """Write ``model`` to ``path`` in format ``fmt``, reload it and check its predictions.
 
@@ -645,7 +654,8 @@ def export_model(
     )
     if needs_import:
         message += (
-            " The network uses step units, a custom activation: run `import ffnn_studio` "
+            " The network uses step units, a custom activation: run "
+            "`import ffnn_studio.engine.activations` "
             "before keras.models.load_model."
         )
     return ExportResult(
@@ -666,7 +676,7 @@ def export_session(
     path: str | os.PathLike[str],
     fmt: str | None = None,
     *,
-    progress: Progress | None = None,
+    progress: ExportProgress | None = None,
     base_dir: Path | None = None,
 ) -> ExportResult:
     """Export a ``TrainingSession``'s model, checked on its own data, with its project as metadata.
@@ -698,7 +708,7 @@ def export_keras_file(
     path: str | os.PathLike[str],
     fmt: str | None = None,
     *,
-    progress: Progress | None = None,
+    progress: ExportProgress | None = None,
 ) -> ExportResult:
     """Convert a trained ``.keras`` file to another format (with the same checks).
 
@@ -708,7 +718,7 @@ def export_keras_file(
     """
     import keras
 
-    from ffnn_studio.engine import activations  # noqa: F401  (registers the step activation)
+    import ffnn_studio.engine.activations  # noqa: F401  (registers the step activation)
 
     source = Path(source)
     if not source.is_file():

@@ -1,6 +1,8 @@
 """Training: the session that trains a project's model in compiled chunks and reports as it goes.
 
 Importing this package imports TensorFlow (through ``session``).
+
+Contract: no Qt; imports TensorFlow when ``session`` is imported.
 """
 
 from __future__ import annotations

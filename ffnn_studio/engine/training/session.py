@@ -13,17 +13,19 @@ validation pass and takes the per-layer probes (kernel and gradient norms,
 update/weight ratio, dead or saturated units); the chunk's last step takes
 probes too. Each epoch's order of rows is drawn on the host from the seed and
 the epoch number (so the same seed gives the same curve however the run is
-cut into chunks) and goes in as an argument; one array comes back. On a small
-data set an epoch lasts about a millisecond, and every call into TensorFlow
-costs the training thread a hand-over of the GIL, which the window's thread
-may hold while it paints: measured, with a dozen calls an epoch training in
-the window ran ~25 % slower than headless, and headless itself ran at half
-the speed of chunks that span epochs.
+cut into chunks) and goes in as an argument; one array comes back, so a chunk
+costs one call into TensorFlow however many epochs it spans (why that matters
+is measured in ``docs/measurements.md``).
 
 The model stays a plain ``keras.Model``: the step calls the model and its
 compiled loss, adds ``model.losses`` (L1/L2), runs Dropout in training mode
 and updates through the Keras optimizer, so the model saves and its optimizer
 state continues across ``run()`` calls.
+
+Contract: owns the training loop, its probes and the run's history; talks to
+the outside only through the ``core.reports`` sink protocol and plain values.
+Imports TensorFlow (on import: load it off the GUI thread), the core, the
+builder and ``config``; never Qt, never the window.
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ from typing import Any
 
 import numpy as np
 
+from ffnn_studio.config import ENGINE_REPORT_INTERVAL_S, TRAINING_CHUNK_S, xla_enabled
 from ffnn_studio.core.atomic import atomic_write_text
 from ffnn_studio.core.catalog import ACTIVATIONS
 from ffnn_studio.core.errors import StudioError
@@ -68,12 +71,8 @@ import keras  # noqa: E402  (after TensorFlow's quiet import)
 
 log = logging.getLogger(__name__)
 
-#: Wall time one chunk of steps aims at: short enough for stop/pause within 0.5 s.
-CHUNK_SECONDS = 0.1
 #: Steps of the very first chunk (its call also compiles, so its duration says nothing).
 FIRST_CHUNK_STEPS = 8
-#: Progress, mid-epoch probes and weight copies are reported at most once per this many seconds.
-REPORT_INTERVAL_S = 0.05
 #: Rows per validation batch.
 EVAL_BATCH = 2048
 #: Most epochs one chunk may span: small data sets run many epochs a chunk, so
@@ -95,8 +94,6 @@ RECORD_FIELDS: tuple[str, ...] = (
     "val_loss",  # with the epoch's final weights
     "val_metric",
 )
-#: Environment switch to turn XLA off (debugging; XLA failures also fall back on their own).
-XLA_ENV = "FFNN_STUDIO_XLA"
 
 PROBE_FIELDS: tuple[str, ...] = (
     "weight_norm",
@@ -192,11 +189,6 @@ class RunHistory:
         with self._lock:
             return self._psteps[: self._pn].copy()
 
-    @property
-    def probe_epochs(self) -> np.ndarray:
-        with self._lock:
-            return self._pepochs[: self._pn].copy()
-
     def probe(self, layer_i: int, field: str) -> np.ndarray:
         """One probe field of one layer over all reports (``PROBE_FIELDS``)."""
         j = PROBE_FIELDS.index(field)
@@ -256,10 +248,6 @@ class RunHistory:
 
 
 # --------------------------------------------------------------------------- session
-
-
-def _xla_enabled() -> bool:
-    return os.environ.get(XLA_ENV, "1").strip().lower() not in ("0", "false", "no", "off")
 
 
 def _none_if_nan(v: float) -> float | None:
@@ -329,7 +317,7 @@ class TrainingSession:
         self._compiled = False
 
         self._make_state()
-        self._jit = _xla_enabled()
+        self._jit = xla_enabled()
         self._make_functions(self._jit)
 
     # ------------------------------------------------------------------ building
@@ -723,7 +711,7 @@ class TrainingSession:
     def _next_chunk(self, left: int) -> int:
         if self._step_seconds is None:
             return min(left, FIRST_CHUNK_STEPS)
-        return max(1, min(left, int(CHUNK_SECONDS / self._step_seconds)))
+        return max(1, min(left, int(TRAINING_CHUNK_S / self._step_seconds)))
 
     def _train(self, epochs: int) -> tuple[str, str]:
         settings = self.project.training
@@ -857,12 +845,12 @@ class TrainingSession:
 
             if self._pos_host:  # the chunk ended in mid-epoch
                 pending_probe = (self._step, self._epochs_done + self._pos_host / spe, last_probes)
-                if now - last_probe >= REPORT_INTERVAL_S:
+                if now - last_probe >= ENGINE_REPORT_INTERVAL_S:
                     self._report_probe(*pending_probe)
                     reported_probe, last_probe = pending_probe, now
-            if rate_steps and now - last_report >= REPORT_INTERVAL_S:
+            if rate_steps and now - last_report >= ENGINE_REPORT_INTERVAL_S:
                 report_progress(now)
-            if time.perf_counter() - self._weights_time >= REPORT_INTERVAL_S:
+            if time.perf_counter() - self._weights_time >= ENGINE_REPORT_INTERVAL_S:
                 self._pending.weights = self._read_weights()
         self._flush_probe(pending_probe, reported_probe)
         flush_progress()

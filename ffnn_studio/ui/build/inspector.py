@@ -1,4 +1,8 @@
-"""The layer inspector: edits the selected layer's fields as undo commands."""
+"""The layer inspector: edits the selected layer's fields as undo commands.
+
+Contract: reads the document's current layer and pushes
+``EditLayerCommand``; keeps no copy of the project. No engine.
+"""
 
 from __future__ import annotations
 

@@ -1,10 +1,13 @@
 """The layer stack: the network from input to output, as a Qt list model and its view.
 
-``LayerStackModel`` lists the hidden layers of the document's project. It
-never changes itself: a drop (a new layer from the palette, or a row moved
-within the stack) becomes an undo command pushed on the document, and the
-document's ``changed`` signal refreshes the model. The input and output ends
-are fixed cards above and below the list, derived from the data set.
+Contract: ``LayerStackModel`` lists the hidden layers of the document's
+project. It never changes itself: a drop (a new layer from the palette, or a
+row moved within the stack) becomes an undo command pushed on the document.
+The document's fine-grained signals then insert, remove, move or update rows
+(so selection and scroll position survive an edit); only a project it cannot
+follow row by row (open, new) resets the model. The input and output ends are
+fixed cards above and below the list, derived from the data set. Imports Qt,
+the core and the document; no engine.
 """
 
 from __future__ import annotations
@@ -44,6 +47,8 @@ from PySide6.QtWidgets import (
     QLabel,
     QListView,
     QStyle,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
     QVBoxLayout,
     QWidget,
 )
@@ -174,7 +179,14 @@ class LayerStackModel(QAbstractListModel):
         self.document = document
         self._rows: tuple[LayerSpec, ...] = document.project.network.layers
         self._problems: dict[int, list[Problem]] = {}
+        #: True while rows are being inserted, removed, moved or reset: the view's
+        #: selection moves with them, which is not the user choosing a row.
+        self.updating_rows = False
         self._collect_problems()
+        document.layerInserted.connect(self._on_inserted)
+        document.layerRemoved.connect(self._on_removed)
+        document.layerMoved.connect(self._on_moved)
+        document.layerChanged.connect(self._on_layer_changed)
         document.changed.connect(self._on_changed)
 
     # -- reading
@@ -201,7 +213,9 @@ class LayerStackModel(QAbstractListModel):
         layer = self._rows[row]
         problems = self.problems(row)
         if role == Qt.ItemDataRole.DisplayRole:
-            return f"{row + 1}.  {layer.describe()}"
+            # The row number is drawn by the view's delegate: a row's data must not
+            # change when a row above it is inserted or removed.
+            return layer.describe()
         if role == Qt.ItemDataRole.AccessibleTextRole:
             text = f"Layer {row + 1}: {layer.describe()}"
             if problems:
@@ -298,26 +312,116 @@ class LayerStackModel(QAbstractListModel):
 
     # -- document updates
 
-    def _collect_problems(self) -> None:
-        self._problems = {}
+    def _problems_by_row(self) -> dict[int, list[Problem]]:
+        by_row: dict[int, list[Problem]] = {}
         for p in self.document.problems():
             if p.layer is not None:
-                self._problems.setdefault(p.layer, []).append(p)
+                by_row.setdefault(p.layer, []).append(p)
+        return by_row
+
+    def _collect_problems(self) -> None:
+        self._problems = self._problems_by_row()
+
+    def _rows_changed(self, first: int, last: int | None = None) -> None:
+        last = len(self._rows) - 1 if last is None else last
+        if 0 <= first <= last:
+            self.dataChanged.emit(self.index(first), self.index(last))
+
+    def _reset(self) -> None:
+        self.updating_rows = True
+        try:
+            self.beginResetModel()
+            self._rows = self.document.project.network.layers
+            self._collect_problems()
+            self.endResetModel()
+        finally:
+            self.updating_rows = False
+
+    def _on_inserted(self, row: int) -> None:
+        rows = self.document.project.network.layers
+        if not 0 <= row < len(rows) or rows[:row] + rows[row + 1 :] != self._rows:
+            self._reset()
+            return
+        self.updating_rows = True
+        try:
+            self.beginInsertRows(QModelIndex(), row, row)
+            self._rows = rows
+            self.endInsertRows()
+        finally:
+            self.updating_rows = False
+        # The rows below are numbered one more, and Dense colours may shift.
+        self._rows_changed(row + 1)
+
+    def _on_removed(self, row: int) -> None:
+        rows = self.document.project.network.layers
+        if not 0 <= row < len(self._rows) or self._rows[:row] + self._rows[row + 1 :] != rows:
+            self._reset()
+            return
+        self.updating_rows = True
+        try:
+            self.beginRemoveRows(QModelIndex(), row, row)
+            self._rows = rows
+            self.endRemoveRows()
+        finally:
+            self.updating_rows = False
+        self._rows_changed(row)
+
+    def _on_moved(self, source: int, target: int) -> None:
+        rows = self.document.project.network.layers
+        expected = list(self._rows)
+        if not (0 <= source < len(expected) and 0 <= target < len(expected)):
+            self._reset()
+            return
+        expected.insert(target, expected.pop(source))
+        if tuple(expected) != rows:
+            self._reset()
+            return
+        # Qt counts the destination as a gap in the list before the move.
+        gap = target + 1 if target > source else target
+        self.updating_rows = True
+        try:
+            if self.beginMoveRows(QModelIndex(), source, source, QModelIndex(), gap):
+                self._rows = rows
+                self.endMoveRows()
+            else:
+                self._rows = rows
+        finally:
+            self.updating_rows = False
+        self._rows_changed(min(source, target), max(source, target))
+
+    def _on_layer_changed(self, row: int, _field: str) -> None:
+        rows = self.document.project.network.layers
+        if len(rows) != len(self._rows) or not 0 <= row < len(rows):
+            self._reset()
+            return
+        self._rows = rows
+        # A Dense layer's colour depends only on how many Dense rows are above it,
+        # which a field edit does not change: only this row's text changes.
+        self._rows_changed(row, row)
 
     def _on_changed(self) -> None:
+        """After every edit: catch up with a project replaced without a description,
+        and refresh the rows whose validation problems changed."""
         rows = self.document.project.network.layers
+        if rows != self._rows:
+            self._reset()
+            return
+        before = self._problems
         self._collect_problems()
-        if len(rows) != len(self._rows):
-            self.beginResetModel()
-            self._rows = rows
-            self.endResetModel()
-        else:
-            self._rows = rows
-            if rows:
-                self.dataChanged.emit(self.index(0), self.index(len(rows) - 1))
+        for row in sorted(set(before) | set(self._problems)):
+            if before.get(row) != self._problems.get(row) and row < len(self._rows):
+                self._rows_changed(row, row)
 
 
 # ----------------------------------------------------------------- the views
+
+
+class NumberedRowDelegate(QStyledItemDelegate):
+    """Draws each row's text after its position in the stack ("2.  Dense 16 · ReLU")."""
+
+    def initStyleOption(self, option: QStyleOptionViewItem, index: Index) -> None:
+        super().initStyleOption(option, index)
+        option.text = f"{index.row() + 1}.  {option.text}"
 
 
 class LayerListView(QListView):
@@ -337,6 +441,7 @@ class LayerListView(QListView):
         self.setIconSize(QSize(40, 18))
         self.setSpacing(2)
         self.setUniformItemSizes(True)
+        self.setItemDelegate(NumberedRowDelegate(self))
         self.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
         self.empty_text = "Drag a layer here from the palette\n(or double-click it there)"
 
@@ -457,7 +562,9 @@ class LayerStackView(QWidget):
     # -- document → view
 
     def _on_current_row(self, current: QModelIndex, _previous: QModelIndex) -> None:
-        if not self._syncing:
+        # While rows move the selection follows them; the document then says which
+        # row is current (``currentLayerChanged``) and ``_select_row`` shows it.
+        if not self._syncing and not self.model.updating_rows:
             self.document.set_current_layer(current.row() if current.isValid() else -1)
         self._update_actions()
 

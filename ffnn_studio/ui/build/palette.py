@@ -1,4 +1,9 @@
-"""The layer palette: one draggable item per layer kind of the catalog."""
+"""The layer palette: one draggable item per layer kind of the catalog.
+
+Contract: a read-only list of the catalog's layer kinds; drags carry
+``layer_stack.LAYER_MIME`` payloads, double-click pushes
+``InsertLayerCommand``. No engine.
+"""
 
 from __future__ import annotations
 

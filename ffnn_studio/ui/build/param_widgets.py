@@ -1,4 +1,8 @@
-"""Editors for catalog parameters: ranges, steps and tooltips come from ``catalog.Param``."""
+"""Editors for catalog parameters: ranges, steps and tooltips come from ``catalog.Param``.
+
+Contract: builds editors from ``core.catalog`` parameters; holds no state
+and pushes no commands itself. Imports Qt and the core.
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,8 @@
-"""The training panel: loss, optimizer and its hyper-parameters, the run's schedule."""
+"""The training panel: loss, optimizer and its hyper-parameters, the run's schedule.
+
+Contract: reads the document's training settings and pushes training
+commands; keeps no copy of the project. No engine.
+"""
 
 from __future__ import annotations
 

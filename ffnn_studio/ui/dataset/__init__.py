@@ -1,3 +1,6 @@
-"""The data: the data panel, its preview, and CSV import."""
+"""The data: the data panel, its preview, and CSV import.
+
+Contract: imports Qt, the core and ``data``; no engine.
+"""
 
 from __future__ import annotations

@@ -6,6 +6,10 @@ columns, task and missing-value policy, and on OK reads the whole file on a
 worker thread (``read_csv_dataset``) with a progress bar and a Stop button.
 Only a file that really imports closes the dialog: a ``StudioError`` from the
 full read is shown inline and the dialog stays open with the choices intact.
+
+Contract: owns the CSV import dialog; reads files only through
+``data.csv_import`` (imported on first use), and the full read runs as a
+background task. No engine.
 """
 
 from __future__ import annotations

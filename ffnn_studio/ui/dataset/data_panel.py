@@ -1,5 +1,9 @@
 """The data panel: the project's data set (built-in or an imported CSV file),
-its parameters, and a preview of the data."""
+its parameters, and a preview of the data.
+
+Contract: shows the project's data source and pushes data-source commands on
+the document; keeps no copy of the project. No engine.
+"""
 
 from __future__ import annotations
 

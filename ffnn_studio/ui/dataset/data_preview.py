@@ -9,6 +9,9 @@ Loading is kept off the GUI thread where it takes time: the synthetic
 generators are plain numpy and run inline, while the scikit-learn sets (whose
 import alone takes about a second), CSV files and the PCA of a wide data set
 run on a worker thread (``ui.background``).
+
+Contract: shows a ``data.Dataset``; computes nothing the training needs. No
+engine.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ from typing import Any
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal, Slot
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -640,8 +643,3 @@ class DataPreview(QWidget):
 
     def _apply_palette(self) -> None:
         apply_plot_palette(self.palette(), self.graphics, self.plot, self.legend)
-
-    @Slot()
-    def refresh_palette(self) -> None:
-        """Follow a light/dark palette change."""
-        self._apply_palette()

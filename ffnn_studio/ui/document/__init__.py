@@ -1,4 +1,8 @@
-"""The document: the open project, its file, its undo stack, and the undo commands that edit it."""
+"""The document: the open project, its file, its undo stack, and the undo commands that edit it.
+
+Contract: imports Qt and the core only; no engine, no other part of the
+window.
+"""
 
 from __future__ import annotations
 

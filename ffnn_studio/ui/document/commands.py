@@ -1,9 +1,11 @@
 """Undo commands: every edit replaces the document's frozen ``Project`` with a new one.
 
-Each command computes the project after the edit once, when it is made, and
-keeps the project before it; redo and undo swap the two. Field edits carry a
-merge key so that consecutive edits of one field (a spin box stepped ten
-times) become one undo step.
+Contract: each command computes the project after the edit once, when it is
+made, and keeps the project before it; redo and undo swap the two and tell
+the document what changed (a row inserted, removed, moved or edited, a
+training field, the data source) so views can update just that. Field edits
+carry a merge key so that consecutive edits of one field (a spin box stepped
+ten times) become one undo step. Imports Qt's undo framework and the core.
 """
 
 from __future__ import annotations
@@ -26,6 +28,16 @@ from ffnn_studio.core.spec import (
     TrainingSettings,
 )
 from ffnn_studio.core.validation import layer_label
+from ffnn_studio.ui.document.document import (
+    Change,
+    DataSourceEdited,
+    LayerEdited,
+    LayerInserted,
+    LayerMoved,
+    LayerRemoved,
+    TrainingEdited,
+    inverse,
+)
 
 if TYPE_CHECKING:
     from ffnn_studio.ui.document.document import ProjectDocument
@@ -41,7 +53,8 @@ class ProjectEditCommand(QUndoCommand):
     """Replaces the document's project; undo puts the previous one back.
 
     ``select_before``/``select_after`` are the layer rows to select after undo
-    and redo (``None``: leave the selection alone).
+    and redo (``None``: leave the selection alone). ``changes`` describe what
+    redo changes; undo announces their inverses in reverse order.
     """
 
     merge_id: int = -1
@@ -54,8 +67,10 @@ class ProjectEditCommand(QUndoCommand):
         *,
         select_after: int | None = None,
         merge_key: tuple[Any, ...] | None = None,
+        changes: tuple[Change, ...] = (),
     ) -> None:
         super().__init__(text)
+        self.changes = changes
         self.document = document
         self.before = document.project
         self.after = after
@@ -64,10 +79,11 @@ class ProjectEditCommand(QUndoCommand):
         self.merge_key = merge_key
 
     def redo(self) -> None:
-        self.document.replace_project(self.after, self.select_after)
+        self.document.replace_project(self.after, self.select_after, self.changes)
 
     def undo(self) -> None:
-        self.document.replace_project(self.before, self.select_before)
+        undo_changes = tuple(inverse(c) for c in reversed(self.changes))
+        self.document.replace_project(self.before, self.select_before, undo_changes)
 
     def id(self) -> int:
         return self.merge_id if self.merge_key is not None else -1
@@ -108,6 +124,7 @@ class InsertLayerCommand(ProjectEditCommand):
             _with_layers(document.project, layers),
             f"Add {label} layer",
             select_after=row,
+            changes=(LayerInserted(row),),
         )
 
     @classmethod
@@ -125,6 +142,7 @@ class RemoveLayerCommand(ProjectEditCommand):
             _with_layers(document.project, layers),
             f"Delete {layer_label(row, removed)}",
             select_after=min(row, len(layers) - 1),
+            changes=(LayerRemoved(row),),
         )
 
 
@@ -140,6 +158,7 @@ class DuplicateLayerCommand(ProjectEditCommand):
             _with_layers(document.project, layers),
             f"Duplicate {layer_label(row, layers[row])}",
             select_after=row + 1,
+            changes=(LayerInserted(row + 1),),
         )
 
 
@@ -157,6 +176,7 @@ class MoveLayerCommand(ProjectEditCommand):
             _with_layers(document.project, layers),
             f"Move {layer_label(source, layer)} to position {target + 1}",
             select_after=target,
+            changes=(LayerMoved(source, target),) if source != target else (),
         )
 
 
@@ -180,6 +200,7 @@ class EditLayerCommand(ProjectEditCommand):
             f"Change {field.replace('_', ' ')} of {layer_label(row, old)}",
             select_after=row,
             merge_key=("layer", row, field),
+            changes=(LayerEdited(row, field),),
         )
 
 
@@ -199,6 +220,7 @@ class EditTrainingCommand(ProjectEditCommand):
             replace(project, training=training),
             f"Change {label.replace('_', ' ').lower()}",
             merge_key=("training", field),
+            changes=(TrainingEdited(field),),
         )
 
 
@@ -212,6 +234,7 @@ class SetOptimizerCommand(ProjectEditCommand):
             document,
             replace(project, training=training),
             f"Use optimizer {OPTIMIZERS[name].label}",
+            changes=(TrainingEdited("optimizer"),),
         )
 
 
@@ -230,6 +253,7 @@ class EditOptimizerParamCommand(ProjectEditCommand):
             replace(project, training=training),
             f"Change {label}",
             merge_key=("optimizer", optimizer.name, name),
+            changes=(TrainingEdited("optimizer"),),
         )
 
 
@@ -256,7 +280,10 @@ class SetDataSourceCommand(ProjectEditCommand):
             text += " (loss → mean squared error)"
         # A name the person did not give follows the data (export header, file names, script).
         renamed = follow_data(replace(project, training=training), data)
-        super().__init__(document, renamed, text)
+        changes: tuple[Change, ...] = (DataSourceEdited(),)
+        if training != project.training:
+            changes += (TrainingEdited("loss"),)
+        super().__init__(document, renamed, text, changes=changes)
 
     @classmethod
     def builtin(cls, document: ProjectDocument, name: str) -> SetDataSourceCommand:
@@ -281,4 +308,5 @@ class EditDataParamCommand(ProjectEditCommand):
             replace(project, data=new),
             f"Change {label.lower()} of {data.describe()}",
             merge_key=("data", data.name, name),
+            changes=(DataSourceEdited(),),
         )

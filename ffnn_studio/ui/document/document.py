@@ -1,8 +1,14 @@
 """The window's one document: the project, its file, its undo stack, its dirty flag.
 
-Views listen to ``changed`` and read ``project``; they never keep a copy.
-Edits arrive as undo commands through ``push``, which refuses them while a
-training run holds the document locked.
+Contract: the document owns the current ``Project``; views read ``project``
+and never keep a copy. Edits arrive as undo commands through ``push``, which
+refuses them while a training run holds the document locked. Every
+replacement of the project emits ``changed`` (for coarse listeners), preceded
+by the fine-grained signals of what the edit changed (``layerInserted``,
+``layerRemoved``, ``layerMoved``, ``layerChanged``, ``trainingChanged``,
+``dataSourceChanged``), which item models use to insert, move or update rows
+instead of resetting. A replacement without a description (open, new) emits
+only ``changed``. Imports Qt and the core; no engine, no TensorFlow.
 """
 
 from __future__ import annotations
@@ -29,6 +35,65 @@ from ffnn_studio.core.validation import Problem, validate_project
 
 if TYPE_CHECKING:
     from ffnn_studio.data.dataset import Dataset
+
+# ------------------------------------------------------------------ what an edit changed
+
+
+@dataclass(frozen=True)
+class LayerInserted:
+    """A layer now sits at ``row``; the rows from there on moved down by one."""
+
+    row: int
+
+
+@dataclass(frozen=True)
+class LayerRemoved:
+    """The layer at ``row`` is gone; the rows below it moved up by one."""
+
+    row: int
+
+
+@dataclass(frozen=True)
+class LayerMoved:
+    """The layer at ``source`` now sits at ``target`` (both rows of the stack)."""
+
+    source: int
+    target: int
+
+
+@dataclass(frozen=True)
+class LayerEdited:
+    """One field of the layer at ``row`` changed; no row moved."""
+
+    row: int
+    field: str
+
+
+@dataclass(frozen=True)
+class TrainingEdited:
+    """A training setting changed (``"optimizer"`` for the optimizer or its parameters)."""
+
+    field: str
+
+
+@dataclass(frozen=True)
+class DataSourceEdited:
+    """The data source or one of its parameters changed."""
+
+
+Change = LayerInserted | LayerRemoved | LayerMoved | LayerEdited | TrainingEdited | DataSourceEdited
+
+
+def inverse(change: Change) -> Change:
+    """The change that undoes ``change``."""
+    if isinstance(change, LayerInserted):
+        return LayerRemoved(change.row)
+    if isinstance(change, LayerRemoved):
+        return LayerInserted(change.row)
+    if isinstance(change, LayerMoved):
+        return LayerMoved(change.target, change.source)
+    return change
+
 
 LOCKED_MESSAGE = "Training is running: stop it (or wait until it ends) to change the project."
 
@@ -70,8 +135,20 @@ def _load_shape(source: DataSource, base_dir: Path | None) -> DataShape:
 class ProjectDocument(QObject):
     """The current project with its path, undo stack and selection."""
 
-    #: The project was replaced (an edit, undo/redo, new or open).
+    #: The project was replaced (an edit, undo/redo, new or open); emitted last.
     changed = Signal()
+    #: A layer was inserted at this row (before ``changed``).
+    layerInserted = Signal(int)
+    #: The layer at this row was removed (before ``changed``).
+    layerRemoved = Signal(int)
+    #: The layer at the first row moved to the second (before ``changed``).
+    layerMoved = Signal(int, int)
+    #: A field (the second argument) of the layer at this row changed (before ``changed``).
+    layerChanged = Signal(int, str)
+    #: A training setting changed, by field name (before ``changed``).
+    trainingChanged = Signal(str)
+    #: The data source changed (before ``changed``).
+    dataSourceChanged = Signal()
     #: A different project was loaded (new/open): plots and runs start over.
     loaded = Signal()
     #: Path or display name changed.
@@ -183,17 +260,36 @@ class ProjectDocument(QObject):
         self.undo_stack.push(command)
         return True
 
-    def replace_project(self, project: Project, select: int | None = None) -> None:
-        """Swap in a project; only undo commands call this."""
+    def replace_project(
+        self, project: Project, select: int | None = None, changes: tuple[Change, ...] = ()
+    ) -> None:
+        """Swap in a project; only undo commands call this. ``changes`` says what the
+        edit changed (empty: unknown, listeners start over)."""
         self._project = project
         n = len(project.network.layers)
         if select is not None:
             self._current_layer = select if 0 <= select < n else -1
         elif self._current_layer >= n:
             self._current_layer = n - 1
+        for change in changes:
+            self._announce(change)
         self.changed.emit()
         # Emitted even when the row is the same: a model reset cleared the view's selection.
         self.currentLayerChanged.emit(self._current_layer)
+
+    def _announce(self, change: Change) -> None:
+        if isinstance(change, LayerInserted):
+            self.layerInserted.emit(change.row)
+        elif isinstance(change, LayerRemoved):
+            self.layerRemoved.emit(change.row)
+        elif isinstance(change, LayerMoved):
+            self.layerMoved.emit(change.source, change.target)
+        elif isinstance(change, LayerEdited):
+            self.layerChanged.emit(change.row, change.field)
+        elif isinstance(change, TrainingEdited):
+            self.trainingChanged.emit(change.field)
+        else:
+            self.dataSourceChanged.emit()
 
     # ------------------------------------------------------------------ files
 

@@ -6,13 +6,17 @@ loaded back with its format's own runtime and its predictions are compared
 with the live model's. ``ExportPlotsDialog`` saves the four live plots at
 once. ``ExportActions`` holds the File menu's four export actions for the
 main window, keeps them enabled only when they can work, and runs them.
+
+Contract: owns the export dialogs and actions; runs every export as a
+``ui.run.background`` task, never on the GUI thread. Imports the engine's
+export module (TensorFlow and the runtimes load only when a task runs) and,
+inside the task, the code generator.
 """
 
 from __future__ import annotations
 
 import logging
 import os
-import re
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -41,7 +45,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ffnn_studio.config import EXPORT_LAST_DIR_KEY, SETTINGS_DEFAULTS
 from ffnn_studio.core.errors import StudioError
+from ffnn_studio.core.naming import slugify
 from ffnn_studio.core.spec import CsvDataSource, DenseLayer, Project
 from ffnn_studio.engine.export import formats as export_engine
 from ffnn_studio.engine.export.formats import FORMATS, MAX_CHECK_ROWS, ExportResult
@@ -59,11 +65,11 @@ IMPORT_NOTE_STYLE = (
     "border-radius: 3px; padding: 4px;"
 )
 IMPORT_NOTE = (
-    "Loading this file needs `import ffnn_studio` (the step activation is a custom "
+    "Loading this file needs `import ffnn_studio.engine.activations` (the step "
+    "activation is a custom "
     "Keras object); SavedModel, TFLite and ONNX need nothing."
 )
 EXPORT_BUSY = "An export is running: training can start again when it is done."
-LAST_DIR_KEY = "export/lastDir"
 _PROGRESS_STEPS = 1000
 #: The plot image formats "Export Plots…" offers: (suffix, label).
 PLOT_FORMATS: tuple[tuple[str, str], ...] = ((".png", "PNG images"), (".svg", "SVG images"))
@@ -111,12 +117,6 @@ def fit_height(widget: QWidget) -> None:
     height = max(height, layout.totalMinimumSize().height())
     if height != widget.height():
         widget.resize(width, height)
-
-
-def file_slug(name: str, fallback: str = "model") -> str:
-    """A file-name-safe, lower-case form of a project name: ``Two spirals`` → ``two_spirals``."""
-    slug = re.sub(r"[^\w-]+", "_", name.strip()).strip("_-").lower()
-    return slug or fallback
 
 
 def short_format_name(fmt: str) -> str:
@@ -220,7 +220,7 @@ class ExportDialog(QDialog):
         self._build()
         self.set_format("keras")
         self.path_edit.setText(
-            str(self.default_dir / (file_slug(self.project.name) + FORMATS["keras"].extension))
+            str(self.default_dir / (slugify(self.project.name) + FORMATS["keras"].extension))
         )
         self.resize(600, self.sizeHint().height())
         self._fit_height()
@@ -391,7 +391,7 @@ class ExportDialog(QDialog):
     def browse(self) -> None:
         fmt = self.selected_format()
         info = FORMATS[fmt]
-        start = self.output_path() or str(self.default_dir / file_slug(self.project.name))
+        start = self.output_path() or str(self.default_dir / slugify(self.project.name))
         if info.is_folder:
             title = "Export SavedModel: Choose a Folder Name"
             filters = "SavedModel folder (*)"
@@ -531,7 +531,10 @@ class ExportDialog(QDialog):
                 f"Folder: {result.path.parent}",
             ]
             if result.needs_import:
-                lines.append("To load it: import ffnn_studio, then keras.models.load_model.")
+                lines.append(
+                    "To load it: import ffnn_studio.engine.activations, "
+                    "then keras.models.load_model."
+                )
             _show(self.detail_label, "\n".join(lines))
             full = [f"Model: {result.path}"] + [f"Metadata: {p}" for p in result.extra_files]
             self.detail_label.setToolTip("\n".join(full))
@@ -888,7 +891,9 @@ class ExportActions(QObject):
 
     def _start_dir(self) -> Path:
         if self.window.interactive:
-            last = self.window.settings.value(LAST_DIR_KEY, "")
+            last = self.window.settings.value(
+                EXPORT_LAST_DIR_KEY, SETTINGS_DEFAULTS[EXPORT_LAST_DIR_KEY]
+            )
             if isinstance(last, str) and last and Path(last).is_dir():
                 return Path(last)
         base = self.window.document.base_dir
@@ -896,7 +901,7 @@ class ExportActions(QObject):
 
     def _remember_dir(self, path: Path) -> None:
         if self.window.interactive:
-            self.window.settings.setValue(LAST_DIR_KEY, str(path))
+            self.window.settings.setValue(EXPORT_LAST_DIR_KEY, str(path))
 
     def _status(self, text: str, ms: int = 10_000) -> None:
         self.window.statusBar().showMessage(text, ms)
@@ -965,7 +970,7 @@ class ExportActions(QObject):
             lines = "\n".join(f"• {p}" for p in problems)
             self.report_error("Cannot export the script", f"Fix these first:\n{lines}")
             return None
-        start = self._start_dir() / f"{file_slug(project.name, 'train')}.py"
+        start = self._start_dir() / f"{slugify(project.name, 'train')}.py"
         chosen, _ = QFileDialog.getSaveFileName(
             self.window, "Export as Python Script", str(start), "Python scripts (*.py)"
         )
@@ -999,7 +1004,7 @@ class ExportActions(QObject):
         if history is None or history.epochs == 0:
             self._status("Train the network first: there is no run history yet.", 6000)
             return []
-        start = self._start_dir() / f"{file_slug(self.window.document.display_name, 'run')}-history.csv"
+        start = self._start_dir() / f"{slugify(self.window.document.display_name, 'run')}-history.csv"
         chosen, _ = QFileDialog.getSaveFileName(
             self.window, "Export Run History", str(start), "CSV files (*.csv)"
         )
@@ -1031,7 +1036,7 @@ class ExportActions(QObject):
         dialog = ExportPlotsDialog(
             self.window.plots,
             folder=self._start_dir(),
-            prefix=file_slug(self.window.document.display_name, ""),
+            prefix=slugify(self.window.document.display_name, ""),
             parent=self.window,
         )
         dialog.accepted.connect(self._on_plots_exported)

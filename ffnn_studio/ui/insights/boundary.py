@@ -13,6 +13,10 @@ for 100×100 through a small MLP) from the weights the controller's deliveries
 carry while a run trains, at most 10 times a second (slowing to no less than
 5 Hz when evaluations get expensive), and from ``session.weights_snapshot()``
 when a run starts, pauses or ends; nothing crosses into TensorFlow.
+
+Contract: evaluates weight snapshots with ``core.forward`` on the GUI thread,
+from the controller's deliveries at most every ``config.BOUNDARY_REFRESH_MS``,
+slowing to ``config.BOUNDARY_MAX_INTERVAL_MS``, only while shown. No engine.
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ from PySide6.QtCore import QRectF, Qt, Signal, Slot
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QGraphicsItem, QLabel, QVBoxLayout, QWidget
 
+from ffnn_studio.config import BOUNDARY_MAX_INTERVAL_MS, BOUNDARY_REFRESH_MS
 from ffnn_studio.core.errors import StudioError
 from ffnn_studio.core.forward import (
     GridEvaluator,
@@ -61,10 +66,6 @@ CLASS_COLORS: tuple[str, ...] = (
 )
 REGRESSION_COLORMAP = "viridis"
 DEFAULT_RESOLUTION = 100
-REFRESH_INTERVAL_MS = 100
-#: The slowest the live refresh may get when evaluations turn expensive: 6 Hz on
-#: paper, so that with deliveries ~50 ms apart refreshes still come at ≥ 5 Hz.
-MAX_INTERVAL_MS = 160
 #: Share of the GUI thread's time the live refresh aims to stay under; with the
 #: repaint counted as half an evaluation again. On 2 busy cores an evaluation that
 #: takes 2–3 ms idle takes 4–7 ms while TensorFlow trains (measured).
@@ -145,7 +146,7 @@ class DecisionBoundaryView(RefreshWhenShown, QWidget):
         parent: QWidget | None = None,
         *,
         resolution: int = DEFAULT_RESOLUTION,
-        interval_ms: int = REFRESH_INTERVAL_MS,
+        interval_ms: int = BOUNDARY_REFRESH_MS,
     ) -> None:
         super().__init__(parent)
         self.setObjectName("decisionBoundaryView")
@@ -516,7 +517,7 @@ class DecisionBoundaryView(RefreshWhenShown, QWidget):
         """Slow the live refresh (down to 5 Hz) when evaluations get expensive."""
         self._cost_ms = cost_ms if self._cost_ms is None else 0.8 * self._cost_ms + 0.2 * cost_ms
         wanted = 1.5 * self._cost_ms / TIME_BUDGET
-        interval = int(min(MAX_INTERVAL_MS, max(self._base_interval, wanted)))
+        interval = int(min(BOUNDARY_MAX_INTERVAL_MS, max(self._base_interval, wanted)))
         if abs(interval - self._throttle.interval_ms) > 0.1 * self._throttle.interval_ms:
             self._throttle.interval_ms = interval
 

@@ -4,6 +4,9 @@
 through the ``TrainingController`` (the next starts when the previous one
 finishes), reporting "2/5"; ``ComparisonPlot`` overlays the loss curves of
 chosen runs; ``RunDiffView`` lists what changed between their settings.
+
+Contract: reads ``core.runs`` records; starts sweeps only through the run
+controller. No engine.
 """
 
 from __future__ import annotations

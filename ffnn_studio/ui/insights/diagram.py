@@ -11,6 +11,9 @@ snapshot only changes the pens and brushes of the existing items (at most
 4 times a second while training, from the weights the controller's deliveries
 carry). Clicking a neuron shows its incoming weights as a bar
 chart and, for 2-feature data, its activation over the input plane.
+
+Contract: redraws from weight snapshots (``core.forward``) at most every
+``config.DIAGRAM_REFRESH_MS``, only while shown. No engine.
 """
 
 from __future__ import annotations
@@ -42,6 +45,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ffnn_studio.config import DIAGRAM_REFRESH_MS
 from ffnn_studio.core.errors import StudioError
 from ffnn_studio.core.forward import GridEvaluator, activations_for, data_extent, plane_grid
 from ffnn_studio.core.reports import ChunkReport
@@ -59,7 +63,6 @@ NEUTRAL_COLOR = "#9A9A9A"
 MAX_DRAWN_UNITS = 32
 MIN_PEN_WIDTH = 0.3
 MAX_PEN_WIDTH = 3.5
-REFRESH_INTERVAL_MS = 250
 HISTOGRAM_BINS = 24
 MAP_RESOLUTION = 64
 
@@ -98,13 +101,6 @@ def columns_for(
 def weight_colors(values: np.ndarray) -> np.ndarray:
     """True where a weight is drawn in the positive colour."""
     return np.asarray(values) >= 0
-
-
-def weight_widths(values: np.ndarray, scale: float) -> np.ndarray:
-    """Pen widths growing linearly with |w| from ``MIN_PEN_WIDTH`` to ``MAX_PEN_WIDTH`` at ``scale``."""
-    scale = scale if scale > 0 else 1.0
-    rel = np.clip(np.abs(np.asarray(values, dtype=np.float64)) / scale, 0.0, 1.0)
-    return MIN_PEN_WIDTH + (MAX_PEN_WIDTH - MIN_PEN_WIDTH) * rel
 
 
 def _pen(positive: bool, width: float, rel: float) -> QPen:
@@ -511,7 +507,7 @@ class NetworkDiagramView(RefreshWhenShown, QWidget):
     """The live network diagram with the selected neuron's detail beside it."""
 
     def __init__(
-        self, parent: QWidget | None = None, *, interval_ms: int = REFRESH_INTERVAL_MS
+        self, parent: QWidget | None = None, *, interval_ms: int = DIAGRAM_REFRESH_MS
     ) -> None:
         super().__init__(parent)
         self.setObjectName("networkDiagramView")

@@ -4,6 +4,9 @@ Fed by the session's in-graph probes (``ProbeReport``). A layer gets a
 warning icon, with a tooltip saying what is wrong and what to try, when its
 gradient vanishes (under 1/1000 of the largest layer's), when most of its
 ReLU units are dead, or when most of its sigmoid/tanh units are saturated.
+
+Contract: a table model over the controller's probe reports; flags come from
+the catalog's probe kinds. No engine.
 """
 
 from __future__ import annotations

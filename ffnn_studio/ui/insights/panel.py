@@ -9,6 +9,9 @@ has turned up while the training loss kept falling.
 
 ``InsightsPanel`` gathers the decision boundary, the network diagram, the
 layer health table and the runs list in tabs behind one ``attach``.
+
+Contract: assembles the insight views and the loss plot's fit markers; owns
+no data. No engine.
 """
 
 from __future__ import annotations
@@ -315,13 +318,6 @@ def attach_fit_markers(
     # silently lose the updates (Qt drops connections to collected objects).
     loss_plot_item.fit_markers = markers
     return markers
-
-
-def update_fit_markers(
-    markers: FitMarkers, epochs: np.ndarray, loss: np.ndarray, val_loss: np.ndarray
-) -> None:
-    """``markers.update`` as a function."""
-    markers.update(epochs, loss, val_loss)
 
 
 class InsightsPanel(QTabWidget):

@@ -9,6 +9,9 @@ run is recorded; then it is moved aside to ``….bak`` first.
 ``RunsPanel`` shows the list (a table), overlays the selected runs' curves,
 lists what changed between them, and runs the "Compare optimizers" and
 "Compare activations" sweeps.
+
+Contract: owns the runs list and its file beside the project
+(``core.runs``); starts comparison runs through the controller. No engine.
 """
 
 from __future__ import annotations
@@ -49,7 +52,7 @@ from PySide6.QtWidgets import (
 from ffnn_studio.core.errors import StudioError
 from ffnn_studio.core.reports import RunFinished, RunStarted
 from ffnn_studio.core.runs import (
-    HISTORY_COLUMNS,
+    RUN_CURVES,
     RunRecord,
     activation_variants,
     backup_sidecar,
@@ -76,7 +79,7 @@ def history_from_session(session: Any) -> dict[str, np.ndarray]:
     """The session's per-epoch history columns the runs file keeps."""
     history = getattr(session, "history", None)
     out: dict[str, np.ndarray] = {}
-    for name in HISTORY_COLUMNS:
+    for name in RUN_CURVES:
         try:
             out[name] = np.asarray(history.column(name), dtype=np.float64).copy()  # type: ignore[union-attr]
         except Exception:
@@ -88,7 +91,7 @@ def _fmt_score(value: float | None) -> str:
     return "—" if value is None or not math.isfinite(value) else f"{value:.4g}"
 
 
-def format_duration(seconds: float) -> str:
+def format_run_time(seconds: float) -> str:
     if seconds < 60:
         return f"{seconds:.1f} s"
     minutes, s = divmod(round(seconds), 60)
@@ -267,9 +270,6 @@ class RunsStore(QObject):
         self.save()
         self.changed.emit()
 
-    def groups(self) -> list[str]:
-        return sorted({r.group for r in self.runs if r.group})
-
     def next_group(self, prefix: str) -> str:
         n = sum(1 for g in {r.group for r in self.runs} if g.startswith(prefix)) + 1
         return f"{prefix} #{n}"
@@ -372,7 +372,7 @@ class RunsTableModel(QAbstractTableModel):
         if col == 7:
             return str(r.epochs)
         if col == 8:
-            return format_duration(r.duration_s)
+            return format_run_time(r.duration_s)
         return ""
 
     def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:

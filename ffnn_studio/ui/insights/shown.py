@@ -1,4 +1,7 @@
-"""Views that only work while they are on screen."""
+"""Views that only work while they are on screen.
+
+Contract: a mix-in for views; imports Qt only.
+"""
 
 from __future__ import annotations
 

@@ -1,8 +1,7 @@
 """Live training plots: loss, metric, per-layer weight norms and gradient norms.
 
 Built for redraw cost, since the plots share the GUI thread with everything
-else while a run streams reports (measured: auto-ranging two plots cost
-11–13 ms a redraw, 2 ms without):
+else while a run streams reports (the costs are in ``docs/measurements.md``):
 
 * curves are created once per run; reports append to numpy buffers that grow
   by doubling and only mark a plot dirty;
@@ -15,13 +14,14 @@ else while a run streams reports (measured: auto-ranging two plots cost
   buffers keep as data arrive, so a run changes the view a few dozen times,
   not every frame. Zooming or panning by hand stops the following; the
   plot's "A" button resumes it.
+
+Contract: the plots read the controller's reports and never the engine;
+imports Qt, pyqtgraph, the core's report types and the shared widgets.
 """
 
 from __future__ import annotations
 
 import math
-import re
-import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -43,6 +43,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ffnn_studio.config import PLOT_REDRAW_MS
 from ffnn_studio.core.reports import (
     ChunkReport,
     EpochEnd,
@@ -54,7 +55,6 @@ from ffnn_studio.core.reports import (
 from ffnn_studio.ui.run.protocols import RunController
 from ffnn_studio.ui.widgets.colors import TRAINING_COLOR, VALIDATION_COLOR, layer_color
 
-REDRAW_INTERVAL_MS = 33
 #: Plots redrawn per timer tick, round robin among those with new data. A plot's
 #: repaint is synchronous and took 5–13 ms while TensorFlow kept both cores busy
 #: (measured), so one per tick keeps the GUI thread's longest busy stretch to
@@ -73,49 +73,6 @@ PLOT_KEYS = (LOSS, METRIC, WEIGHTS, GRADIENTS)
 EXPORT_SUFFIXES = (".png", ".svg", ".csv")
 
 _METRIC_LABELS = {"accuracy": "Accuracy", "mae": "Mean absolute error"}
-
-
-def _open_closed_paths(d: str) -> str:
-    """SVG path data with each close ("Z") written as a line back to the subpath's start."""
-    out: list[str] = []
-    start: str | None = None
-    for token in re.sub(r"\s*[Zz]", " Z", d).split():
-        if token == "Z":
-            if start is not None:
-                out.append("L" + start)
-            continue
-        if token[0] in "Mm":
-            start = token[1:]
-        out.append(token)
-    return " ".join(out)
-
-
-def _patch_svg_exporter() -> None:
-    """Make pyqtgraph's SVG export work with the Qt 6 in use.
-
-    pyqtgraph 0.14 parses path data as "x,y" pairs and fails on the closed path
-    ("… L0,0 Z") Qt 6.11's SVG generator writes for every ViewBox (pyqtgraph
-    issues #3485, #3495), so every SVG export raised ValueError, the context
-    menu's "Export…" dialog included. Patched in the module namespace, where the
-    exporter looks the function up, so both paths are fixed.
-    """
-    module = sys.modules[SVGExporter.__module__]
-    original = getattr(module, "correctCoordinates", None)
-    if original is None or getattr(original, "_closes_paths", False):
-        return
-
-    def correct_coordinates(node, defs, item, options):  # type: ignore[no-untyped-def]
-        for path in node.getElementsByTagName("path"):
-            d = path.getAttribute("d")
-            if "Z" in d or "z" in d:
-                path.setAttribute("d", _open_closed_paths(d))
-        return original(node, defs, item, options)
-
-    correct_coordinates._closes_paths = True  # type: ignore[attr-defined]
-    module.correctCoordinates = correct_coordinates
-
-
-_patch_svg_exporter()
 
 
 class GrowingBuffer:
@@ -589,7 +546,7 @@ class LivePlots(QWidget):
         self._apply_palette()
 
         self._timer = QTimer(self)
-        self._timer.setInterval(REDRAW_INTERVAL_MS)
+        self._timer.setInterval(PLOT_REDRAW_MS)
         self._timer.timeout.connect(self._on_tick)
         self._next_plot = 0
 

@@ -1,4 +1,9 @@
-"""Train / Pause-Resume / Stop / Reset weights, and the run's progress bar."""
+"""Train / Pause-Resume / Stop / Reset weights, and the run's progress bar.
+
+Contract: drives the run controller (start, pause, stop, reset) and shows
+its state; the progress bar follows reports at most every
+``config.PROGRESS_BAR_REFRESH_MS``. No engine.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +15,7 @@ from PySide6.QtCore import Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QHBoxLayout, QProgressBar, QStyle, QToolButton, QWidget
 
+from ffnn_studio.config import PROGRESS_BAR_REFRESH_MS
 from ffnn_studio.core.reports import (
     ChunkReport,
     EpochEnd,
@@ -18,19 +24,15 @@ from ffnn_studio.core.reports import (
     RunStarted,
     RunState,
     finish_text,
-    format_duration,
+    format_clock,
 )
 from ffnn_studio.ui.run.protocols import RunController
 
-__all__ = ["EtaEstimator", "TrainingControls", "format_duration"]
+__all__ = ["EtaEstimator", "TrainingControls", "format_clock"]
 
 PROGRESS_STEPS = 1000
 #: Epoch durations the time-left estimate averages over.
 RECENT_EPOCHS = 5
-#: The bar follows the reports at most this often. QProgressBar.setValue repaints
-#: at once, and a small data set ends hundreds of epochs a second (measured:
-#: 0.6 ms a call, a fifth of the GUI thread's time while training).
-REFRESH_MS = 100
 
 
 class EtaEstimator:
@@ -125,7 +127,7 @@ class TrainingControls(QWidget):
         self._last_text = ""
         self._refresh_timer = QTimer(self)
         self._refresh_timer.setSingleShot(True)
-        self._refresh_timer.setInterval(REFRESH_MS)
+        self._refresh_timer.setInterval(PROGRESS_BAR_REFRESH_MS)
         self._refresh_timer.timeout.connect(self.refresh)
 
         style = self.style()
@@ -373,7 +375,7 @@ class TrainingControls(QWidget):
             text = self._epoch_text()
             left = self._eta.seconds_left()
             if left is not None:
-                text += f" · {format_duration(left)} left"
+                text += f" · {format_clock(left)} left"
         # Text first: setFormat schedules a repaint, setValue repaints at once and
         # so draws both in one go.
         self._set_text(text)

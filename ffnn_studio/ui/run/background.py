@@ -23,6 +23,10 @@ The window has three kinds of background work, each for a reason:
   train-more, reset and pause must reach that same thread and session;
 * a plain ``threading.Thread`` for the TensorFlow import alone: imported
   first on a QThread, the second session built there deadlocks in pybind11.
+
+Contract: owns the worker-thread mechanics of one-off tasks (start,
+progress, cooperative cancel, result on the GUI thread). Imports Qt and
+``config``; knows nothing of what the tasks do.
 """
 
 from __future__ import annotations
@@ -36,10 +40,10 @@ from typing import Any
 
 from PySide6.QtCore import QCoreApplication, QObject, QThread, Signal, Slot
 
+from ffnn_studio.config import TASK_PROGRESS_INTERVAL_S
+
 log = logging.getLogger(__name__)
 
-#: Least time between two progress reports (the work may report far more often).
-PROGRESS_INTERVAL_S = 0.05
 
 
 class TaskState:
@@ -52,10 +56,12 @@ class TaskState:
         self._last_value = -1.0
 
     def progress(self, fraction: float) -> None:
-        """Report ``fraction`` (0–1); reports closer than ``PROGRESS_INTERVAL_S`` are dropped."""
+        """Report ``fraction`` (0–1); reports closer than ``TASK_PROGRESS_INTERVAL_S`` are dropped."""
         fraction = min(max(float(fraction), 0.0), 1.0)
         now = time.monotonic()
-        due = now - self._last_time >= PROGRESS_INTERVAL_S or (fraction >= 1.0 > self._last_value)
+        due = now - self._last_time >= TASK_PROGRESS_INTERVAL_S or (
+            fraction >= 1.0 > self._last_value
+        )
         if due and fraction != self._last_value and self._report is not None:
             self._last_time, self._last_value = now, fraction
             self._report(fraction)
@@ -225,24 +231,3 @@ class BackgroundTask(QObject):
 
 def _finished_fn(state: TaskState) -> None:
     """Stands in for a finished task's function, so its closure can be freed."""
-
-
-def run_in_background(
-    fn: Callable[[TaskState], Any],
-    parent: QObject | None = None,
-    *,
-    on_success: Callable[[Any], None] | None = None,
-    on_failure: Callable[[BaseException], None] | None = None,
-    on_progress: Callable[[float], None] | None = None,
-    name: str = "ffnnBackgroundTask",
-) -> BackgroundTask:
-    """Start ``fn`` on a worker thread and connect the callbacks; returns the task."""
-    task = BackgroundTask(fn, parent, name=name)
-    if on_success is not None:
-        task.succeeded.connect(on_success)
-    if on_failure is not None:
-        task.failed.connect(on_failure)
-    if on_progress is not None:
-        task.progressed.connect(on_progress)
-    task.start()
-    return task

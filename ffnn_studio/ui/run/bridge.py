@@ -42,6 +42,9 @@ from typing import Any, ClassVar
 
 from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, QThread, QTimer, Signal, Slot
 
+# Module names of their own, so tests can adjust them.
+from ffnn_studio.config import DELIVERY_INTERVAL_S as BATCH_INTERVAL_S
+from ffnn_studio.config import START_HANDSHAKE_S
 from ffnn_studio.core.errors import StudioError
 from ffnn_studio.core.reports import (
     ChunkReport,
@@ -65,10 +68,6 @@ STATES = tuple(RunState)
 #: Whatever the session reports, in the mailbox in order.
 Report = RunStarted | ChunkReport | RunFinished
 
-#: Shortest time between two deliveries of reports to the GUI thread (≤ 20 a second).
-BATCH_INTERVAL_S = 0.05
-#: Longest the worker waits, after reporting a run's start, for the GUI to catch up.
-START_HANDSHAKE_S = 0.5
 #: Posted after the ``started`` handlers, at low priority: it arrives after the repaint.
 _CAUGHT_UP_EVENT = QEvent.Type(QEvent.registerEventType())
 

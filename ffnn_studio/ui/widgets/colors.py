@@ -6,6 +6,9 @@ the *trainable* layers the way the engine reports them (``RunStarted.layers``,
 ``ProbeReport.layers``): the hidden Dense layers in stack order, Dropout layers
 not counted, then the output layer. The layer stack must count the same way,
 so Dense layer i has one colour everywhere.
+
+Contract: colours and plot theming only; imports Qt and pyqtgraph, nothing
+of the studio.
 """
 
 from __future__ import annotations
