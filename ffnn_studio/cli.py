@@ -3,7 +3,12 @@
 
 Exit status: 0 success; 1 a run that failed or diverged, or an export whose
 reload check failed; 2 a mistake in the command line or the project (the
-message says which), never with a traceback.
+message says which), never with a traceback; 130 after Ctrl+C and 143 after
+SIGTERM. The first such signal stops training at the next chunk and keeps what
+can be kept (scores, the history file); a second one ends the command at once.
+
+The project and its data are checked before TensorFlow is imported, so a
+mistake is reported in a fraction of a second.
 
 Contract: the command line's parsing, messages and exit codes (2: the user's
 mistake, 1: a failed run or export). Top layer: may import every layer;
@@ -13,7 +18,9 @@ imports Qt and TensorFlow only inside the subcommand that needs them.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
+import signal
 import sys
 import time
 from collections.abc import Sequence
@@ -120,16 +127,87 @@ def _headless_parser() -> argparse.ArgumentParser:
     return p
 
 
+class _Interrupts:
+    """SIGINT and SIGTERM during a headless command: the first stops training, the next ends it."""
+
+    def __init__(self, *, whole_process: bool = False) -> None:
+        self.signal: int | None = None
+        self.session = None
+        #: Keep answering signals after the command, while the interpreter shuts
+        #: TensorFlow down (seconds): else a second Ctrl+C there kills it by the signal.
+        self.whole_process = whole_process
+        self._previous: dict[int, object] = {}
+
+    def __enter__(self) -> _Interrupts:
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            # Outside the main thread signals cannot be handled: keep the defaults.
+            with contextlib.suppress(ValueError, OSError):
+                self._previous[signum] = signal.signal(signum, self._handle)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for signum, handler in self._previous.items():
+            signal.signal(signum, self._late if self.whole_process else handler)  # type: ignore[arg-type]
+
+    def _late(self, signum: int, frame: object) -> None:
+        self.signal = signum
+        print(f"ffnn-studio: {self.name}", file=sys.stderr, flush=True)
+        os._exit(self.exit_code)
+
+    def _handle(self, signum: int, frame: object) -> None:
+        first = self.signal is None
+        self.signal = signum
+        if first and self.session is not None and getattr(self.session, "running", False):
+            self.session.stop()
+            print(
+                f"\nffnn-studio: {self.name}: stopping after the current chunk "
+                "(again to quit at once)",
+                file=sys.stderr,
+                flush=True,
+            )
+            return
+        raise KeyboardInterrupt
+
+    @property
+    def name(self) -> str:
+        return "terminated" if self.signal == signal.SIGTERM else "interrupted"
+
+    @property
+    def exit_code(self) -> int:
+        return 128 + (self.signal or signal.SIGINT)
+
+
+_interrupts: _Interrupts | None = None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``ffnn-studio`` and ``python -m ffnn_studio``."""
+    global _interrupts
     args = list(sys.argv[1:] if argv is None else argv)
     try:
         if args and args[0] in SUBCOMMANDS:
             ns = _headless_parser().parse_args(args)
             os.environ.setdefault(TF_LOG_LEVEL_ENV, TF_LOG_LEVEL_DEFAULT)
-            return {"train": _cmd_train, "export": _cmd_export, "datasets": _cmd_datasets}[
-                ns.command
-            ](ns)
+            command = {"train": _cmd_train, "export": _cmd_export, "datasets": _cmd_datasets}
+            with _Interrupts(whole_process=argv is None) as _interrupts:
+                try:
+                    status = command[ns.command](ns)
+                except StudioError as exc:
+                    print(f"ffnn-studio: {exc}", file=sys.stderr)
+                    status = EXIT_USAGE
+                except KeyboardInterrupt:
+                    print(f"\nffnn-studio: {_interrupts.name}", file=sys.stderr, flush=True)
+                    status = _interrupts.exit_code
+                finally:
+                    _interrupts = None
+            if argv is None:
+                # The interpreter's shutdown tears TensorFlow down for seconds with
+                # the default signal handlers back in place (a Ctrl+C there would
+                # kill the process by the signal): every file is written, so end now.
+                sys.stdout.flush()
+                sys.stderr.flush()
+                os._exit(status)
+            return status
         ns = _window_parser().parse_args(args)
         if ns.install_desktop_entry or ns.uninstall_desktop_entry:
             return _desktop_entry(ns)
@@ -230,7 +308,8 @@ class _TerminalSink(ReportSink):
         if not self.quiet:
             print(
                 f"Training: {info.parameter_count:,} parameters, {info.train_samples:,} training "
-                f"and {info.val_samples:,} validation samples, {info.epochs_planned} epochs"
+                f"and {info.val_samples:,} validation samples, {info.epochs_planned} epochs",
+                flush=True,
             )
 
     def progress(self, report) -> None:
@@ -260,7 +339,8 @@ class _TerminalSink(ReportSink):
         prefix = "\r" if self.tty else ""
         print(
             f"{prefix}epoch {report.epoch:>4}/{total}  loss {report.loss:.4f}{val}  "
-            f"{self.metric} {report.metric:.4f}{vm}" + (" " * 10 if self.tty else "")
+            f"{self.metric} {report.metric:.4f}{vm}" + (" " * 10 if self.tty else ""),
+            flush=True,
         )
 
     def finished(self, report) -> None:
@@ -269,14 +349,31 @@ class _TerminalSink(ReportSink):
 
 
 def _train(project, *, quiet: bool):
-    """Load the data, train the project; returns the session and the finish report."""
+    """Load and check the data, train the project; returns the session and the finish report."""
+    from ffnn_studio.core.spec import output_units
+    from ffnn_studio.core.validation import check_project, size_warnings
     from ffnn_studio.data import load_dataset, prepare
+
+    # Everything that can be wrong with the project or its data shows before
+    # TensorFlow's import (seconds and hundreds of MB).
+    dataset = load_dataset(project.data)
+    widths = {
+        "n_inputs": dataset.n_features,
+        "n_outputs": output_units(dataset.task, dataset.n_classes),
+    }
+    check_project(project, dataset.task, **widths)
+    for warning in size_warnings(project.network, **widths):
+        print(f"ffnn-studio: warning: {warning}", file=sys.stderr)
+    prepared = prepare(dataset, project.training.validation_fraction, project.training.seed)
+
     from ffnn_studio.engine.training.session import TrainingSession  # imports TensorFlow quietly
 
-    dataset = load_dataset(project.data)
-    prepared = prepare(dataset, project.training.validation_fraction, project.training.seed)
     sink = _TerminalSink(quiet)
     session = TrainingSession(project, prepared, sink)
+    if _interrupts is not None:
+        _interrupts.session = session
+        if _interrupts.signal is not None:
+            raise KeyboardInterrupt  # a signal came while TensorFlow loaded
     finished = session.run()
     return session, finished, sink
 
@@ -291,15 +388,26 @@ def _print_scores(sink: _TerminalSink, finished) -> None:
         print("Final scores: " + "  ".join(parts))
 
 
+def _check_output_folder(path: str, what: str) -> None:
+    parent = Path(path).parent
+    if not parent.is_dir():
+        raise StudioError(f"cannot write the {what} {path}: folder {parent} does not exist")
+
+
 def _cmd_train(ns: argparse.Namespace) -> int:
+    from ffnn_studio.core.validation import check_project
+
     project = _load_for_training(ns)
+    check_project(project)
     fmt = None
     if ns.export:
-        from ffnn_studio.engine.export.formats import format_for_path
+        from ffnn_studio.engine.export.formats import check_export_target
 
-        fmt = format_for_path(ns.export, ns.format)
+        fmt = check_export_target(ns.export, ns.format)
     elif ns.format:
         raise StudioError("--format goes with --export")
+    if ns.history:
+        _check_output_folder(ns.history, "history")
     session, finished, sink = _train(project, quiet=ns.quiet)
     _print_scores(sink, finished)
     if finished.reason.is_failure:
@@ -307,9 +415,18 @@ def _cmd_train(ns: argparse.Namespace) -> int:
     if ns.history:
         session.history.to_csv(ns.history)
         print(f"History written to {ns.history}")
+    if _interrupted(finished):
+        if ns.export:
+            print(f"Not exported: the run was {_interrupts.name} before its end.")
+        return _interrupts.exit_code
     if ns.export:
         return _export_session(session, ns.export, fmt)
     return EXIT_OK
+
+
+def _interrupted(finished) -> bool:
+    """True when a signal stopped the run that ended with ``finished``."""
+    return _interrupts is not None and _interrupts.signal is not None
 
 
 def _export_session(session, output: str, fmt: str) -> int:
@@ -337,22 +454,24 @@ def _cmd_export(ns: argparse.Namespace) -> int:
         print(f"Script written to {ns.output}")
         return EXIT_OK
 
-    from ffnn_studio.engine.quiet import import_tensorflow
+    from ffnn_studio.core.validation import check_project
+    from ffnn_studio.engine.export.formats import check_export_target, check_keras_source
 
-    import_tensorflow()
-    from ffnn_studio.engine.export.formats import format_for_path
-
-    fmt = format_for_path(ns.output, fmt)
+    fmt = check_export_target(ns.output, fmt)
     if ns.source.endswith(EXTENSION):
         project = load_project(source)
         if ns.epochs is not None:
             from dataclasses import replace
 
             project = replace(project, training=replace(project.training, epochs=ns.epochs))
+        check_project(project)
         session, finished, sink = _train(project, quiet=True)
         _print_scores(sink, finished)
         if finished.reason.is_failure:
             return EXIT_FAILED
+        if _interrupted(finished):
+            print(f"Not exported: the run was {_interrupts.name} before its end.")
+            return _interrupts.exit_code
         return _export_session(session, ns.output, fmt)
     if source.suffix != ".keras":
         raise StudioError(
@@ -360,6 +479,10 @@ def _cmd_export(ns: argparse.Namespace) -> int:
         )
     if ns.epochs is not None:
         raise StudioError("--epochs goes with a project file, not a trained model")
+    check_keras_source(source)
+    from ffnn_studio.engine.quiet import import_tensorflow
+
+    import_tensorflow()
     from ffnn_studio.engine.export.formats import export_keras_file
 
     result = export_keras_file(source, ns.output, fmt)

@@ -1,5 +1,8 @@
 """Atomic file writes: a temporary file in the same folder, then ``os.replace``.
 
+Temporaries carry the writing process's id, so a later write to the same
+folder can remove those a killed process left behind.
+
 Contract: standard library only; every file the studio writes goes through
 here.
 """
@@ -8,9 +11,12 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import shutil
 import tempfile
-from collections.abc import Iterator
+import time
+import uuid
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from ffnn_studio.core.errors import StudioError
@@ -45,20 +51,10 @@ def atomic_path(target: str | os.PathLike[str], *, suffix: str = "", directory: 
     becomes a ``StudioError`` naming the file.
     """
     target = Path(target)
-    parent = target.parent if str(target.parent) else Path(".")
-    if not parent.is_dir():
-        raise StudioError(f"could not write {target}: folder {parent} does not exist")
-    try:
-        tmp = _make_temporary(target, parent, suffix, directory)
-    except OSError as exc:
-        raise StudioError(_os_error_message(target, exc)) from exc
+    tmp = new_temporary(target, suffix=suffix, directory=directory)
     try:
         yield tmp
-        if not directory and tmp.exists():
-            # mkstemp creates files readable by the owner only; give the result
-            # the permissions a plain open() would have given it.
-            os.chmod(tmp, 0o666 & ~_umask())
-        _replace(tmp, target, directory)
+        replace_together([(tmp, target)])
     except OSError as exc:
         _discard(tmp)
         raise StudioError(_os_error_message(target, exc)) from exc
@@ -67,14 +63,140 @@ def atomic_path(target: str | os.PathLike[str], *, suffix: str = "", directory: 
         raise
 
 
+#: The studio's temporaries: ``.<name>.<pid>-<random>.tmp[<suffix>]``. Files of
+#: this pattern whose process is gone are left-overs of a killed write; names
+#: without a pid are those of earlier versions.
+_TEMPORARY = re.compile(r"^\..+\.(?:(?P<pid>\d+)-)?[a-z0-9_]{8}\.tmp(?:\.[\w.]+)?$")
+#: Temporaries older than this are stale even when their process cannot be asked.
+STALE_SECONDS = 24 * 3600
+
+
+def new_temporary(target: str | os.PathLike[str], *, suffix: str = "", directory: bool = False) -> Path:
+    """A new temporary path beside ``target`` (a file created empty, or a free folder name).
+
+    Removes the stale temporaries that killed writes left in the same folder first.
+    """
+    target = Path(target)
+    parent = target.parent if str(target.parent) else Path(".")
+    if not parent.is_dir():
+        raise StudioError(f"could not write {target}: folder {parent} does not exist")
+    clean_stale_temporaries(parent)
+    try:
+        return _make_temporary(target, parent, suffix, directory)
+    except OSError as exc:
+        raise StudioError(_os_error_message(target, exc)) from exc
+
+
 def _make_temporary(target: Path, parent: Path, suffix: str, directory: bool) -> Path:
+    pid = os.getpid()
     if directory:
-        tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=parent))
+        tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.{pid}-", suffix=".tmp", dir=parent))
         tmp.rmdir()  # the writer creates the folder itself
         return tmp
-    fd, name = tempfile.mkstemp(prefix=f".{target.stem}.", suffix=f".tmp{suffix}", dir=parent)
+    fd, name = tempfile.mkstemp(prefix=f".{target.stem}.{pid}-", suffix=f".tmp{suffix}", dir=parent)
     os.close(fd)
     return Path(name)
+
+
+def _process_gone(pid: int) -> bool:
+    # Not asked on Windows, where os.kill(pid, 0) would end the process: the age tells there.
+    if pid == os.getpid():
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except OSError:
+        return False
+    return False
+
+
+def clean_stale_temporaries(folder: str | os.PathLike[str]) -> list[Path]:
+    """Remove the studio's temporaries in ``folder`` left by writes that were killed."""
+    removed: list[Path] = []
+    now = time.time()
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return removed
+    for entry in entries:
+        match = _TEMPORARY.match(entry.name)
+        if match is None:
+            continue
+        pid = match.group("pid")
+        if pid is not None and os.name != "nt":
+            stale = _process_gone(int(pid))
+        else:
+            try:
+                stale = now - entry.stat(follow_symlinks=False).st_mtime > STALE_SECONDS
+            except OSError:
+                continue
+        if stale:
+            path = Path(entry.path)
+            _discard(path)
+            removed.append(path)
+    return removed
+
+
+def replace_together(pairs: Sequence[tuple[Path, Path]]) -> None:
+    """Move each temporary over its target, all or none.
+
+    The previous targets are kept (hard-linked, or a folder moved aside) until
+    every move succeeded; a failed move puts them all back, so readers see
+    the old set or the new set. Only a kill between two moves can leave a
+    mixed set; the caller's content hashes tell that case.
+    """
+    done: list[tuple[Path, Path | None]] = []
+    try:
+        for tmp, target in pairs:
+            if tmp.is_file():
+                # mkstemp creates files readable by the owner only; give the result
+                # the permissions a plain open() would have given it.
+                os.chmod(tmp, 0o666 & ~_umask())
+            backup = _set_aside(target)
+            try:
+                os.replace(tmp, target)
+            except OSError:
+                if backup is not None:
+                    _put_back(backup, target)
+                raise
+            done.append((target, backup))
+    except OSError:
+        for target, backup in reversed(done):
+            if backup is None:
+                _discard(target)
+            else:
+                _put_back(backup, target)
+        raise
+    for _, backup in done:
+        if backup is not None:
+            _discard(backup)
+
+
+def _set_aside(target: Path) -> Path | None:
+    """Keep ``target`` under a temporary name; a file stays in place (a hard link)."""
+    if not os.path.lexists(target):
+        return None
+    backup = target.with_name(f".{target.name}.{os.getpid()}-{uuid.uuid4().hex[:8]}.tmp.old")
+    if target.is_dir() and not target.is_symlink():
+        # A folder cannot be replaced in one step: it is absent until the new one moves in.
+        os.replace(target, backup)
+        return backup
+    try:
+        os.link(target, backup, follow_symlinks=False)
+    except OSError:  # no hard links here (some network and FAT file systems)
+        shutil.copy2(target, backup, follow_symlinks=False)
+    return backup
+
+
+def _put_back(backup: Path, target: Path) -> None:
+    if backup.is_dir() and not backup.is_symlink():
+        _discard(target)
+    elif os.path.lexists(target) and os.path.samefile(backup, target):
+        # Still the old file: rename() between two links of one file does nothing.
+        backup.unlink()
+        return
+    os.replace(backup, target)
 
 
 def _umask() -> int:
@@ -87,23 +209,6 @@ def _umask() -> int:
     mask = os.umask(0o022)
     os.umask(mask)
     return mask
-
-
-def _replace(tmp: Path, target: Path, directory: bool) -> None:
-    if directory and target.exists():
-        # A folder cannot be replaced in one step: move the old one aside first,
-        # so that a failure leaves either the old or the new folder in place.
-        old = target.with_name(f".{target.name}.old")
-        _discard(old)
-        os.replace(target, old)
-        try:
-            os.replace(tmp, target)
-        except OSError:
-            os.replace(old, target)
-            raise
-        _discard(old)
-    else:
-        os.replace(tmp, target)
 
 
 def _discard(path: Path) -> None:

@@ -72,8 +72,10 @@ class Param:
             return f"must be a number, got {value!r}"
         if self.kind == "int" and not isinstance(value, int) and not float(value).is_integer():
             return f"must be a whole number, got {value!r}"
-        v = float(value)
-        if not math.isfinite(v):
+        # Python ints compare exactly with floats at any size; float() of an
+        # int beyond ~1e308 would raise OverflowError instead.
+        v: int | float = value if isinstance(value, int) else float(value)
+        if isinstance(v, float) and not math.isfinite(v):
             return f"must be a finite number, got {value!r}"
         too_low = self.minimum is not None and (
             v < self.minimum or (not self.min_inclusive and v == self.minimum)
@@ -82,8 +84,14 @@ class Param:
             v > self.maximum or (not self.max_inclusive and v == self.maximum)
         )
         if too_low or too_high:
-            return f"must be {self.range_text()}, got {self.format(v)}"
+            return f"must be {self.range_text()}, got {self._shown(v)}"
         return None
+
+    def _shown(self, value: int | float) -> str:
+        if isinstance(value, int) and abs(value) >= 10**15:
+            sign = "negative " if value < 0 else ""
+            return f"a {sign}number of about {int(abs(value).bit_length() * 0.30103) + 1} digits"
+        return self.format(value)
 
 
 @dataclass(frozen=True)

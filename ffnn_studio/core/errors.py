@@ -21,3 +21,12 @@ class StudioError(Exception):
 
     def __str__(self) -> str:
         return f"{self.where}: {self.message}" if self.where else self.message
+
+
+def clip(text: object, limit: int = 120) -> str:
+    """``text`` shortened in the middle to at most ``limit`` characters, for messages."""
+    text = str(text)
+    if len(text) <= limit:
+        return text
+    keep = limit - 1
+    return text[: keep - keep // 3] + "…" + text[len(text) - keep // 3 :]

@@ -17,13 +17,14 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import stat
 from collections.abc import Mapping
 from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
 from ffnn_studio.core.atomic import atomic_write_text
-from ffnn_studio.core.errors import StudioError
+from ffnn_studio.core.errors import StudioError, clip
 from ffnn_studio.core.spec import (
     BuiltinDataSource,
     CsvDataSource,
@@ -41,6 +42,9 @@ from ffnn_studio.core.spec import (
 FORMAT = "ffnn-studio-project"
 SCHEMA_VERSION = 1
 EXTENSION = ".ffnn.json"
+#: Larger files are refused before reading: a project is a few KB, and reading
+#: e.g. /dev/zero or a huge file by mistake must not fill the memory.
+MAX_PROJECT_BYTES = 10 * 1024 * 1024
 
 
 # --------------------------------------------------------------------- writing
@@ -116,6 +120,12 @@ def _type_name(value: object) -> str:
     )
 
 
+def _digits(value: object) -> str:
+    if isinstance(value, int):
+        return f"about {int(abs(value).bit_length() * 0.30103) + 1} digits"
+    return clip(repr(value), 40)
+
+
 class _Reader:
     """Strict accessors that raise ``StudioError`` naming the JSON path."""
 
@@ -130,8 +140,8 @@ class _Reader:
         unknown = sorted(set(value) - allowed)
         if unknown:
             raise self.fail(
-                f"{path}.{unknown[0]}",
-                f"unknown field '{unknown[0]}'; allowed here: {', '.join(sorted(allowed))}",
+                f"{path}.{clip(unknown[0], 60)}",
+                f"unknown field '{clip(unknown[0], 60)}'; allowed here: {', '.join(sorted(allowed))}",
             )
         missing = sorted(required - set(value))
         if missing:
@@ -149,19 +159,26 @@ class _Reader:
         if isinstance(value, float) and value.is_integer():
             value = int(value)
         if isinstance(value, bool) or not isinstance(value, int):
-            raise self.fail(path, f"expected a whole number, got {_type_name(value)} {value!r}")
+            raise self.fail(
+                path, f"expected a whole number, got {_type_name(value)} {clip(repr(value), 60)}"
+            )
         return value
 
     def number(self, value: object, path: str, *, optional: bool = False) -> float | None:
         if value is None and optional:
             return None
         if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise self.fail(path, f"expected a number, got {_type_name(value)} {value!r}")
-        return float(value)
+            raise self.fail(path, f"expected a number, got {_type_name(value)} {clip(repr(value), 60)}")
+        try:
+            return float(value)
+        except OverflowError:
+            raise self.fail(path, f"the number is too large ({_digits(value)})") from None
 
     def boolean(self, value: object, path: str) -> bool:
         if not isinstance(value, bool):
-            raise self.fail(path, f"expected true or false, got {_type_name(value)} {value!r}")
+            raise self.fail(
+                path, f"expected true or false, got {_type_name(value)} {clip(repr(value), 60)}"
+            )
         return value
 
     def scalars(self, value: object, path: str) -> dict[str, float | int | bool]:
@@ -173,7 +190,7 @@ class _Reader:
                 out[key] = item
             else:
                 raise self.fail(
-                    f"{path}.{key}", f"expected a number or true/false, got {_type_name(item)}"
+                    f"{path}.{clip(key, 60)}", f"expected a number or true/false, got {_type_name(item)}"
                 )
         return out
 
@@ -205,7 +222,7 @@ def _read_layer(r: _Reader, value: object, path: str) -> LayerSpec:
     if kind == "dropout":
         d = r.obj(value, path, {"kind", "rate"}, {"kind", "rate"})
         return DropoutLayer(rate=r.number(d["rate"], f"{path}.rate"))
-    raise r.fail(f"{path}.kind", f"unknown layer kind {kind!r}; use 'dense' or 'dropout'")
+    raise r.fail(f"{path}.kind", f"unknown layer kind {clip(repr(kind), 60)}; use 'dense' or 'dropout'")
 
 
 def _read_data(r: _Reader, value: object, path: str, base_dir: Path | None) -> DataSource:
@@ -238,7 +255,7 @@ def _read_data(r: _Reader, value: object, path: str, base_dir: Path | None) -> D
         task = r.string(d.get("task"), f"{path}.task", optional=True)
         if task is not None and task not in {t.value for t in Task}:
             raise r.fail(
-                f"{path}.task", f"unknown task {task!r}; use binary, multiclass or regression"
+                f"{path}.task", f"unknown task {clip(repr(task), 60)}; use binary, multiclass or regression"
             )
         delimiter = r.string(d.get("delimiter"), f"{path}.delimiter", optional=True)
         has_header = d.get("has_header")
@@ -253,7 +270,7 @@ def _read_data(r: _Reader, value: object, path: str, base_dir: Path | None) -> D
             delimiter=delimiter,
             has_header=has_header,
         )
-    raise r.fail(f"{path}.kind", f"unknown data source kind {kind!r}; use 'builtin' or 'csv'")
+    raise r.fail(f"{path}.kind", f"unknown data source kind {clip(repr(kind), 60)}; use 'builtin' or 'csv'")
 
 
 def _read_training(r: _Reader, value: object, path: str) -> TrainingSettings:
@@ -313,11 +330,11 @@ def project_from_dict(data: object, base_dir: Path | None = None) -> Project:
     if version > SCHEMA_VERSION:
         raise r.fail(
             "$.schema_version",
-            f"this file was written by a newer FFNN Studio (schema version {version}; this "
+            f"this file was written by a newer FFNN Studio (schema version {clip(version, 24)}; this "
             f"version reads up to {SCHEMA_VERSION}); update FFNN Studio to open it",
         )
     if version < 1:
-        raise r.fail("$.schema_version", f"invalid schema version {version}")
+        raise r.fail("$.schema_version", f"invalid schema version {clip(version, 24)}")
     d = r.obj(
         data,
         "$",
@@ -341,26 +358,102 @@ def project_from_dict(data: object, base_dir: Path | None = None) -> Project:
 
 
 def loads(text: str, base_dir: Path | None = None) -> Project:
+    """Parse project-file JSON text (a leading byte-order mark is fine)."""
+    text = text.removeprefix("\ufeff")
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise StudioError(
             f"not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})"
         ) from exc
+    except RecursionError as exc:
+        raise StudioError(
+            "the JSON is nested too deeply to be a project file (lists or objects inside "
+            "each other over a thousand levels)"
+        ) from exc
+    except ValueError as exc:
+        # Python refuses integer literals of more than 4,300 digits.
+        raise StudioError(f"not a usable JSON number: {clip(exc, 160)}") from exc
     return project_from_dict(data, base_dir)
+
+
+def read_project_bytes(path: str | os.PathLike[str], limit: int | None = None) -> bytes:
+    """The bytes of a project file: a regular file of at most ``limit`` bytes, checked before reading.
+
+    Opened without blocking, so a FIFO or a device named as the project is
+    refused instead of hanging the caller (the window's GUI thread reads
+    projects through here).
+    """
+    path = Path(path)
+    limit = MAX_PROJECT_BYTES if limit is None else limit
+    shown = clip(path, 160)
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
+    try:
+        fd = os.open(path, flags)
+    except FileNotFoundError as exc:
+        raise StudioError(f"project file not found: {shown}") from exc
+    except IsADirectoryError as exc:
+        raise StudioError(f"{shown} is a folder, not a project file") from exc
+    except OSError as exc:
+        raise StudioError(f"could not read {shown}: {exc.strerror or exc}") from exc
+    with contextlib.closing(_Fd(fd)):
+        info = os.fstat(fd)
+        if stat.S_ISDIR(info.st_mode):
+            raise StudioError(f"{shown} is a folder, not a project file")
+        if not stat.S_ISREG(info.st_mode):
+            raise StudioError(
+                f"{shown} is not a regular file (a device, pipe or socket); "
+                "a project file is a *.ffnn.json file"
+            )
+        if info.st_size > limit:
+            raise StudioError(
+                f"{path.name} is {_size_text(info.st_size)}; a project file is a few KB "
+                f"(at most {_size_text(limit)} are read): is it really a project file?"
+            )
+        try:
+            # One byte more than allowed tells a file that grew since fstat.
+            raw = _read_at_most(fd, limit + 1)
+        except OSError as exc:
+            raise StudioError(f"could not read {shown}: {exc.strerror or exc}") from exc
+    if len(raw) > limit:
+        raise StudioError(f"{path.name} is larger than {_size_text(limit)}; not a project file")
+    return raw
+
+
+class _Fd:
+    """A raw file descriptor that ``contextlib.closing`` closes."""
+
+    def __init__(self, fd: int) -> None:
+        self.fd = fd
+
+    def close(self) -> None:
+        os.close(self.fd)
+
+
+def _read_at_most(fd: int, limit: int) -> bytes:
+    parts: list[bytes] = []
+    left = limit
+    while left > 0:
+        block = os.read(fd, min(left, 1 << 20))
+        if not block:
+            break
+        parts.append(block)
+        left -= len(block)
+    return b"".join(parts)
+
+
+def _size_text(n_bytes: int) -> str:
+    if n_bytes < 1024 * 1024:
+        return f"{n_bytes / 1024:.1f} KB"
+    if n_bytes < 1024**3:
+        return f"{n_bytes / 1024**2:.1f} MB"
+    return f"{n_bytes / 1024**3:.1f} GB"
 
 
 def load_project(path: str | os.PathLike[str]) -> Project:
     """Read and check the structure of a project file (ranges: see ``validation``)."""
     path = Path(path)
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError as exc:
-        raise StudioError(f"project file not found: {path}") from exc
-    except IsADirectoryError as exc:
-        raise StudioError(f"{path} is a folder, not a project file") from exc
-    except OSError as exc:
-        raise StudioError(f"could not read {path}: {exc.strerror or exc}") from exc
+    raw = read_project_bytes(path)
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -370,5 +463,5 @@ def load_project(path: str | os.PathLike[str]) -> Project:
     try:
         return loads(text, path.resolve().parent)
     except StudioError as exc:
-        where = f"{path.name} {exc.where}" if exc.where else path.name
+        where = f"{clip(path.name, 80)} {exc.where}" if exc.where else clip(path.name, 80)
         raise StudioError(exc.message, where=where) from exc

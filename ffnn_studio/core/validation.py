@@ -9,6 +9,7 @@ Contract: reads the catalog; returns ``Problem`` values or raises
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 
 from ffnn_studio.core.catalog import (
@@ -23,7 +24,7 @@ from ffnn_studio.core.catalog import (
     UNITS,
     Param,
 )
-from ffnn_studio.core.errors import StudioError
+from ffnn_studio.core.errors import StudioError, clip
 from ffnn_studio.core.spec import (
     BuiltinDataSource,
     CsvDataSource,
@@ -77,7 +78,7 @@ def validate_layer(index: int, layer: LayerSpec) -> list[Problem]:
             problems.append(
                 Problem(
                     f"{where} › activation",
-                    f"'{layer.activation}' is an {_choice('activation', ACTIVATIONS)}",
+                    f"'{clip(layer.activation, 60)}' is an {_choice('activation', ACTIVATIONS)}",
                     layer=index,
                     field="activation",
                 )
@@ -108,7 +109,7 @@ def validate_layer(index: int, layer: LayerSpec) -> list[Problem]:
             problems.append(
                 Problem(
                     f"{where} › kernel_initializer",
-                    f"'{layer.kernel_initializer}' is an {_choice('initializer', INITIALIZERS)}",
+                    f"'{clip(layer.kernel_initializer, 60)}' is an {_choice('initializer', INITIALIZERS)}",
                     layer=index,
                     field="kernel_initializer",
                 )
@@ -127,9 +128,11 @@ def validate_layer(index: int, layer: LayerSpec) -> list[Problem]:
     return problems
 
 
-def validate_network(network: NetworkSpec) -> list[Problem]:
-    """Problems of the layer stack as a whole and of each layer."""
-    problems: list[Problem] = []
+def validate_network(
+    network: NetworkSpec, n_inputs: int | None = None, n_outputs: int | None = None
+) -> list[Problem]:
+    """Problems of the layer stack as a whole and of each layer (widths as in ``network_size``)."""
+    problems: list[Problem] = size_problems(network, n_inputs, n_outputs)
     if not network.dense_layers:
         problems.append(
             Problem(
@@ -154,6 +157,131 @@ def validate_network(network: NetworkSpec) -> list[Problem]:
     return problems
 
 
+# ------------------------------------------------------------------ size
+
+#: Training memory per parameter: the float32 weight, its gradient, two
+#: optimizer slots, the best-weights copy and the compiled graph's temporaries.
+BYTES_PER_PARAMETER = 32
+#: Training memory per layer, whatever its width: the compiled graph and its
+#: probes (a 300-layer stack of small layers took 2.7 GB).
+BYTES_PER_LAYER = 9 * 1024 * 1024
+#: Keras builds a deeper stack recursively and fails near 1,000 layers.
+MAX_LAYERS = 256
+#: Above this many layers a network still trains, but compiling it takes long.
+WARN_LAYERS = 64
+#: Refuse a network whose estimated training memory exceeds this share of the
+#: machine's memory; warn above the smaller share.
+HARD_MEMORY_SHARE = 0.5
+WARN_MEMORY_SHARE = 0.125
+#: Assumed when the machine's memory cannot be read.
+FALLBACK_MEMORY_BYTES = 8 * 1024**3
+
+
+def machine_memory_bytes() -> int:
+    """The machine's physical memory in bytes (``FALLBACK_MEMORY_BYTES`` if unknown)."""
+    try:
+        total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (AttributeError, OSError, ValueError):
+        return FALLBACK_MEMORY_BYTES
+    return total if total > 0 else FALLBACK_MEMORY_BYTES
+
+
+@dataclass(frozen=True)
+class NetworkSize:
+    """How big a network is, and what training it is estimated to take."""
+
+    parameters: int
+    layers: int
+    memory_bytes: int
+
+
+def network_size(network: NetworkSpec, n_inputs: int | None = None, n_outputs: int | None = None) -> NetworkSize:
+    """Parameters (weights and biases, output layer included) and estimated training memory.
+
+    Without the data's width (``None``) one input and one output are assumed,
+    which gives a lower bound.
+    """
+    width = max(int(n_inputs or 1), 1)
+    parameters = 2 * width + 1  # the scaling layer's mean and variance
+    layers = 1
+    for layer in network.layers:
+        layers += 1
+        # Widths out of range are problems of their own (UNITS); they add nothing here.
+        if isinstance(layer, DenseLayer) and UNITS.check(layer.units) is None:
+            units = int(layer.units)
+            parameters += width * units + (units if layer.use_bias is not False else 0)
+            width = units
+    outputs = max(int(n_outputs or 1), 1)
+    parameters += width * outputs + outputs
+    memory = parameters * BYTES_PER_PARAMETER + layers * BYTES_PER_LAYER
+    return NetworkSize(parameters, len(network.layers), memory)
+
+
+def _gb(n_bytes: float) -> str:
+    return f"{n_bytes / 1024**3:.1f} GB"
+
+
+def _size_text(size: NetworkSize) -> str:
+    return (
+        f"{size.layers:,} layers and {size.parameters:,} parameters take about "
+        f"{_gb(size.memory_bytes)} to train"
+    )
+
+
+def size_problems(
+    network: NetworkSpec, n_inputs: int | None = None, n_outputs: int | None = None
+) -> list[Problem]:
+    """Problems of a network too large to train on this machine (refused)."""
+    size = network_size(network, n_inputs, n_outputs)
+    problems: list[Problem] = []
+    if size.layers > MAX_LAYERS:
+        problems.append(
+            Problem(
+                "Network",
+                f"has {size.layers:,} layers; the studio trains at most {MAX_LAYERS} "
+                "(Keras cannot build much deeper stacks)",
+            )
+        )
+    limit = HARD_MEMORY_SHARE * machine_memory_bytes()
+    if size.memory_bytes > limit:
+        problems.append(
+            Problem(
+                "Network",
+                f"is too large for this machine: {_size_text(size)}, more than the "
+                f"{_gb(limit)} allowed (half of its {_gb(machine_memory_bytes())} of memory); "
+                "use fewer or narrower layers",
+            )
+        )
+    return problems
+
+
+def size_warnings(
+    network: NetworkSpec, n_inputs: int | None = None, n_outputs: int | None = None
+) -> list[Problem]:
+    """Notes on a network large enough to train slowly or use much memory (not refused)."""
+    size = network_size(network, n_inputs, n_outputs)
+    if size_problems(network, n_inputs, n_outputs):
+        return []
+    warnings: list[Problem] = []
+    limit = WARN_MEMORY_SHARE * machine_memory_bytes()
+    if size.memory_bytes > limit:
+        warnings.append(
+            Problem(
+                "Network",
+                f"is large: {_size_text(size)} (over {_gb(limit)}, an eighth of this "
+                "machine's memory); training will be slow",
+            )
+        )
+    elif size.layers > WARN_LAYERS:
+        warnings.append(
+            Problem(
+                "Network",
+                f"is deep: {size.layers:,} layers take long to compile before the first epoch",
+            )
+        )
+    return warnings
+
+
 def validate_training(training: TrainingSettings, task: Task | None) -> list[Problem]:
     """Problems of the loss, optimizer and schedule (``task`` None: not yet known)."""
     problems: list[Problem] = []
@@ -161,7 +289,7 @@ def validate_training(training: TrainingSettings, task: Task | None) -> list[Pro
         problems.append(
             Problem(
                 "Training › loss",
-                f"'{training.loss}' is an {_choice('loss', LOSSES)}",
+                f"'{clip(training.loss, 60)}' is an {_choice('loss', LOSSES)}",
                 field="loss",
             )
         )
@@ -179,7 +307,7 @@ def validate_training(training: TrainingSettings, task: Task | None) -> list[Pro
         problems.append(
             Problem(
                 "Training › optimizer",
-                f"'{training.optimizer.name}' is an {_choice('optimizer', OPTIMIZERS)}",
+                f"'{clip(training.optimizer.name, 60)}' is an {_choice('optimizer', OPTIMIZERS)}",
                 field="optimizer",
             )
         )
@@ -189,8 +317,8 @@ def validate_training(training: TrainingSettings, task: Task | None) -> list[Pro
             if name not in known:
                 problems.append(
                     Problem(
-                        f"Training › optimizer › {name}",
-                        f"{opt.label} has no parameter '{name}'; it takes: {', '.join(sorted(known))}",
+                        f"Training › optimizer › {clip(name, 60)}",
+                        f"{opt.label} has no parameter '{clip(name, 60)}'; it takes: {', '.join(sorted(known))}",
                         field=name,
                     )
                 )
@@ -223,7 +351,7 @@ def validate_data_source(project: Project) -> list[Problem]:
         entry = DATASETS.get(data.name)
         if entry is None:
             problems.append(
-                Problem("Data › name", f"'{data.name}' is an {_choice('data set', DATASETS)}")
+                Problem("Data › name", f"'{clip(data.name, 60)}' is an {_choice('data set', DATASETS)}")
             )
             return problems
         known = {p.name for p in entry.params}
@@ -231,7 +359,10 @@ def validate_data_source(project: Project) -> list[Problem]:
             if name not in known:
                 takes = ", ".join(sorted(known)) or "no parameters"
                 problems.append(
-                    Problem(f"Data › {name}", f"{entry.label} has no parameter '{name}'; it takes: {takes}")
+                    Problem(
+                        f"Data › {clip(name, 60)}",
+                        f"{entry.label} has no parameter '{clip(name, 60)}'; it takes: {takes}",
+                    )
                 )
             else:
                 _check_param(problems, f"Data › {entry.label}", entry.param(name), value)
@@ -242,24 +373,39 @@ def validate_data_source(project: Project) -> list[Problem]:
             problems.append(Problem("Data › target", "no target column chosen"))
         if data.missing not in ("drop", "mean"):
             problems.append(
-                Problem("Data › missing", f"'{data.missing}' is not a policy; use 'drop' or 'mean'")
+                Problem("Data › missing", f"'{clip(data.missing, 60)}' is not a policy; use 'drop' or 'mean'")
             )
     return problems
 
 
-def validate_project(project: Project, task: Task | None = None) -> list[Problem]:
-    """Every problem of a project; ``task`` overrides what the spec alone tells."""
+def validate_project(
+    project: Project,
+    task: Task | None = None,
+    *,
+    n_inputs: int | None = None,
+    n_outputs: int | None = None,
+) -> list[Problem]:
+    """Every problem of a project; ``task`` overrides what the spec alone tells.
+
+    ``n_inputs``/``n_outputs`` (the data's width, when known) make the size check exact.
+    """
     task = task or project.known_task()
     return [
         *validate_data_source(project),
-        *validate_network(project.network),
+        *validate_network(project.network, n_inputs, n_outputs),
         *validate_training(project.training, task),
     ]
 
 
-def check_project(project: Project, task: Task | None = None) -> None:
+def check_project(
+    project: Project,
+    task: Task | None = None,
+    *,
+    n_inputs: int | None = None,
+    n_outputs: int | None = None,
+) -> None:
     """Raise ``StudioError`` listing every problem, if there is any."""
-    problems = validate_project(project, task)
+    problems = validate_project(project, task, n_inputs=n_inputs, n_outputs=n_outputs)
     if problems:
         lines = "\n".join(f"  • {p}" for p in problems)
         raise StudioError(f"the project has {len(problems)} problem(s):\n{lines}")

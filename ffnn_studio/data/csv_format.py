@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ffnn_studio.core.errors import StudioError
+from ffnn_studio.core.errors import StudioError, clip
 
 #: Larger files are refused before reading; tests monkeypatch it.
 MAX_CSV_BYTES = 200 * 1024 * 1024
@@ -94,17 +94,33 @@ class ImportTracker:
             self._callback(fraction)
 
 
+#: Files with these extensions are the user's data files: their header may be
+#: quoted in messages. Any other file (e.g. a path a project file names that
+#: points at a system file) is described without echoing its content.
+DATA_EXTENSIONS = frozenset({".csv", ".tsv", ".txt", ".dat", ".data", ".tab"})
+
+
+def is_data_file(path: Path) -> bool:
+    """True when ``path`` looks like a data file, so its header may be quoted in messages."""
+    return path.suffix.lower() in DATA_EXTENSIONS
+
+
 def resolve_path(path: str | Path, base_dir: Path | None = None) -> Path:
     """The CSV file a source names; relative paths are taken from ``base_dir``."""
+    if not str(path).strip():
+        raise StudioError("no CSV file chosen")
     p = Path(path).expanduser()
     if not p.is_absolute() and base_dir is not None:
         p = Path(base_dir) / p
-    if not str(path).strip():
-        raise StudioError("no CSV file chosen")
-    if not p.exists():
-        raise StudioError(f"CSV file not found: {p}")
-    if p.is_dir():
-        raise StudioError(f"{p} is a folder, not a CSV file")
+    shown = clip(p, 160)
+    try:
+        exists, is_dir = p.exists(), p.is_dir()
+    except OSError as exc:  # a name too long for the file system, a loop of links, ...
+        raise StudioError(f"cannot open the CSV file {shown}: {exc.strerror or exc}") from None
+    if not exists:
+        raise StudioError(f"CSV file not found: {shown}")
+    if is_dir:
+        raise StudioError(f"{shown} is a folder, not a CSV file")
     return p
 
 
@@ -155,6 +171,11 @@ def read_sample(path: Path) -> str:
     with path.open("rb") as f:
         head = f.read(SAMPLE_BYTES)
         at_end = not f.read(1)
+    # UTF-32's little-endian mark starts with UTF-16's: test it first.
+    if head.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):
+        raise StudioError(
+            f"{path.name} is UTF-32 text; save it as UTF-8 (in Excel: 'CSV UTF-8') and import again"
+        )
     if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         raise StudioError(
             f"{path.name} is UTF-16 text; save it as UTF-8 (in Excel: 'CSV UTF-8') and import again"
@@ -179,6 +200,13 @@ def read_sample(path: Path) -> str:
         cut = max(text.rfind("\n"), text.rfind("\r"))
         if cut > 0:
             text = text[: cut + 1]
+        else:
+            raise StudioError(
+                f"{path.name}: line 1 is longer than {SAMPLE_BYTES // 1024} KB (no line end in "
+                f"the first {SAMPLE_BYTES // 1024} KB); the studio reads CSV files whose header "
+                "and rows are shorter than that. Is it a CSV file, and does it have tens of "
+                "thousands of columns?"
+            )
     if not text.strip():
         raise StudioError(f"CSV file {path.name} is empty (it holds only blank lines)")
     return text
@@ -192,7 +220,8 @@ def is_blank(record: list[str]) -> bool:
 def _sample_records(sample: str, delimiter: str, limit: int = 200) -> list[list[str]]:
     records: list[list[str]] = []
     try:
-        for record in csv.reader(io.StringIO(sample), delimiter=delimiter):
+        # newline="": lines may end in \n, \r\n or a lone \r (old Mac files).
+        for record in csv.reader(io.StringIO(sample, newline=""), delimiter=delimiter):
             if not is_blank(record):
                 records.append(record)
                 if len(records) >= limit:
@@ -287,6 +316,23 @@ def column_names(header: list[str] | None, n_fields: int) -> tuple[str, ...]:
     return tuple(names)
 
 
+def duplicate_names(header: list[str] | tuple[str, ...]) -> str | None:
+    """Why a header's names are ambiguous (a name given to two columns), or None."""
+    first: dict[str, int] = {}
+    for j, raw in enumerate(header):
+        name = raw.strip()
+        if not name:
+            continue
+        if name in first:
+            return (
+                f"columns {first[name] + 1} and {j + 1} are both named '{clip(name, 60)}'; give "
+                "every column its own name (a copy of the target among the features would "
+                "let the network read the answer)"
+            )
+        first[name] = j
+    return None
+
+
 @dataclass(frozen=True)
 class Layout:
     """How the file is written."""
@@ -295,6 +341,8 @@ class Layout:
     decimal: str
     has_header: bool
     columns: tuple[str, ...]
+    #: Why the header's names are ambiguous, or None (see ``duplicate_names``).
+    duplicates: str | None = None
 
 
 def detect_layout(
@@ -315,7 +363,8 @@ def detect_layout(
     if has_header is None:
         has_header = detect_header(records, decimal)
     columns = column_names(records[0] if has_header else None, len(records[0]))
-    return Layout(delimiter, decimal, has_header, columns)
+    duplicates = duplicate_names(records[0]) if has_header else None
+    return Layout(delimiter, decimal, has_header, columns, duplicates)
 
 
 def _csv_problem(error: csv.Error, line: int) -> str:

@@ -33,7 +33,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from ffnn_studio.core.errors import StudioError
+from ffnn_studio.core.errors import StudioError, clip
 from ffnn_studio.core.spec import CsvDataSource, Task
 from ffnn_studio.data.csv_format import (
     EXTRA_NA_VALUES,
@@ -43,6 +43,7 @@ from ffnn_studio.data.csv_format import (
     check_size,
     delimiter_name,
     detect_layout,
+    is_data_file,
     resolve_path,
     scan_records,
     utf8_error,
@@ -125,7 +126,7 @@ def _plural(n: int, word: str) -> str:
 
 def _quote_list(values: Sequence[str], limit: int = 10) -> str:
     shown = ", ".join(f"'{v}'" for v in values[:limit])
-    return shown + (f", … ({len(values)} in all)" if len(values) > limit else "")
+    return shown + (f", … ({len(values):,} in all)" if len(values) > limit else "")
 
 
 class _Lines:
@@ -205,7 +206,8 @@ def _analyse(
     n_text = int(not_number.sum())
     n_present = int((~missing).sum())
     if n_text == 0:
-        bad = ~missing & ~np.isfinite(values.astype(np.float32))
+        with np.errstate(over="ignore", invalid="ignore"):  # the message below says it
+            bad = ~missing & ~np.isfinite(values.astype(np.float32))
         if bad.any():
             row = int(np.flatnonzero(bad)[0])
             message = (
@@ -299,13 +301,24 @@ def _encode_target(
     return y.astype(np.int32), names
 
 
-def _choose_columns(source: CsvDataSource, columns: tuple[str, ...]) -> tuple[str, list[str]]:
-    available = ", ".join(f"'{c}'" for c in columns)
+def _columns_text(columns: Sequence[str], quote: bool, limit: int = 12) -> str:
+    """The columns as a message lists them: a few names, or only their count."""
+    if not quote:
+        return f"{_plural(len(columns), 'column')} (names not shown: not a .csv or .tsv file)"
+    return _quote_list([clip(c, 40) for c in columns], limit)
+
+
+def _choose_columns(
+    source: CsvDataSource, columns: tuple[str, ...], quote: bool = True
+) -> tuple[str, list[str]]:
+    available = _columns_text(columns, quote)
     target = source.target.strip()
     if not target:
         raise StudioError(f"no target column chosen; the columns are: {available}")
     if target not in columns:
-        raise StudioError(f"target column '{target}' not found; the columns are: {available}")
+        raise StudioError(
+            f"target column '{clip(target, 60)}' not found; the columns are: {available}"
+        )
     if source.features is None:
         features = [c for c in columns if c != target]
     else:
@@ -314,7 +327,8 @@ def _choose_columns(source: CsvDataSource, columns: tuple[str, ...]) -> tuple[st
         if unknown:
             raise StudioError(
                 f"feature column{'s' if len(unknown) > 1 else ''} "
-                f"{', '.join(repr(u) for u in unknown)} not found; the columns are: {available}"
+                f"{_quote_list([clip(u, 40) for u in unknown], 5)} not found; "
+                f"the columns are: {available}"
             )
         if target in features:
             raise StudioError(f"column '{target}' is the target; it cannot also be a feature")
@@ -432,7 +446,9 @@ def read_csv_dataset(
 def _read(
     path: Path, layout: Layout, source: CsvDataSource, task: Task | None, tracker: ImportTracker
 ) -> Dataset:
-    target, features = _choose_columns(source, layout.columns)
+    if layout.duplicates:
+        raise StudioError(layout.duplicates)
+    target, features = _choose_columns(source, layout.columns, is_data_file(path))
     starts = scan_records(path, layout, tracker, span=(0.0, 0.45))
     raw = _read_columns(path, layout, [target, *features], tracker, 0.45, 0.95)
     n_rows = len(raw[target])
@@ -588,7 +604,7 @@ def preview_csv(
     except pd.errors.ParserError as e:
         raise StudioError(f"cannot read {path.name}: {e}") from None
     lines = _Lines(starts if len(starts) == len(rows) else None)
-    problems: list[str] = []
+    problems: list[str] = [layout.duplicates] if layout.duplicates else []
     analysed = [_analyse(c, rows[c], lines, problems) for c in layout.columns]
     return CsvPreview(
         path=path,

@@ -23,7 +23,7 @@ import numpy as np
 
 from ffnn_studio.core.catalog import LOSSES
 from ffnn_studio.core.reports import LayerInfo
-from ffnn_studio.core.spec import Project, Task, TrainingSettings, output_activation
+from ffnn_studio.core.spec import Project, Task, TrainingSettings, output_activation, output_units
 from ffnn_studio.core.validation import check_project
 from ffnn_studio.engine.plan import (
     INPUT_NAME,
@@ -145,7 +145,7 @@ def build_model(
     """
     import keras
 
-    check_project(project, task)
+    check_project(project, task, n_inputs=n_features, n_outputs=output_units(task, n_classes))
     keras.utils.set_random_seed(project.training.seed)
     inputs = keras.Input(shape=(n_features,), name=INPUT_NAME)
     if mean is None:

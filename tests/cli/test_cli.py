@@ -239,3 +239,109 @@ def test_an_added_optimizer_trains_exports_and_scripts_from_the_cli(tmp_path, ca
     doc["training"]["optimizer"]["params"]["beta_1"] = 1.0
     assert main(["train", str(write(tmp_path, doc, "bad.ffnn.json"))]) == 2
     assert "beta_1" in capsys.readouterr().err
+
+
+# ------------------------------------------------------------------ robustness
+
+_CHECK_BEFORE_TF = """
+import json, sys
+from ffnn_studio.cli import main
+results = []
+for argv in json.loads(sys.argv[1]):
+    rc = main(argv)
+    results.append([rc, "tensorflow" in sys.modules])
+    if results[-1][1]:
+        break
+print(json.dumps(results))
+"""
+
+
+def test_mistakes_are_refused_before_tensorflow_is_imported(tmp_path: Path) -> None:
+    project = str(write(tmp_path, PROJECT))
+    dup = tmp_path / "dup.csv"
+    dup.write_text("a,y,y\n" + "".join(f"{i},{i % 2},{i % 2}\n" for i in range(40)))
+    (tmp_path / "bad.keras").write_bytes(b"not a zip archive")
+    huge = str(10**400)
+    cases = [
+        (["train", project, "--epochs", "0"], "epochs: must be in [1, 100 000], got 0"),
+        (["train", project, "--epochs", "-1"], "got -1"),
+        (["train", project, "--epochs", huge], "about 401 digits"),
+        (["train", project, "--seed", huge], "seed: must be in"),
+        (["train", "--csv", str(dup), "--target", "y"], "both named 'y'"),
+        (["train", project, "--export", str(tmp_path / "nope" / "m.onnx")], "does not exist"),
+        (["train", project, "--history", str(tmp_path / "nope" / "h.csv")], "does not exist"),
+        (["export", str(tmp_path / "bad.keras"), str(tmp_path / "m.onnx")], "is not a Keras model"),
+        (["export", project, str(tmp_path / "m.onnx"), "--epochs", "0"], "got 0"),
+    ]
+    proc = subprocess.run(
+        [sys.executable, "-c", _CHECK_BEFORE_TF, json.dumps([argv for argv, _ in cases])],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=300,
+    )
+    results = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert results == [[2, False]] * len(cases), (results, proc.stderr[-2000:])
+    for _, fragment in cases:
+        assert fragment in proc.stderr
+    assert "Traceback" not in proc.stderr and "Warning" not in proc.stderr
+
+
+def _train_until_first_epoch(tmp_path: Path, *extra: str) -> subprocess.Popen[str]:
+    import threading
+
+    doc = json.loads(json.dumps(PROJECT))
+    doc["training"]["epochs"] = 100_000
+    project = write(tmp_path, doc)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "ffnn_studio", "train", str(project), *extra],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=tmp_path,
+    )
+    watchdog = threading.Timer(240, proc.kill)  # never hang the suite
+    watchdog.daemon = True
+    watchdog.start()
+    for line in proc.stdout:  # type: ignore[union-attr]
+        if re.match(r"epoch\s+1/", line):
+            return proc
+    pytest.fail(f"no first epoch line; stderr: {proc.stderr.read()[-2000:]}")  # type: ignore[union-attr]
+
+
+def test_sigterm_stops_training_keeps_the_history_and_exits_143(tmp_path: Path) -> None:
+    import signal
+
+    proc = _train_until_first_epoch(tmp_path, "--history", "h.csv", "--export", "m.keras")
+    proc.send_signal(signal.SIGTERM)
+    out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 143, err[-2000:]
+    assert "terminated" in err and "Traceback" not in err
+    assert "Finished (stopped)" in out and "Not exported" in out
+    assert (tmp_path / "h.csv").read_text().startswith("epoch")
+    assert not (tmp_path / "m.keras").exists()
+
+
+def test_ctrl_c_stops_training_prints_the_scores_and_exits_130(tmp_path: Path) -> None:
+    import signal
+
+    proc = _train_until_first_epoch(tmp_path)
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130, err[-2000:]
+    assert "interrupted: stopping" in err and "Traceback" not in err
+    assert "Finished (stopped)" in out and "Final scores" in out
+
+
+def test_a_second_ctrl_c_ends_at_once_with_a_line_and_exit_130(tmp_path: Path) -> None:
+    import signal
+
+    proc = _train_until_first_epoch(tmp_path)
+    proc.send_signal(signal.SIGINT)
+    for line in proc.stderr:  # type: ignore[union-attr]
+        if "stopping" in line:
+            break
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130, err[-2000:]
+    assert "interrupted" in err and "Traceback" not in err

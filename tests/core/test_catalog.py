@@ -41,6 +41,17 @@ def test_param_check_bounds() -> None:
     assert q.check(3) is None and "at least 1" in q.check(0)
 
 
+def test_param_check_takes_integers_beyond_float_range() -> None:
+    from ffnn_studio.core.catalog import TRAINING
+
+    too_big = TRAINING.epochs.check(10**400)
+    assert too_big is not None and "in [1, 100 000]" in too_big and "401 digits" in too_big
+    assert "negative number" in TRAINING.epochs.check(-(10**400))
+    rate = Param("rate", "Rate", "float", 0.5, 0.0, 1.0)
+    assert "in [0, 1]" in rate.check(10**400)
+    assert TRAINING.seed.check(2**31 - 1) is None and TRAINING.seed.check(2**31) is not None
+
+
 @pytest.mark.parametrize("name", [n for n in ACTIVATIONS if n not in ("step", "softmax")])
 def test_derivatives_match_finite_differences(name: str) -> None:
     x = np.linspace(-3, 3, 601)

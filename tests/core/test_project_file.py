@@ -197,3 +197,63 @@ def test_saved_file_gets_ordinary_permissions(tmp_path: Path) -> None:
     mask = os.umask(0)
     os.umask(mask)
     assert path.stat().st_mode & 0o777 == 0o666 & ~mask
+
+
+# ---------------------------------------------------------------- hostile files
+
+
+def test_non_regular_files_are_refused_without_reading(tmp_path: Path) -> None:
+    import os
+
+    fifo = tmp_path / "pipe.ffnn.json"
+    os.mkfifo(fifo)  # nobody writes to it: reading would block forever
+    with pytest.raises(StudioError, match="not a regular file"):
+        load_project(fifo)
+    with pytest.raises(StudioError, match="not a regular file"):
+        load_project("/dev/zero")
+    with pytest.raises(StudioError, match="is a folder"):
+        load_project(tmp_path)
+
+
+def test_oversized_project_file_is_refused_before_reading(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ffnn_studio.core import project_file
+
+    big = tmp_path / "big.ffnn.json"
+    with open(big, "wb") as fh:  # sparse: 11 MB of size, no disk used
+        fh.truncate(11 * 1024 * 1024)
+    reads: list[int] = []
+    real_read = project_file.os.read
+    monkeypatch.setattr(
+        project_file.os, "read", lambda fd, n: reads.append(n) or real_read(fd, n)
+    )
+    with pytest.raises(StudioError, match=r"11\.0 MB.*at most 10\.0 MB"):
+        load_project(big)
+    assert reads == []
+
+
+def test_byte_order_mark_is_accepted(tmp_path: Path) -> None:
+    path = tmp_path / "bom.ffnn.json"
+    path.write_bytes(b"\xef\xbb\xbf" + dumps(rich_project()).encode("utf-8"))
+    assert load_project(path) == rich_project()
+
+
+@pytest.mark.parametrize(
+    ("text", "fragment"),
+    [
+        ("[" * 5000 + "]" * 5000, "nested too deeply"),
+        ('{"a": ' * 5000 + "1" + "}" * 5000, "nested too deeply"),
+        ('{"format": ' + "9" * 5000 + "}", "digits"),
+    ],
+)
+def test_parser_limits_are_studio_errors(text: str, fragment: str) -> None:
+    with pytest.raises(StudioError, match=fragment):
+        loads(text)
+
+
+def test_huge_integer_in_a_number_field_is_a_studio_error() -> None:
+    doc = _doc(network__layers__1__rate=10**400)
+    with pytest.raises(StudioError, match="too large") as info:
+        loads(json.dumps(doc))
+    assert "rate" in str(info.value) and len(str(info.value)) < 200

@@ -100,3 +100,57 @@ def test_cross_entropy_does_not_fit_regression() -> None:
     csv = replace(good(), data=CsvDataSource(path="a.csv", target="y"))
     assert validate_project(csv) == []
     assert validate_project(csv, Task.REGRESSION)[0].where == "Training › loss"
+
+
+# ------------------------------------------------------------------ size
+
+
+def test_network_size_counts_weights_biases_scaling_and_output() -> None:
+    from ffnn_studio.core.validation import network_size
+
+    net = NetworkSpec((DenseLayer(8, "relu"), DenseLayer(4, "tanh", use_bias=False)))
+    size = network_size(net, n_inputs=3, n_outputs=2)
+    # scaling 2*3+1, 3*8+8, 8*4, output 4*2+2
+    assert size.parameters == 7 + 32 + 32 + 10
+    assert size.layers == 2
+
+
+def test_a_network_too_large_for_the_machine_is_refused_with_its_size(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from ffnn_studio.core import validation
+
+    monkeypatch.setattr(validation, "machine_memory_bytes", lambda: 24 * 1024**3)
+    huge = Project(network=NetworkSpec(tuple(DenseLayer(4096, "relu") for _ in range(100))))
+    with pytest.raises(StudioError, match=r"too large for this machine: 100 layers and 1,66\d,\d{3},\d{3} parameters"):
+        check_project(huge)
+    assert validation.size_warnings(huge.network) == []
+
+
+def test_a_deep_stack_is_refused_before_keras_recurses() -> None:
+    deep = Project(network=NetworkSpec(tuple(DenseLayer(2, "relu") for _ in range(1000))))
+    problems = validate_project(deep)
+    assert any("1,000 layers" in p.message and "at most 256" in p.message for p in problems)
+
+
+def test_a_large_network_is_a_warning_not_a_problem(monkeypatch: pytest.MonkeyPatch) -> None:
+    from ffnn_studio.core import validation
+
+    monkeypatch.setattr(validation, "machine_memory_bytes", lambda: 4 * 1024**3)
+    # 20 × 4096² ≈ 336 M parameters ≈ 10 GB: refused on 4 GB, a warning on 64 GB.
+    big = NetworkSpec(tuple(DenseLayer(4096, "relu") for _ in range(20)))
+    assert validation.size_problems(big, 10, 2)
+    monkeypatch.setattr(validation, "machine_memory_bytes", lambda: 64 * 1024**3)
+    assert validation.size_problems(big, 10, 2) == []
+    (warning,) = validation.size_warnings(big, 10, 2)
+    assert "is large" in warning.message and "parameters" in warning.message
+    deep = NetworkSpec(tuple(DenseLayer(4, "relu") for _ in range(100)))
+    assert validate_project(Project(network=deep)) == []
+    assert "100 layers" in validation.size_warnings(deep)[0].message
+    assert validation.size_warnings(NetworkSpec((DenseLayer(16, "relu"),))) == []
+
+
+def test_machine_memory_is_read() -> None:
+    from ffnn_studio.core.validation import machine_memory_bytes
+
+    assert machine_memory_bytes() > 256 * 1024**2

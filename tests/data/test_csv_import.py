@@ -153,12 +153,61 @@ def test_bom_crlf_blank_lines_and_quoted_newlines(tmp_path: Path) -> None:
     assert data.x[:, 0].tolist() == [1, 3, 5, 7]
 
 
-def test_tab_delimited_spaces_and_repeated_header_names(tmp_path: Path) -> None:
-    path = write(tmp_path, "a\ta\t\tkind\n1\t2\t3\t yes\n4\t5\t6\tno \n7\t8\t9\tyes\n")
+def test_tab_delimited_spaces_and_blank_header_names(tmp_path: Path) -> None:
+    path = write(tmp_path, "a\tb\t\tkind\n1\t2\t3\t yes\n4\t5\t6\tno \n7\t8\t9\tyes\n")
     data = read(path.name, "kind", tmp_path)
-    assert data.feature_names == ("a", "a.1", "column 3")
+    assert data.feature_names == ("a", "b", "column 3")
     assert data.class_names == ("no", "yes")
     assert "columns are separated by tab" in data.notes
+
+
+def test_repeated_column_names_are_refused(tmp_path: Path) -> None:
+    # A copy of the target read as a feature would score val_accuracy 1.0.
+    rows = "".join(f"{i},{i % 2},{i % 2}\n" for i in range(40))
+    path = write(tmp_path, "a,y,y\n" + rows)
+    assert "columns 2 and 3 are both named 'y'" in error_of(path.name, "y", tmp_path)
+    assert "both named 'a'" in error_of(write(tmp_path, "a,a,y\n1,2,0\n3,4,1\n", "aa.csv").name, "y", tmp_path)
+    preview = preview_csv(path)
+    assert any("both named 'y'" in p for p in preview.problems)
+
+
+def test_lone_carriage_return_line_ends(tmp_path: Path) -> None:
+    path = write(tmp_path, b"a,b,y\r1,2,0\r3,4,1\r5,6,0\r7,x,1\r")
+    assert "column 'b'" in error_of(path.name, "y", tmp_path)  # the rows were read
+    good = write(tmp_path, b"a,b,y\r1,2,0\r3,4,1\r5,6,0\r7,8,1\r", "good.csv")
+    data = read(good.name, "y", tmp_path)
+    assert data.x.tolist() == [[1, 2], [3, 4], [5, 6], [7, 8]]
+
+
+def test_utf32_is_named(tmp_path: Path) -> None:
+    for encoding in ("utf-32", "utf-32-be"):
+        path = write(tmp_path, "\ufeffa,b\n1,2\n".encode(encoding) if encoding.endswith("be")
+                     else "a,b\n1,2\n".encode(encoding))
+        assert "t.csv is UTF-32 text" in error_of(path.name, "y", tmp_path)
+
+
+def test_overlong_first_line_is_named_and_messages_stay_short(tmp_path: Path) -> None:
+    header = ",".join(f"c{i}" for i in range(15000)) + ",y\n"
+    path = write(tmp_path, header + ",".join("1" for _ in range(15001)) + "\n")
+    message = error_of(path.name, "y", tmp_path)
+    assert "line 1 is longer than 64 KB" in message and len(message) < 400
+    wide = write(tmp_path, ",".join(f"c{i}" for i in range(3000)) + "\n" + "1," * 2999 + "1\n", "w.csv")
+    message = error_of(wide.name, "y", tmp_path)
+    assert "target column 'y' not found" in message and "3,000 in all" in message
+    assert len(message) < 400
+
+
+def test_overlong_path_is_a_studio_error(tmp_path: Path) -> None:
+    message = error_of("x" * 5000 + ".csv", "y", tmp_path)
+    assert "File name too long" in message and len(message) < 400
+
+
+def test_header_of_a_non_data_file_is_not_echoed(tmp_path: Path) -> None:
+    secret = write(tmp_path, "root:$6$secret:19000:0\n", "shadow")
+    message = error_of(secret.name, "y", tmp_path)
+    assert "secret" not in message and "1 column" in message
+    listed = write(tmp_path, "root:$6$secret:19000:0\n", "mine.csv")
+    assert "secret" in error_of(listed.name, "y", tmp_path)
 
 
 def test_true_false_target_and_delimiter_by_name(tmp_path: Path) -> None:
@@ -456,3 +505,13 @@ def test_infer_task(values: list[object], task: Task) -> None:
 def test_infer_task_on_an_empty_column() -> None:
     with pytest.raises(StudioError, match="column 'y' has no values"):
         infer_task(pd.Series([None, None], name="y"))
+
+
+def test_values_beyond_float32_are_refused_without_a_numpy_warning(tmp_path: Path) -> None:
+    import warnings
+
+    path = write(tmp_path, "a,b,y\n" + "".join(f"{i},1e39,{i % 2}\n" for i in range(20)))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a RuntimeWarning would reach the terminal first
+        message = error_of(path.name, "y", tmp_path)
+    assert "too large for the studio" in message

@@ -526,16 +526,109 @@ def test_a_missing_folder_raises_studio_error(tmp_path: Path, multiclass: Traine
     assert _leftovers(tmp_path) == []
 
 
-def test_a_failed_metadata_write_removes_the_export(
+def _previous_export(folder: Path, name: str) -> tuple[Path, bytes, bytes]:
+    target = folder / name
+    target.write_bytes(b"the previous good export")
+    metadata_path(target).write_text('{"previous": true}\n')
+    return target, target.read_bytes(), metadata_path(target).read_bytes()
+
+
+def test_a_sidecar_that_cannot_be_written_keeps_the_previous_export(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, multiclass: Trained
 ) -> None:
-    def fail(path: Path, text: str) -> None:
-        raise StudioError(f"could not write {path}: No space left on device")
+    target, model_before, meta_before = _previous_export(tmp_path, "m.h5")
 
-    monkeypatch.setattr(export, "atomic_write_text", fail)
-    with pytest.raises(StudioError, match="was removed again"):
-        export_model(multiclass.model, tmp_path / "m.h5", sample_x=multiclass.x, metadata={})
-    assert _leftovers(tmp_path) == []
+    def full_disk(path: Path, text: str) -> None:
+        path.write_text(text[:10])
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(export, "_write_synced", full_disk)
+    with pytest.raises(StudioError, match=r"No space left on device; m.h5 was left as it was"):
+        export_model(multiclass.model, target, sample_x=multiclass.x, metadata={})
+    assert target.read_bytes() == model_before
+    assert metadata_path(target).read_bytes() == meta_before
+    assert _leftovers(tmp_path) == ["m.h5", "m.h5.meta.json"]
+
+
+def test_a_folder_in_the_sidecar_s_place_is_refused_before_writing(
+    tmp_path: Path, multiclass: Trained
+) -> None:
+    target = tmp_path / "out.onnx"
+    target.write_bytes(b"the previous good export")
+    metadata_path(target).mkdir()
+    with pytest.raises(StudioError, match=r"out\.onnx\.meta\.json is a folder"):
+        export_model(multiclass.model, target, sample_x=multiclass.x, metadata={})
+    assert target.read_bytes() == b"the previous good export"
+    assert _leftovers(tmp_path) == ["out.onnx", "out.onnx.meta.json"]
+
+
+def test_a_failed_second_rename_puts_the_previous_pair_back(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, multiclass: Trained
+) -> None:
+    from ffnn_studio.core import atomic
+
+    target, model_before, meta_before = _previous_export(tmp_path, "m.onnx")
+    real_replace = atomic.os.replace
+
+    def fail_on_the_sidecar(src, dst):
+        if str(src).endswith(".tmp.json"):  # the new sidecar moving in
+            raise OSError(errno.EIO, "Input/output error")
+        return real_replace(src, dst)
+
+    monkeypatch.setattr(atomic.os, "replace", fail_on_the_sidecar)
+    with pytest.raises(StudioError, match="Input/output error"):
+        export_model(multiclass.model, target, sample_x=multiclass.x, metadata={})
+    assert target.read_bytes() == model_before
+    assert metadata_path(target).read_bytes() == meta_before
+    assert _leftovers(tmp_path) == ["m.onnx", "m.onnx.meta.json"]
+
+
+def test_a_sidecar_of_another_version_is_detected(tmp_path: Path, multiclass: Trained) -> None:
+    target = tmp_path / "m.onnx"
+    first = export_model(multiclass.model, target, sample_x=multiclass.x, metadata={})
+    assert first.ok and read_metadata(target)["model_sha256"]
+    # What a kill between the two renames leaves: another model beside the old sidecar.
+    target.write_bytes(target.read_bytes() + b"\x00")
+    with pytest.raises(StudioError, match=r"describes another version of m\.onnx"):
+        read_metadata(target)
+
+
+def test_not_enough_free_space_is_refused_before_writing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, multiclass: Trained
+) -> None:
+    from collections import namedtuple
+
+    target, model_before, _ = _previous_export(tmp_path, "m.h5")
+    usage = namedtuple("usage", "total used free")
+    monkeypatch.setattr(export.shutil, "disk_usage", lambda path: usage(10**9, 10**9, 4096))
+
+    def must_not_run(model, tmp, embedded):
+        raise AssertionError("the writer ran on a full disk")
+
+    monkeypatch.setitem(export._WRITERS, "h5", must_not_run)
+    with pytest.raises(StudioError, match=r"not enough free space .* MB needed, 0\.0 MB free"):
+        export_model(multiclass.model, target, sample_x=multiclass.x, metadata={})
+    assert target.read_bytes() == model_before
+
+
+def test_temporaries_of_a_killed_export_are_removed_by_the_next(
+    tmp_path: Path, multiclass: Trained
+) -> None:
+    import subprocess
+    import sys
+
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True)
+    pid = int(dead.stdout)
+    left = [tmp_path / f".out.{pid}-abcd1234.tmp.onnx", tmp_path / f".out.onnx.meta.{pid}-x1y2z3w4.tmp.json"]
+    for path in left:
+        path.write_bytes(b"half")
+    folder = tmp_path / f".out_sm.{pid}-k9k9k9k9.tmp"
+    folder.mkdir()
+    (folder / "saved_model.pb").write_bytes(b"half")
+    result = export_model(multiclass.model, tmp_path / "out.onnx", sample_x=multiclass.x, metadata={})
+    assert result.ok
+    assert _leftovers(tmp_path) == ["out.onnx", "out.onnx.meta.json"]
 
 
 @pytest.mark.parametrize("fmt", ["tflite", "keras"])

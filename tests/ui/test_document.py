@@ -289,3 +289,33 @@ def test_opening_a_project_says_only_changed(document) -> None:
     seen = _record_changes(document)
     document.reset(Project())
     assert seen == [("changed",)]
+
+
+def test_opening_a_fifo_is_refused_at_once_and_keeps_the_project(tmp_path) -> None:
+    import os
+
+    document = ProjectDocument()
+    before = document.project
+    fifo = tmp_path / "pipe.ffnn.json"
+    os.mkfifo(fifo)  # reading it without a cap would freeze the GUI thread
+    with pytest.raises(StudioError, match="not a regular file"):
+        document.open(fifo)
+    assert document.project == before and document.path is None
+
+
+def test_size_is_checked_with_the_data_s_width_and_warned_about(monkeypatch) -> None:
+    from ffnn_studio.core import validation
+    from ffnn_studio.core.spec import NetworkSpec
+
+    monkeypatch.setattr(validation, "machine_memory_bytes", lambda: 64 * 1024**3)
+    wide = (DenseLayer(4096, "relu"),)
+    # 3 features: the 4096-wide layer is small; 500,000 features make it 2 G parameters.
+    project = replace(Project(), network=NetworkSpec(wide))
+    document = ProjectDocument(project)
+    monkeypatch.setattr(document, "data_shape", lambda: DataShape(3, Task.BINARY, 2))
+    assert document.problems() == [] and document.size_warnings() == []
+    monkeypatch.setattr(document, "data_shape", lambda: DataShape(500_000, Task.BINARY, 2))
+    assert any("too large for this machine" in p.message for p in document.problems())
+    monkeypatch.setattr(document, "data_shape", lambda: DataShape(100_000, Task.BINARY, 2))
+    assert document.problems() == []
+    assert "is large" in document.size_warnings()[0].message

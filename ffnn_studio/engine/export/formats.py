@@ -13,10 +13,24 @@ Every export follows the same steps:
 3. compare with the live model: if the largest absolute difference exceeds
    ``TOLERANCE`` (or the copy cannot be loaded back) the temporary copy is
    deleted, the target is left as it was, and the result says ``ok=False``;
-4. otherwise move the copy over the target and write the metadata sidecar.
+4. otherwise write the metadata sidecar to a temporary file too, and move
+   both over the previous pair together (``core.atomic.replace_together``):
+   if either move fails, the previous model and sidecar are put back.
 
-So a failed export never leaves a file behind, and a file that does not
-reproduce the model is never left looking like a success.
+So a failed export never leaves a file behind nor removes the previous export,
+and a file that does not reproduce the model is never left looking like a success.
+
+Why a pair and a hash: the model file is self-describing (its metadata is
+embedded, below) and the sidecar is a convenience copy that also records the
+check's result. Two files cannot be renamed in one step; a process killed
+between the two renames leaves the new model beside the old sidecar. The
+sidecar therefore records the SHA-256 of the model it describes
+(``model_sha256``), and ``read_metadata`` refuses a sidecar that does not
+match its model instead of describing the wrong one.
+
+Before writing, the free space of the target's folder is compared with an
+estimate of the file's size (``estimated_bytes``): the HDF5 library can crash
+the process when the disk fills up under it, so a full disk is refused first.
 
 Metadata (feature and class names, task, the project spec, library versions,
 export time, input/output names and the check's result) is written for every
@@ -47,10 +61,12 @@ from __future__ import annotations
 
 import contextlib
 import datetime as _dt
+import hashlib
 import json
 import logging
 import os
 import re
+import shutil
 import sys
 import tempfile
 import time
@@ -62,7 +78,7 @@ from typing import Any
 
 import numpy as np
 
-from ffnn_studio.core.atomic import atomic_path, atomic_write_text, remove_path
+from ffnn_studio.core.atomic import new_temporary, remove_path, replace_together
 from ffnn_studio.core.errors import StudioError
 from ffnn_studio.engine.quiet import quiet_native_logs
 
@@ -213,6 +229,12 @@ def metadata_path(path: str | os.PathLike[str]) -> Path:
 
 
 def _check_target(path: Path, fmt: ExportFormat) -> None:
+    sidecar = metadata_path(path)
+    if sidecar.is_dir():
+        raise StudioError(
+            f"{sidecar} is a folder, but the export's metadata file goes there; "
+            "rename or remove that folder, or choose another name"
+        )
     if fmt.is_folder:
         if path.exists() and not path.is_dir():
             raise StudioError(f"{path} is a file; a SavedModel is written as a folder")
@@ -534,7 +556,13 @@ def _write_failure(
 
 
 class _CheckFailed(Exception):
-    """Raised inside ``atomic_path`` so the unverified temporary copy is discarded."""
+    """Raised when the written copy does not reproduce the model; the copy is discarded."""
+
+
+def _discard_all(*paths: Path | None) -> None:
+    for path in paths:
+        if path is not None:
+            remove_path(path)
 
 
 def _reference(model: Any, x: np.ndarray) -> np.ndarray:
@@ -549,6 +577,58 @@ def _compare(expected: np.ndarray, got: np.ndarray) -> float:
     diff = np.abs(got.astype(np.float64) - expected.astype(np.float64))
     # NaN compares false with everything: report it as an infinite difference.
     return float(np.max(diff)) if np.all(np.isfinite(diff)) else float("inf")
+
+
+#: Bytes per parameter a model file may take: float32 weights plus, for
+#: .keras and .h5, the optimizer's state (up to two slots per weight).
+_BYTES_PER_PARAMETER = {"keras": 12, "h5": 12}
+#: Headers, graph and metadata on top of the weights.
+_FILE_OVERHEAD = 4 * 1024 * 1024
+
+
+def estimated_bytes(model: Any, fmt: str) -> int:
+    """An upper estimate of the size of ``model`` written in format ``fmt``."""
+    return int(model.count_params()) * _BYTES_PER_PARAMETER.get(fmt, 4) + _FILE_OVERHEAD
+
+
+def _check_free_space(target: Path, model: Any, fmt: str) -> None:
+    folder = target.parent if str(target.parent) else Path(".")
+    try:
+        free = shutil.disk_usage(folder).free
+    except OSError:
+        return  # the write itself will tell
+    # The model, its temporary copy's metadata, and a margin for the file system.
+    needed = 2 * estimated_bytes(model, fmt)
+    if free < needed:
+        raise StudioError(
+            f"not enough free space to export to {target}: about {_mb(needed)} needed, "
+            f"{_mb(free)} free in {folder}; free some space or choose another folder"
+        )
+
+
+def _mb(n_bytes: int) -> str:
+    return f"{n_bytes / 1024**2:,.1f} MB"
+
+
+def content_hash(path: str | os.PathLike[str]) -> str:
+    """SHA-256 of a file, or of a folder's files and their relative paths (SavedModel)."""
+    path = Path(path)
+    digest = hashlib.sha256()
+    files = [path] if path.is_file() else sorted(p for p in path.rglob("*") if p.is_file())
+    for file in files:
+        if file != path:
+            digest.update(file.relative_to(path).as_posix().encode("utf-8") + b"\0")
+        with open(file, "rb") as fh:
+            for block in iter(lambda fh=fh: fh.read(1 << 20), b""):
+                digest.update(block)
+    return digest.hexdigest()
+
+
+def _write_synced(path: Path, text: str) -> None:
+    with open(path, "wb") as fh:
+        fh.write(text.encode("utf-8"))
+        fh.flush()
+        os.fsync(fh.fileno())
 
 
 def export_model(
@@ -587,35 +667,50 @@ def export_model(
     meta = _full_metadata(metadata or {}, info, target, model, needs_import)
     embedded = _dumps(meta)
 
+    _check_free_space(target, model, name)
+    sidecar = metadata_path(target)
     diff: float | None = None
     signature: dict[str, Any] = {}
     failure: str | None = None
+    tmp = new_temporary(target, suffix=info.extension, directory=info.is_folder)
+    side_tmp: Path | None = None
     try:
-        with atomic_path(target, suffix=info.extension, directory=info.is_folder) as tmp:
-            report(0.05, f"Writing {info.label}…")
-            with quiet_native_logs() as native:
-                try:
-                    _WRITERS[name](model, tmp, embedded)
-                except OSError:
-                    raise  # atomic_path turns it into "could not write <target>: <reason>"
-                except Exception as exc:
-                    raise _write_failure(exc, target, info, native) from exc
-            report(0.6, "Loading the written file back to check it…")
-            with quiet_native_logs():
-                try:
-                    got, signature = _READERS[name](tmp, x)
-                    diff = _compare(expected, got)
-                except Exception as exc:
-                    failure = f"the written file could not be loaded back: {_short(exc)}"
-                    raise _CheckFailed from exc
-            if not diff <= TOLERANCE:
-                failure = (
-                    f"the reloaded file's predictions differ from the model's by up to "
-                    f"{diff:.3g} (allowed: {TOLERANCE:g})"
-                )
-                raise _CheckFailed
-        # Leaving the block moved the checked copy over the target.
+        report(0.05, f"Writing {info.label}…")
+        with quiet_native_logs() as native:
+            try:
+                _WRITERS[name](model, tmp, embedded)
+            except OSError:
+                raise  # becomes "could not write <target>: <reason>" below
+            except Exception as exc:
+                raise _write_failure(exc, target, info, native) from exc
+        report(0.6, "Loading the written file back to check it…")
+        with quiet_native_logs():
+            try:
+                got, signature = _READERS[name](tmp, x)
+                diff = _compare(expected, got)
+            except Exception as exc:
+                failure = f"the written file could not be loaded back: {_short(exc)}"
+                raise _CheckFailed from exc
+        if not diff <= TOLERANCE:
+            failure = (
+                f"the reloaded file's predictions differ from the model's by up to "
+                f"{diff:.3g} (allowed: {TOLERANCE:g})"
+            )
+            raise _CheckFailed
+        report(0.9, "Writing the metadata…")
+        meta["check"] = {
+            "max_abs_diff": diff,
+            "tolerance": TOLERANCE,
+            "rows": len(x),
+            "runtime": _runtime_name(name),
+        }
+        meta["signature"] = signature
+        meta["model_sha256"] = content_hash(tmp)
+        side_tmp = new_temporary(sidecar, suffix=".json")
+        _write_synced(side_tmp, _dumps(meta))
+        replace_together([(tmp, target), (side_tmp, sidecar)])
     except _CheckFailed:
+        _discard_all(tmp, side_tmp)
         report(1.0, "Export failed")
         kept = f"; {target.name} was left as it was." if target.exists() else "."
         return ExportResult(
@@ -629,24 +724,12 @@ def export_model(
             signature=signature,
         )
     except OSError as exc:
-        # atomic_path creates its temporary before its own error handling starts.
-        raise StudioError(f"could not write {target}: {exc.strerror or exc}") from exc
-
-    report(0.9, "Writing the metadata…")
-    meta["check"] = {
-        "max_abs_diff": diff,
-        "tolerance": TOLERANCE,
-        "rows": len(x),
-        "runtime": _runtime_name(name),
-    }
-    meta["signature"] = signature
-    sidecar = metadata_path(target)
-    try:
-        atomic_write_text(sidecar, _dumps(meta))
-    except (StudioError, OSError) as exc:
-        # An export without its metadata would look complete but is not: remove it.
-        remove_path(target)
-        raise StudioError(f"{exc}; the export {target.name} was removed again") from exc
+        _discard_all(tmp, side_tmp)
+        kept = f"; {target.name} was left as it was" if target.exists() else ""
+        raise StudioError(f"could not write {target}: {exc.strerror or exc}{kept}") from exc
+    except BaseException:
+        _discard_all(tmp, side_tmp)
+        raise
     report(1.0, "Export finished")
     message = (
         f"Exported to {info.label}: {target}. Reloaded with {_runtime_name(name)}; "
@@ -720,9 +803,7 @@ def export_keras_file(
 
     import ffnn_studio.engine.activations  # noqa: F401  (registers the step activation)
 
-    source = Path(source)
-    if not source.is_file():
-        raise StudioError(f"model file not found: {source}")
+    source = check_keras_source(source)
     try:
         model = keras.models.load_model(source, compile=False)
     except Exception as exc:
@@ -737,6 +818,38 @@ def export_keras_file(
     return export_model(
         model, path, fmt, sample_x=_typical_rows(model), metadata=metadata, progress=progress
     )
+
+
+def check_keras_source(source: str | os.PathLike[str]) -> Path:
+    """``source`` if it can be a trained ``.keras`` model (checked without TensorFlow)."""
+    source = Path(source)
+    if source.suffix.lower() != ".keras":
+        raise StudioError(f"{source.name}: a trained model is read from a .keras file")
+    if not source.is_file():
+        raise StudioError(f"model file not found: {source}")
+    try:
+        is_zip = zipfile.is_zipfile(source)
+    except OSError as exc:
+        raise StudioError(f"could not read {source}: {exc.strerror or exc}") from exc
+    if not is_zip:
+        raise StudioError(
+            f"{source.name} is not a Keras model: a .keras file is a zip archive, and this one "
+            "is damaged or another kind of file"
+        )
+    return source
+
+
+def check_export_target(path: str | os.PathLike[str], fmt: str | None = None) -> str:
+    """The export format for ``path``, after checking the target can be written (no TensorFlow)."""
+    target = Path(path)
+    name = format_for_path(target, fmt)
+    _check_target(target, FORMATS[name])
+    parent = target.parent if str(target.parent) else Path(".")
+    if not parent.is_dir():
+        raise StudioError(f"cannot export to {target}: folder {parent} does not exist")
+    if not os.access(parent, os.W_OK):
+        raise StudioError(f"cannot export to {target}: folder {parent} is not writable")
+    return name
 
 
 def _typical_rows(model: Any, n: int = 256, seed: int = 0) -> np.ndarray:
@@ -770,8 +883,21 @@ def read_metadata(path: str | os.PathLike[str]) -> dict[str, Any]:
     """The sidecar metadata of an export (``StudioError`` if it is missing or unreadable)."""
     sidecar = metadata_path(path)
     try:
-        return json.loads(sidecar.read_text(encoding="utf-8"))
+        meta = json.loads(sidecar.read_text(encoding="utf-8"))
     except FileNotFoundError as exc:
         raise StudioError(f"no metadata file {sidecar.name} beside {Path(path).name}") from exc
-    except (OSError, ValueError) as exc:
-        raise StudioError(f"could not read {sidecar}: {exc}") from exc
+    except (OSError, ValueError, RecursionError) as exc:
+        raise StudioError(f"could not read {sidecar}: {_short(exc, 200)}") from exc
+    expected = meta.get("model_sha256") if isinstance(meta, dict) else None
+    if expected is not None:
+        try:
+            actual = content_hash(path)
+        except OSError as exc:
+            raise StudioError(f"could not read {path}: {exc.strerror or exc}") from exc
+        if actual != expected:
+            raise StudioError(
+                f"{sidecar.name} describes another version of {Path(path).name} (an export "
+                "was interrupted between writing the two); the model file's embedded metadata "
+                "is its own: export again to write a matching metadata file"
+            )
+    return meta

@@ -31,7 +31,7 @@ from ffnn_studio.core.spec import (
     output_activation,
     output_units,
 )
-from ffnn_studio.core.validation import Problem, validate_project
+from ffnn_studio.core.validation import Problem, size_warnings, validate_project
 
 if TYPE_CHECKING:
     from ffnn_studio.data.dataset import Dataset
@@ -226,8 +226,20 @@ class ProjectDocument(QObject):
     def problems(self) -> list[Problem]:
         """Validation problems of the project, with the task the data set really has."""
         shape = self.data_shape()
-        task = shape.task if isinstance(shape, DataShape) else None
-        return validate_project(self._project, task)
+        if not isinstance(shape, DataShape):
+            return validate_project(self._project)
+        return validate_project(
+            self._project, shape.task, n_inputs=shape.n_features, n_outputs=shape.output_units
+        )
+
+    def size_warnings(self) -> list[Problem]:
+        """Notes on a network large enough to train slowly (training is not refused)."""
+        shape = self.data_shape()
+        if not isinstance(shape, DataShape):
+            return size_warnings(self._project.network)
+        return size_warnings(
+            self._project.network, n_inputs=shape.n_features, n_outputs=shape.output_units
+        )
 
     def _shape_key(self, source: DataSource) -> str:
         # Data sources hold dicts (unhashable): their repr is the cache key.
