@@ -29,7 +29,7 @@ from pathlib import Path
 from ffnn_studio import __version__
 from ffnn_studio.config import TF_LOG_LEVEL_DEFAULT, TF_LOG_LEVEL_ENV
 from ffnn_studio.core.errors import StudioError
-from ffnn_studio.core.reports import finish_text
+from ffnn_studio.core.reports import ReportSink, finish_text
 
 SUBCOMMANDS = ("train", "export", "datasets")
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
@@ -311,7 +311,7 @@ def _loss_for_csv(project):
     return project
 
 
-class _TerminalSink:
+class _TerminalSink(ReportSink):
     """Prints a line per epoch (throttled for long runs) and a live progress line."""
 
     def __init__(self, quiet: bool) -> None:
@@ -364,9 +364,6 @@ class _TerminalSink:
             f"{self.metric} {report.metric:.4f}{vm}" + (" " * 10 if self.tty else ""),
             flush=True,
         )
-
-    def probes(self, report) -> None:
-        pass
 
     def finished(self, report) -> None:
         if self.tty and not self.quiet:

@@ -79,7 +79,8 @@ def quick_start_enabled(environ: Mapping[str, str] = os.environ) -> bool:
 #: Wall time one chunk of training steps aims at: short enough for stop and pause
 #: to act within a tenth of a second.
 TRAINING_CHUNK_S = 0.1
-#: The session coalesces progress and probe reports to at most one per this interval.
+#: The session reports progress, mid-epoch probes and a copy of the weights at most
+#: once per this interval (in the chunk's one report).
 ENGINE_REPORT_INTERVAL_S = 0.05
 
 # ------------------------------------------------------------------ timing: the window
@@ -100,12 +101,12 @@ PLOT_REDRAW_MS = 33
 PROGRESS_BAR_REFRESH_MS = 100
 #: The network diagram redraws its weights at most this often during a run.
 DIAGRAM_REFRESH_MS = 250
-#: The decision boundary's refresh timer during a run ...
+#: The decision boundary redraws the delivered weights at most this often during a run ...
 BOUNDARY_REFRESH_MS = 100
 #: ... slowed, when evaluations turn expensive, to at most this: 6 Hz on paper, so
-#: that timer events delayed by a busy machine still arrive at ≥ 5 Hz.
+#: that with deliveries about 50 ms apart refreshes still come at ≥ 5 Hz.
 BOUNDARY_MAX_INTERVAL_MS = 160
-#: How long the screenshot mode lets the redraw timers run before grabbing.
+#: How long the screenshot mode lets the redraws run before grabbing.
 SCREENSHOT_SETTLE_MS = 300
 #: How often a document's unsaved changes are written to its recovery file.
 AUTOSAVE_INTERVAL_MS = 60_000

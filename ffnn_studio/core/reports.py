@@ -1,7 +1,9 @@
 """What a training run reports, as plain Python values, and the protocols around a run.
 
-The engine's training session calls a sink; the window's thread bridge turns
-each call into a queued Qt signal, the CLI prints them, tests record them.
+The engine's training session calls a sink once per chunk of steps with one
+``ChunkReport`` (the chunk's epoch ends, probes, latest progress and, when
+due, a copy of the weights); the window's thread bridge merges the chunks
+waiting for the GUI into one delivery, the CLI prints them, tests record them.
 The run's states and finish reasons are enums (strings too, so they compare
 equal to their values), and ``finish_text`` is the one place a finish becomes
 words.
@@ -9,6 +11,7 @@ words.
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, Literal, Protocol, runtime_checkable
@@ -140,6 +143,52 @@ class RunFinished:
         object.__setattr__(self, "reason", FinishReason(self.reason))
 
 
+@dataclass(frozen=True)
+class ChunkReport:
+    """What one chunk of steps (or several, merged for one delivery) reported."""
+
+    #: The epochs that ended, in order.
+    epochs: tuple[EpochEnd, ...] = ()
+    #: The probes taken, in order (each epoch's end, and the chunk's last step when due).
+    probes: tuple[ProbeReport, ...] = ()
+    #: The latest progress, if one was due.
+    progress: Progress | None = None
+    #: A copy of (kernel, bias) of every Dense block, when due (≤ one per report interval).
+    weights: FrozenWeights | None = None
+
+    def __bool__(self) -> bool:
+        return bool(self.epochs or self.probes or self.progress is not None or self.weights is not None)
+
+    @classmethod
+    def merge(cls, reports: Sequence[ChunkReport]) -> ChunkReport:
+        """One report for consecutive ones: all their epochs and probes, the latest progress and weights."""
+        if len(reports) == 1:
+            return reports[0]
+        progress = next((r.progress for r in reversed(reports) if r.progress is not None), None)
+        weights = next((r.weights for r in reversed(reports) if r.weights is not None), None)
+        return cls(
+            tuple(e for r in reports for e in r.epochs),
+            tuple(p for r in reports for p in r.probes),
+            progress,
+            weights,
+        )
+
+    def in_order(self) -> Iterator[EpochEnd | ProbeReport | Progress]:
+        """The single reports in the order they were made: an epoch's probes before its end, progress last."""
+        probes = iter(self.probes)
+        probe = next(probes, None)
+        for end in self.epochs:
+            while probe is not None and probe.epoch <= end.epoch:
+                yield probe
+                probe = next(probes, None)
+            yield end
+        while probe is not None:
+            yield probe
+            probe = next(probes, None)
+        if self.progress is not None:
+            yield self.progress
+
+
 def format_clock(seconds: float) -> str:
     """``0:42``, ``12:05``, ``1:02:03``."""
     total = max(0, round(seconds))
@@ -176,21 +225,19 @@ def finish_text(report: RunFinished, style: FinishTextStyle = "status") -> str:
     }[reason]
 
 
+Weights = list[tuple["np.ndarray", "np.ndarray | None"]]
+#: The weights a ``ChunkReport`` carries (the training thread's copy, shared: read only).
+FrozenWeights = tuple[tuple["np.ndarray", "np.ndarray | None"], ...]
+
+
 class TrainingSink(Protocol):
     """Receives a run's reports; called from the training thread."""
 
     def run_started(self, info: RunStarted) -> None: ...
 
-    def progress(self, report: Progress) -> None: ...
-
-    def epoch_end(self, report: EpochEnd) -> None: ...
-
-    def probes(self, report: ProbeReport) -> None: ...
+    def chunk(self, report: ChunkReport) -> None: ...
 
     def finished(self, report: RunFinished) -> None: ...
-
-
-Weights = list[tuple["np.ndarray", "np.ndarray | None"]]
 
 
 @runtime_checkable
@@ -226,11 +273,23 @@ class RunnableSession(Protocol):
     def reset_weights(self) -> None: ...
 
 
-class NullSink:
-    """Discards every report."""
+class ReportSink:
+    """A sink that takes a chunk's reports one at a time, in order (headless users: the CLI, tests).
+
+    Subclasses override what they need of ``progress``, ``epoch_end`` and ``probes``.
+    """
 
     def run_started(self, info: RunStarted) -> None:
         pass
+
+    def chunk(self, report: ChunkReport) -> None:
+        for single in report.in_order():
+            if isinstance(single, EpochEnd):
+                self.epoch_end(single)
+            elif isinstance(single, ProbeReport):
+                self.probes(single)
+            else:
+                self.progress(single)
 
     def progress(self, report: Progress) -> None:
         pass
@@ -245,11 +304,19 @@ class NullSink:
         pass
 
 
+class NullSink(ReportSink):
+    """Discards every report."""
+
+    def chunk(self, report: ChunkReport) -> None:
+        pass
+
+
 @dataclass
-class RecordingSink:
+class RecordingSink(ReportSink):
     """Keeps every report in lists (tests, the CLI's summary)."""
 
     started: list[RunStarted] = field(default_factory=list)
+    chunks: list[ChunkReport] = field(default_factory=list)
     progress_reports: list[Progress] = field(default_factory=list)
     epochs: list[EpochEnd] = field(default_factory=list)
     probe_reports: list[ProbeReport] = field(default_factory=list)
@@ -257,6 +324,10 @@ class RecordingSink:
 
     def run_started(self, info: RunStarted) -> None:
         self.started.append(info)
+
+    def chunk(self, report: ChunkReport) -> None:
+        self.chunks.append(report)
+        super().chunk(report)
 
     def progress(self, report: Progress) -> None:
         self.progress_reports.append(report)

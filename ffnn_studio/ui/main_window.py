@@ -42,7 +42,7 @@ from ffnn_studio.config import (
 from ffnn_studio.core.errors import StudioError
 from ffnn_studio.core.examples import example_menu_entries, load_example
 from ffnn_studio.core.project_file import EXTENSION
-from ffnn_studio.core.reports import FinishReason, Progress, RunFinished, RunState, finish_text
+from ffnn_studio.core.reports import ChunkReport, FinishReason, RunFinished, RunState, finish_text
 from ffnn_studio.core.spec import Project
 from ffnn_studio.ui.build.inspector import LayerInspector
 from ffnn_studio.ui.build.layer_stack import LayerStackView
@@ -371,7 +371,7 @@ class MainWindow(QMainWindow):
         c = self.controller
         self.controls.trainRequested.connect(self.train)
         c.stateChanged.connect(self._on_state)
-        c.progressed.connect(self._on_progress)
+        c.reported.connect(self._on_report)
         c.finished.connect(self._on_finished)
         c.failed.connect(self._on_failed)
         self.insights.runs.comparingChanged.connect(self._on_comparing)
@@ -624,8 +624,9 @@ class MainWindow(QMainWindow):
         else:
             self.statusBar().clearMessage()
 
-    def _on_progress(self, report: Progress) -> None:
-        self.throughput_label.setText(f"{report.samples_per_second:,.0f} samples/s")
+    def _on_report(self, report: ChunkReport) -> None:
+        if report.progress is not None:
+            self.throughput_label.setText(f"{report.progress.samples_per_second:,.0f} samples/s")
 
     def _on_finished(self, report: RunFinished) -> None:
         self.last_finish = report

@@ -78,7 +78,9 @@ def main() -> int:
     info: list = []
     loop = QEventLoop()
     controller.started.connect(info.append)
-    controller.epochEnded.connect(lambda r: epochs.append((time.perf_counter(), r.elapsed_s, r.epoch)))
+    controller.reported.connect(
+        lambda r: epochs.extend((time.perf_counter(), e.elapsed_s, e.epoch) for e in r.epochs)
+    )
     view.refreshed.connect(lambda: refreshes.append((time.perf_counter(), view.last_refresh_ms)))
     controller.finished.connect(loop.quit)
     controller.failed.connect(lambda msg: (print("failed:", msg), loop.quit()))

@@ -107,7 +107,7 @@ def run_window(epochs: int) -> tuple[dict[int, int], float]:
     app.processEvents()
     sampler = Sampler(epochs)
     controller = window.controller
-    controller.epochsEnded.connect(lambda reports: sampler.see(reports[-1].epoch))
+    controller.reported.connect(lambda report: report.epochs and sampler.see(report.epochs[-1].epoch))
     loop = QEventLoop()
     controller.finished.connect(lambda _r: loop.quit())
     controller.failed.connect(lambda _m: loop.quit())

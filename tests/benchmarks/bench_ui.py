@@ -43,7 +43,7 @@ import numpy as np
 from PySide6.QtCore import QEventLoop, QObject, Qt, QTimer
 from PySide6.QtWidgets import QApplication, QMainWindow
 
-from ffnn_studio.core.reports import EpochEnd, RecordingSink, RunFinished
+from ffnn_studio.core.reports import ChunkReport, EpochEnd, RecordingSink, RunFinished
 from ffnn_studio.core.spec import Project
 from ffnn_studio.ui.run.bridge import TrainingController, prepare_project_data
 
@@ -168,13 +168,17 @@ def run_in_window(
         if ticks.phase == "compile":
             ticks.phase = "steady"
 
+    def on_report(report: ChunkReport) -> None:
+        for end in report.epochs:
+            on_epoch(end)
+
     def on_end(result: object) -> None:
         outcome.append(result)
         loop.quit()
 
     connections = (
         (controller.started, on_started),
-        (controller.epochEnded, on_epoch),
+        (controller.reported, on_report),
         (controller.finished, on_end),
         (controller.failed, on_end),
     )

@@ -114,6 +114,29 @@ def reference(data):
 # --------------------------------------------------------------------------- reports
 
 
+def test_one_report_per_chunk_with_the_final_weights(data) -> None:
+    sink = RecordingSink()
+    s = TrainingSession(project(epochs=5), data, sink)
+    calls = []
+    call_chunk = s._call_chunk
+
+    def counted(k, perms):
+        calls.append(k)
+        return call_chunk(k, perms)
+
+    s._call_chunk = counted
+    s.run()
+    # At most one sink call per chunk, plus the run's last (the final weights).
+    assert 1 <= len(sink.chunks) <= len(calls) + 1 and all(sink.chunks)
+    assert [e.epoch for c in sink.chunks for e in c.epochs] == [1, 2, 3, 4, 5]
+    assert [e.epoch for e in sink.epochs] == [1, 2, 3, 4, 5]  # split again for per-report sinks
+    final = sink.chunks[-1].weights
+    assert final is not None and len(final) == 3
+    for (k, b), (k2, b2) in zip(final, s.weights_snapshot(), strict=True):
+        np.testing.assert_array_equal(k, k2)
+        np.testing.assert_array_equal(b, b2)
+
+
 def test_a_run_reports_in_order_and_learns(reference) -> None:
     s, sink, result = reference
     assert result.reason == "completed" and result.epochs_completed == 4

@@ -16,11 +16,7 @@ class FakeRunController(QObject):
 
     stateChanged = Signal(object)
     started = Signal(object)
-    progressed = Signal(object)
-    epochEnded = Signal(object)
-    probed = Signal(object)
-    epochsEnded = Signal(object)
-    probesReported = Signal(object)
+    reported = Signal(object)
     finished = Signal(object)
     failed = Signal(str)
     warmedUp = Signal()

@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from ffnn_studio.core.reports import ChunkReport
 from ffnn_studio.core.spec import (
     BuiltinDataSource,
     DenseLayer,
@@ -168,7 +169,7 @@ def test_document_preview_and_message(qtbot) -> None:
     assert NEEDS_2D in view.message.text()
 
 
-def test_timer_refreshes_while_running_and_stops(qtbot) -> None:
+def test_delivered_weights_refresh_while_running_throttled(qtbot) -> None:
     prepared = _prepared("circle", n_samples=100)
     project = Project(network=NetworkSpec((DenseLayer(3, "relu"),)))
     rng = np.random.default_rng(0)
@@ -176,17 +177,33 @@ def test_timer_refreshes_while_running_and_stops(qtbot) -> None:
     session = SnapshotSession(project, weights)
     controller = FakeController()
     controller.session, controller.last_prepared = session, prepared
-    view = DecisionBoundaryView(interval_ms=20)
+    view = DecisionBoundaryView(interval_ms=200)
     qtbot.addWidget(view)
     view.attach(controller)
     view.show()
     controller.started.emit(None)
-    assert view.refresh_count == 1
+    assert view.refresh_count == 1 and session.snapshots == 1
     controller.stateChanged.emit("running")
-    qtbot.waitUntil(lambda: view.refresh_count >= 4, timeout=5000)
-    controller.stateChanged.emit("idle")
+    # A delivery's weights are drawn, without asking the session for them.
+    delivered = tuple((k * -2.0, b + 1.0) for k, b in weights)
+    controller.reported.emit(ChunkReport(weights=delivered))
+    assert view.refresh_count == 2 and session.snapshots == 1
+    np.testing.assert_allclose(view.grid_output, view.evaluate(delivered))
+    # The next one, at once, is throttled; one without weights does nothing.
+    controller.reported.emit(ChunkReport(weights=tuple(weights)))
+    controller.reported.emit(ChunkReport(epochs=()))
+    assert view.refresh_count == 2
+
+    def deliver_until_drawn() -> bool:
+        controller.reported.emit(ChunkReport(weights=tuple(weights)))
+        return view.refresh_count == 3
+
+    qtbot.waitUntil(deliver_until_drawn, timeout=5000)
+    np.testing.assert_allclose(view.grid_output, view.evaluate(weights))
+    assert session.snapshots == 1
+    controller.stateChanged.emit("idle")  # the end of a run reads the session's final weights
     count = view.refresh_count
-    assert not view._timer.isActive()
+    assert count == 4 and session.snapshots == 2
     with qtbot.waitSignal(view.refreshed, timeout=2000):
         controller.finished.emit(None)
     assert view.refresh_count == count + 1
@@ -214,8 +231,10 @@ def test_hidden_view_does_no_work(qtbot) -> None:
     view = DecisionBoundaryView(interval_ms=10)
     qtbot.addWidget(view)
     view.set_source(session, prepared)
-    view._on_tick()
-    assert session.snapshots == 0
+    view._on_report(ChunkReport(weights=tuple(session.weights)))
+    assert session.snapshots == 0 and view.refresh_count == 0 and view.grid_output is None
+    view.show()  # shown mid-run: drawn at once
+    assert view.refresh_count == 1 and view.grid_output is not None
 
 
 def test_same_data_keeps_the_points_and_a_hidden_view_refreshes_when_shown(qtbot, monkeypatch) -> None:

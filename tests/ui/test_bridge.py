@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QWidget
 
 from ffnn_studio.core.errors import StudioError
 from ffnn_studio.core.reports import (
+    ChunkReport,
     EpochEnd,
     LayerInfo,
     LayerProbe,
@@ -135,13 +136,16 @@ class FakeSession:
                         break
                     step += 1
                     frac = (s + 1) / self.steps
-                    self.sink.progress(Progress(step, epoch, frac, 0.5, 1000.0, 0.01 * step))
-                    probes = tuple(LayerProbe(1.0 + epoch, 0.1 / (i + 1), 0.01) for i in range(2))
-                    self.sink.probes(ProbeReport(step, epoch + frac, probes))
+                    progress = Progress(step, epoch, frac, 0.5, 1000.0, 0.01 * step)
+                    layers = tuple(LayerProbe(1.0 + epoch, 0.1 / (i + 1), 0.01) for i in range(2))
+                    probe = ProbeReport(step, epoch + frac, layers)
+                    if s + 1 < self.steps:  # one chunk a step; the epoch's last one reports its end
+                        self.sink.chunk(ChunkReport(probes=(probe,), progress=progress))
                 if reason == "stopped":
                     break
                 self.epochs_completed = epoch + 1
-                self.sink.epoch_end(EpochEnd(epoch + 1, 0.5, 0.6, 0.7, 0.65, 0.001, 0.1))
+                end = EpochEnd(epoch + 1, 0.5, 0.6, 0.7, 0.65, 0.001, 0.1)
+                self.sink.chunk(ChunkReport((end,), (probe,), progress))
                 if self.hold_after_epoch == epoch + 1:
                     with self._cv:
                         self._held = True
@@ -207,7 +211,7 @@ class Recorder:
         self.events: list[tuple[str, Any]] = []
         self.threads: set[QThread] = set()
         controller.stateChanged.connect(lambda s: self._add("state", s))
-        for name in ("started", "progressed", "epochEnded", "probed", "finished", "failed"):
+        for name in ("started", "reported", "finished", "failed"):
             getattr(controller, name).connect(lambda value, n=name: self._add(n, value))
 
     def _add(self, name: str, value: Any) -> None:
@@ -218,6 +222,19 @@ class Recorder:
 
     def of(self, name: str) -> list[Any]:
         return [v for n, v in self.events if n == name]
+
+    def epochs(self) -> list[EpochEnd]:
+        return [e for r in self.of("reported") for e in r.epochs]
+
+    def probes(self) -> list[ProbeReport]:
+        return [p for r in self.of("reported") for p in r.probes]
+
+    def progress(self) -> list[Progress]:
+        return [r.progress for r in self.of("reported") if r.progress is not None]
+
+
+def has_epochs(report: ChunkReport) -> bool:
+    return bool(report.epochs)
 
 
 def test_run_reports_arrive_in_gui_thread_in_order(qtbot, make_controller):
@@ -239,9 +256,11 @@ def test_run_reports_arrive_in_gui_thread_in_order(qtbot, make_controller):
     assert session.run_threads == [factory.threads[0]]
     assert controller.session is session
     assert controller.last_prepared == ("prepared", tiny_project().data)
-    assert [e.epoch for e in rec.of("epochEnded")] == [1, 2, 3]
-    assert len(rec.of("progressed")) == 9
-    assert len(rec.of("probed")) == 9
+    assert [e.epoch for e in rec.epochs()] == [1, 2, 3]
+    assert [p.step for p in rec.probes()] == list(range(1, 10))
+    # A delivery carries the latest progress of the chunks it merges.
+    steps = [p.step for p in rec.progress()]
+    assert steps[-1] == 9 and steps == sorted(set(steps))
     names = [n for n, _ in rec.events if n != "state"]
     assert names[0] == "started"
     assert names[-1] == "finished"
@@ -259,28 +278,26 @@ def test_fast_epochs_arrive_in_a_few_batches_in_order(qtbot, make_controller):
         return reports
 
     controller._worker.take_reports = counting_take
-    epochs: list[int] = []
-    controller.epochEnded.connect(lambda e: epochs.append(e.epoch))
     epoch_batches: list[tuple[int, ...]] = []
     probe_batches: list[tuple[int, ...]] = []
-    controller.epochsEnded.connect(lambda b: epoch_batches.append(tuple(e.epoch for e in b)))
-    controller.probesReported.connect(lambda b: probe_batches.append(tuple(p.step for p in b)))
+    controller.reported.connect(lambda r: epoch_batches.append(tuple(e.epoch for e in r.epochs)))
+    controller.reported.connect(lambda r: probe_batches.append(tuple(p.step for p in r.probes)))
     names: list[str] = []
     controller.started.connect(lambda _i: names.append("started"))
-    controller.epochsEnded.connect(lambda _b: names.append("epochs"))
+    controller.reported.connect(lambda _r: names.append("reported"))
     controller.finished.connect(lambda _r: names.append("finished"))
     with qtbot.waitSignal(controller.finished, timeout=10_000):
         controller.start(tiny_project(epochs=300), None)
-    assert epochs == list(range(1, 301))
-    # 300 epochs + 300 progress + 300 probes + start + finish, far fewer deliveries.
-    assert sum(batches) == 902
+    # 300 chunk reports + start + finish, far fewer deliveries.
+    assert sum(batches) == 302
     assert len(batches) < 100
-    # The batch signals carry the same reports in order, at most one batch a delivery,
-    # between the run's start and its finish.
-    assert [e for b in epoch_batches for e in b] == epochs
+    # One merged report a delivery carries every epoch and probe in order, between
+    # the run's start and its finish.
+    assert [e for b in epoch_batches for e in b] == list(range(1, 301))
     assert [s for b in probe_batches for s in b] == list(range(1, 301))
     assert len(epoch_batches) <= len(batches) and all(epoch_batches)
     assert names[0] == "started" and names[-1] == "finished"
+    assert names.count("reported") == len(epoch_batches) < 100
 
 
 class _WatchedSink:
@@ -361,7 +378,7 @@ def test_pause_resume_stop_are_forwarded(qtbot, make_controller):
     factory = Factory(hold_after_epoch=1)
     controller = make_controller(session_factory=factory)
     rec = Recorder(controller)
-    with qtbot.waitSignal(controller.epochEnded, timeout=10_000):
+    with qtbot.waitSignal(controller.reported, timeout=10_000, check_params_cb=has_epochs):
         controller.start(tiny_project(epochs=5), None)
     session = factory.sessions[0]
     assert controller.state == "running"
@@ -385,7 +402,7 @@ def test_pause_resume_stop_are_forwarded(qtbot, make_controller):
 def test_start_while_busy_is_refused(qtbot, make_controller):
     factory = Factory(hold_after_epoch=1)
     controller = make_controller(session_factory=factory)
-    with qtbot.waitSignal(controller.epochEnded, timeout=10_000):
+    with qtbot.waitSignal(controller.reported, timeout=10_000, check_params_cb=has_epochs):
         assert controller.start(tiny_project(), None)
     assert not controller.start(tiny_project(), None)
     with qtbot.waitSignal(controller.finished, timeout=10_000):
@@ -468,7 +485,7 @@ def test_pause_requested_while_preparing_applies_when_the_run_starts(qtbot, make
 def test_shutdown_during_a_run_ends_the_thread(qtbot, make_controller):
     factory = Factory(hold_after_epoch=1)
     controller = make_controller(session_factory=factory)
-    with qtbot.waitSignal(controller.epochEnded, timeout=10_000):
+    with qtbot.waitSignal(controller.reported, timeout=10_000, check_params_cb=has_epochs):
         controller.start(tiny_project(epochs=50), None)
     thread = controller._thread
     assert thread is not None and thread.isRunning()
@@ -628,11 +645,16 @@ def test_trains_a_tiny_real_project(qtbot, make_controller):
         report = blocker.args[0]
         assert report.reason == "completed", report.message
         assert report.epochs_completed == 3
-        assert [e.epoch for e in rec.of("epochEnded")] == [1, 2, 3]
+        assert [e.epoch for e in rec.epochs()] == [1, 2, 3]
         started = rec.of("started")[0]
         assert [layer.name for layer in started.layers] == ["dense_1", "output"]
-        probes = rec.of("probed")
+        probes = rec.probes()
         assert probes and len(probes[-1].layers) == 2
+        # The weights come with the reports: the last delivery's are the trained ones.
+        weights = [r.weights for r in rec.of("reported") if r.weights is not None]
+        assert weights and len(weights[-1]) == 2
+        for (k, b), (k2, b2) in zip(weights[-1], controller.session.weights_snapshot(), strict=True):
+            assert (k == k2).all() and (b == b2).all()
         assert rec.threads == {QCoreApplication.instance().thread()}
         assert controller.state == "idle"
         assert controller.last_prepared.n_features == 2

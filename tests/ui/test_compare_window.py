@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ffnn_studio.core.reports import EpochEnd, LayerInfo, RunFinished, RunStarted
+from ffnn_studio.core.reports import ChunkReport, EpochEnd, LayerInfo, RunFinished, RunStarted
 from ffnn_studio.core.runs import COMPARE_ACTIVATIONS
 from ffnn_studio.engine.codegen import generate_script
 from ffnn_studio.ui.document.document import ProjectDocument
@@ -56,7 +56,7 @@ class LayeredSession(FakeSession):
         for e in range(start, start + epochs):
             self.epochs_completed = e + 1
             self.history.rows.append(0.5)
-            self.sink.epoch_end(EpochEnd(e + 1, 0.5, 0.6, 0.7, 0.65, 0.01, 0.1))
+            self.sink.chunk(ChunkReport((EpochEnd(e + 1, 0.5, 0.6, 0.7, 0.65, 0.01, 0.1),)))
         report = RunFinished("completed", "done", self.epochs_completed, 0.1)
         self.sink.finished(report)
         return report

@@ -10,6 +10,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 
 from ffnn_studio.core.forward import ForwardModel, activations_for
+from ffnn_studio.core.reports import ChunkReport
 from ffnn_studio.core.spec import (
     BuiltinDataSource,
     DenseLayer,
@@ -197,10 +198,21 @@ def test_document_architecture_and_live_refresh(qtbot) -> None:
     session = SnapshotSession(PROJECT, _weights(2))
     controller.session, controller.last_prepared = session, _prepared()
     controller.started.emit(None)
+    assert view.refresh_count == 1 and session.snapshots == 1
     controller.stateChanged.emit("running")
-    qtbot.waitUntil(lambda: view.refresh_count >= 3, timeout=5000)
-    controller.stateChanged.emit("idle")
-    assert not view._timer.isActive()
+    # The deliveries' weights are drawn (throttled), without asking the session for them.
+    delivered = tuple(_weights(3))
+
+    def deliver_until_drawn() -> bool:
+        controller.reported.emit(ChunkReport(weights=delivered))
+        return view.refresh_count >= 3
+
+    qtbot.waitUntil(deliver_until_drawn, timeout=5000)
+    assert session.snapshots == 1
+    np.testing.assert_allclose(view._weights[0][0], delivered[0][0])
+    count = view.refresh_count
+    controller.reported.emit(ChunkReport(epochs=()))  # no weights: nothing to draw
+    assert view.refresh_count == count
     assert view.scene.rebuild_count == 1  # the document's and the session's architecture agree
 
 

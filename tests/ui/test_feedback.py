@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from PySide6.QtCore import Qt
 
-from ffnn_studio.core.reports import LayerInfo, LayerProbe, ProbeReport, RunStarted
+from ffnn_studio.core.reports import ChunkReport, LayerInfo, LayerProbe, ProbeReport, RunStarted
 from ffnn_studio.ui.build.param_widgets import FloatSpinBox, IntSpinBox
 from ffnn_studio.ui.document.document import ProjectDocument
 from ffnn_studio.ui.insights.health import LayerHealthView, epoch_text
@@ -74,7 +74,7 @@ def test_layer_health_names_a_whole_epoch_and_clears_on_reset(qtbot) -> None:
     layers = (LayerInfo(0, "dense_1", 8, "relu"), LayerInfo(None, "output", 1, "sigmoid"))
     controller.started.emit(RunStarted("r", 10, layers, 60, 4, 80, 20, "binary", "accuracy", 0))
     probe = LayerProbe(1.0, 0.1, 0.01)
-    controller.probesReported.emit((ProbeReport(240, 60.0, (probe, probe)),))
+    controller.reported.emit(ChunkReport(probes=(ProbeReport(240, 60.0, (probe, probe)),)))
     assert "(epoch 60)" in view.summary.text()
     controller.weightsReset.emit(True)
     assert "epoch" not in view.summary.text()

@@ -8,7 +8,7 @@ from pathlib import Path
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QIcon
 
-from ffnn_studio.core.reports import LayerInfo, LayerProbe, ProbeReport, RunStarted
+from ffnn_studio.core.reports import ChunkReport, LayerInfo, LayerProbe, ProbeReport, RunStarted
 from ffnn_studio.core.spec import DenseLayer, NetworkSpec
 from ffnn_studio.ui.insights.health import (
     DEAD,
@@ -71,7 +71,7 @@ def test_model_flags_layers_with_icon_and_tooltip(qtbot) -> None:
     assert m.rowCount() == 4 and m.columnCount() == 6
     assert "No figures yet" in m.data(m.index(0, 0), Qt.ItemDataRole.ToolTipRole)
     healthy = _report(*[replace(p, grad_norm=0.1, dead_fraction=None, saturated_fraction=None) for p in SICK.layers])
-    controller.probesReported.emit((healthy, SICK))  # a batch: the latest figures count
+    controller.reported.emit(ChunkReport(probes=(healthy, SICK)))  # a batch: the latest figures count
     assert m.flagged_rows() == [0, 1, 2]
     warn_image = warning_icon().pixmap(16, 16).toImage()
 
@@ -98,7 +98,7 @@ def test_model_flags_layers_with_icon_and_tooltip(qtbot) -> None:
     assert m.data(m.index(1, 0), Qt.ItemDataRole.DisplayRole) == "layer 2 · 16 relu"
     assert "3 layers need attention" in view.summary.text()
     # A healthy report clears the warnings.
-    controller.probesReported.emit((SICK, healthy))
+    controller.reported.emit(ChunkReport(probes=(SICK, healthy)))
     assert m.flagged_rows() == []
     assert "healthy" in view.summary.text()
 

@@ -504,7 +504,7 @@ def small_spirals() -> Project:
 def test_train_the_default_project_for_real(qtbot, make_window) -> None:
     window = make_window(small_spirals(), controller=TrainingController())
     epochs: list[int] = []
-    window.controller.epochEnded.connect(lambda report: epochs.append(report.epoch))
+    window.controller.reported.connect(lambda report: epochs.extend(e.epoch for e in report.epochs))
     with qtbot.waitSignal(window.controller.finished, timeout=120_000) as blocker:
         assert window.train()
     report = blocker.args[0]
@@ -521,7 +521,7 @@ def test_stop_a_real_run_then_close_during_the_next(qtbot, make_window) -> None:
     project = replace(project, training=replace(project.training, epochs=10_000))
     window = make_window(project, controller=TrainingController())
     controller = window.controller
-    with qtbot.waitSignal(controller.epochEnded, timeout=120_000):
+    with qtbot.waitSignal(controller.reported, timeout=120_000, check_params_cb=lambda r: bool(r.epochs)):
         assert window.train()
     with qtbot.waitSignal(controller.finished, timeout=30_000) as blocker:
         window.controls.stop_action.trigger()

@@ -11,6 +11,7 @@ from PySide6.QtCore import QPointF, Qt
 from PySide6.QtGui import QColor
 
 from ffnn_studio.core.reports import (
+    ChunkReport,
     EpochEnd,
     LayerInfo,
     LayerProbe,
@@ -414,9 +415,9 @@ def test_attach_follows_a_controller(plots):
     controller = FakeController()
     plots.attach(controller)
     controller.started.emit(started())
-    controller.probesReported.emit((probe(1, 0.5), probe(2, 1.0)))
-    controller.epochsEnded.emit((epoch(1),))
-    controller.epochsEnded.emit((epoch(2), epoch(3)))
+    controller.reported.emit(ChunkReport(probes=(probe(1, 0.5), probe(2, 1.0))))
+    controller.reported.emit(ChunkReport((epoch(1),)))
+    controller.reported.emit(ChunkReport((epoch(2), epoch(3))))
     controller.finished.emit(RunFinished("completed", "", 3))  # flushes at once
     assert plots.loss_plot.curves[0].item.getData()[0].tolist() == [1.0, 2.0, 3.0]
     assert plots.weights_plot.curves[0].item.getData()[0].tolist() == [0.5, 1.0]

@@ -111,7 +111,7 @@ SCRIPT = textwrap.dedent(
         sys.exit(rc)
 
     # The same through the training bridge: a fake session reporting as fast as it can.
-    from ffnn_studio.core.reports import RunStarted, LayerInfo, EpochEnd
+    from ffnn_studio.core.reports import ChunkReport, RunStarted, LayerInfo, EpochEnd
     from ffnn_studio.ui.run.bridge import TrainingController
 
     class Blaster:
@@ -126,24 +126,24 @@ SCRIPT = textwrap.dedent(
             self.sink.run_started(RunStarted("x", 1, layers, 1, N, N, 0, "binary", "accuracy"))
             probes = (LayerProbe(1.0, 0.5, 0.01), LayerProbe(2.0, 0.25, 0.02, 0.1, None))
             for i in range(N):
-                self.sink.progress(Progress(i, 0, i / N, 0.5, 1e3, 0.1))
-                self.sink.probes(ProbeReport(i, i / N, probes))
-            self.sink.epoch_end(EpochEnd(1, 0.5, None, 0.5, None, 0.001, 1.0))
+                progress = Progress(i, 0, i / N, 0.5, 1e3, 0.1)
+                self.sink.chunk(ChunkReport(probes=(ProbeReport(i, i / N, probes),), progress=progress))
+            self.sink.chunk(ChunkReport(epochs=(EpochEnd(1, 0.5, None, 0.5, None, 0.001, 1.0),)))
             self.epochs_completed = 1
             result = RunFinished("completed", "", 1, 1.0)
             self.sink.finished(result)
             return result
 
     controller = TrainingController(prepare_data=lambda p, b: None, session_factory=Blaster)
-    counts = {"progressed": 0, "probed": 0, "wrong_thread": 0}
-    def count(name):
-        def slot(_value):
-            counts[name] += 1
-            if QThread.currentThread() != gui_thread:
-                counts["wrong_thread"] += 1
-        return slot
-    controller.progressed.connect(count("progressed"))
-    controller.probed.connect(count("probed"))
+    counts = {"last_step": -1, "probed": 0, "epochs": 0, "wrong_thread": 0}
+    def on_report(report):
+        counts["probed"] += len(report.probes)
+        counts["epochs"] += len(report.epochs)
+        if report.progress is not None:
+            counts["last_step"] = report.progress.step
+        if QThread.currentThread() != gui_thread:
+            counts["wrong_thread"] += 1
+    controller.reported.connect(on_report)
     finished = []
     controller.finished.connect(lambda r: (finished.append(r), app.quit()))
     from ffnn_studio.core.spec import Project
@@ -151,7 +151,7 @@ SCRIPT = textwrap.dedent(
     watchdog.start(60_000)
     rc = app.exec()
     controller.shutdown()
-    print(f"bridge progressed={counts['progressed']} probed={counts['probed']} "
+    print(f"bridge last_step={counts['last_step']} probed={counts['probed']} epochs={counts['epochs']} "
           f"wrong_thread={counts['wrong_thread']} finished={len(finished)} rc={rc}", flush=True)
     sys.exit(rc)
     """
@@ -201,8 +201,9 @@ def test_cross_thread_signals_survive_and_all_arrive(tmp_path):
     }
     bridge = dict(item.split("=") for item in lines["bridge"].split())
     assert bridge == {
-        "progressed": str(N),
+        "last_step": str(N - 1),
         "probed": str(N),
+        "epochs": "1",
         "wrong_thread": "0",
         "finished": "1",
         "rc": "0",

@@ -6,7 +6,14 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence
 
-from ffnn_studio.core.reports import EpochEnd, LayerInfo, Progress, RunFinished, RunStarted
+from ffnn_studio.core.reports import (
+    ChunkReport,
+    EpochEnd,
+    LayerInfo,
+    Progress,
+    RunFinished,
+    RunStarted,
+)
 from ffnn_studio.ui.live.training_controls import EtaEstimator, TrainingControls, format_clock
 from tests.ui.fake_controller import FakeRunController
 
@@ -150,6 +157,11 @@ def test_names_for_tests_and_screen_readers(controls):
     assert controls.objectName() == "trainingControls"
 
 
+def ends(first: int, stop: int) -> tuple[EpochEnd, ...]:
+    """The epoch ends ``first`` .. ``stop - 1``, as one delivery carries them."""
+    return tuple(EpochEnd(e, 0.5, 0.6, 0.6, 0.6, 0.01, 0.01 * e) for e in range(first, stop))
+
+
 def test_progress_text_with_time_left(attached):
     c, controller = attached
     clock = Clock()
@@ -160,15 +172,15 @@ def test_progress_text_with_time_left(attached):
     assert c.progress_text() == "Epoch 1/100"
     # Half-way through the first epoch after 1 s: ~1 s × 99.5 epochs.
     clock.now += 1.0
-    controller.progressed.emit(Progress(5, 0, 0.5, 0.6, 1600.0, 1.0))
+    controller.reported.emit(ChunkReport(progress=Progress(5, 0, 0.5, 0.6, 1600.0, 1.0)))
     c.refresh()
     assert c.progress_text() == "Epoch 1/100 · 3:19 left"
     # Epoch times of 0.5 s after the first: the estimate uses those alone.
     clock.now += 1.0
-    controller.epochsEnded.emit((EpochEnd(1, 0.6, 0.7, 0.5, 0.5, 0.01, 2.0),))
+    controller.reported.emit(ChunkReport(epochs=(EpochEnd(1, 0.6, 0.7, 0.5, 0.5, 0.01, 2.0),)))
     for e in range(2, 12):
         clock.now += 0.5
-        controller.epochsEnded.emit((EpochEnd(e, 0.5, 0.6, 0.6, 0.6, 0.01, 2.0 + 0.5 * e),))
+        controller.reported.emit(ChunkReport((EpochEnd(e, 0.5, 0.6, 0.6, 0.6, 0.01, 2.0 + 0.5 * e),)))
     c.refresh()
     assert c.progress_text() == "Epoch 12/100 · 0:44 left"
     assert c.progress_bar.value() == 110
@@ -179,7 +191,7 @@ def test_progress_text_with_time_left(attached):
     clock.now += 600.0
     controller.resume()
     clock.now += 0.5
-    controller.epochsEnded.emit((EpochEnd(12, 0.5, 0.6, 0.6, 0.6, 0.01, 8.5),))
+    controller.reported.emit(ChunkReport(epochs=(EpochEnd(12, 0.5, 0.6, 0.6, 0.6, 0.01, 8.5),)))
     c.refresh()
     assert c.progress_text() == "Epoch 13/100 · 0:44 left"
 
@@ -201,11 +213,11 @@ def test_the_bar_says_compiling_until_the_first_report_and_the_estimate_leaves_i
     clock.now += 30.0  # the compilation
     c.refresh()
     assert c.progress_text() == "Compiling the network…"
-    controller.epochsEnded.emit((EpochEnd(1, 0.6, 0.7, 0.5, 0.5, 0.01, 30.0),))
+    controller.reported.emit(ChunkReport(epochs=(EpochEnd(1, 0.6, 0.7, 0.5, 0.5, 0.01, 30.0),)))
     assert c.progress_bar.maximum() > 0
     for e in range(2, 12):
         clock.now += 0.5
-        controller.epochsEnded.emit((EpochEnd(e, 0.5, 0.6, 0.6, 0.6, 0.01, 30.0 + 0.5 * e),))
+        controller.reported.emit(ChunkReport(epochs=(EpochEnd(e, 0.5, 0.6, 0.6, 0.6, 0.01, 30.0 + 0.5 * e),)))
     c.refresh()
     # 0.5 s an epoch for the 89 left: the 30 s of compiling are not in it.
     assert c.progress_text() == "Epoch 12/100 · 0:44 left"
@@ -225,15 +237,13 @@ def test_the_bar_follows_reports_at_a_limited_rate(attached, qtbot):
     controller.started.emit(RunStarted("s", 10, LAYERS, 100, 10, 320, 80, "binary", "accuracy"))
     assert c.progress_text() == "Epoch 1/100"
     for first in range(1, 51, 10):  # in batches, as the controller delivers them
-        controller.epochsEnded.emit(
-            tuple(EpochEnd(e, 0.5, 0.6, 0.6, 0.6, 0.01, 0.01 * e) for e in range(first, first + 10))
-        )
+        controller.reported.emit(ChunkReport(ends(first, first + 10)))
     # Not redrawn for every report: the bar catches up within PROGRESS_BAR_REFRESH_MS.
     assert c.progress_text() == "Epoch 1/100"
     qtbot.waitUntil(lambda: c.progress_text().startswith("Epoch 51/100"), timeout=2000)
     assert c.progress_bar.value() == 500
     # A finish is shown at once, and a pending refresh does not overwrite it.
-    controller.epochsEnded.emit((EpochEnd(51, 0.5, 0.6, 0.6, 0.6, 0.01, 0.51),))
+    controller.reported.emit(ChunkReport(epochs=(EpochEnd(51, 0.5, 0.6, 0.6, 0.6, 0.01, 0.51),)))
     controller.go("idle")
     controller.finished.emit(RunFinished("stopped", "", 51, 1.0))
     assert c.progress_text() == "Stopped after 51 epochs"
@@ -281,7 +291,7 @@ def test_throughput_signal(attached, qtbot):
     c, controller = attached
     controller.go("running")
     with qtbot.waitSignal(c.throughputChanged, timeout=1000) as blocker:
-        controller.progressed.emit(Progress(3, 0, 0.3, 0.6, 12345.5, 0.2))
+        controller.reported.emit(ChunkReport(progress=Progress(3, 0, 0.3, 0.6, 12345.5, 0.2)))
     assert blocker.args == [12345.5]
 
 
@@ -328,11 +338,11 @@ def test_paused_text_follows_the_run_to_where_it_pauses(attached, qtbot):
     c, controller = attached
     controller.go("running")
     controller.started.emit(RunStarted("s", 10, LAYERS, 100, 10, 320, 80, "binary", "accuracy"))
-    controller.epochsEnded.emit(tuple(EpochEnd(e, 0.5, 0.6, 0.6, 0.6, 0.01, 0.01 * e) for e in range(1, 12)))
+    controller.reported.emit(ChunkReport(ends(1, 12)))
     controller.pause()
     assert c.progress_text() == "Paused · Epoch 12/100"
     # The chunk in flight when Pause was pressed ends three epochs later.
-    controller.epochsEnded.emit(tuple(EpochEnd(e, 0.5, 0.6, 0.6, 0.6, 0.01, 0.01 * e) for e in range(12, 15)))
+    controller.reported.emit(ChunkReport(ends(12, 15)))
     qtbot.waitUntil(lambda: c.progress_text() == "Paused · Epoch 15/100", timeout=2000)
     assert c.progress_bar.value() == 140
     controller.stop()
@@ -364,7 +374,7 @@ def test_stop_while_paused_stops_where_the_pause_shows(qtbot):
         qtbot.addWidget(controls)
         controls.attach(controller)
         epochs: list[int] = []
-        controller.epochEnded.connect(lambda e: epochs.append(e.epoch))
+        controller.reported.connect(lambda r: epochs.extend(e.epoch for e in r.epochs))
         controller.start(project, None)
         qtbot.waitUntil(lambda: len(epochs) > 200, timeout=120_000)
         controller.pause()

@@ -10,6 +10,7 @@ import threading
 from typing import Any
 
 from ffnn_studio.core.reports import (
+    ChunkReport,
     EpochEnd,
     LayerInfo,
     LayerProbe,
@@ -79,10 +80,14 @@ class FakeSession:
         )
         reason = "completed"
         for e in range(start, start + epochs):
-            self.sink.progress(Progress(e * 4, e, 0.5, 0.5, 1234.0, 0.1))
             self.epochs_completed = e + 1
-            self.sink.epoch_end(EpochEnd(e + 1, 0.5, 0.6, 0.7, 0.65, 0.01, 0.1))
-            self.sink.probes(ProbeReport(e * 4, e + 1.0, (LayerProbe(1.0, 0.1, 0.01),) * 2))
+            self.sink.chunk(
+                ChunkReport(
+                    (EpochEnd(e + 1, 0.5, 0.6, 0.7, 0.65, 0.01, 0.1),),
+                    (ProbeReport(e * 4, e + 1.0, (LayerProbe(1.0, 0.1, 0.01),) * 2),),
+                    Progress(e * 4, e, 0.5, 0.5, 1234.0, 0.1),
+                )
+            )
             if self.hold:
                 self._stop.wait(30)
             if self._stop.is_set():

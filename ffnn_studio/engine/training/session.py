@@ -47,6 +47,7 @@ from ffnn_studio.core.atomic import atomic_write_text
 from ffnn_studio.core.catalog import ACTIVATIONS
 from ffnn_studio.core.errors import StudioError
 from ffnn_studio.core.reports import (
+    ChunkReport,
     EpochEnd,
     LayerProbe,
     NullSink,
@@ -348,6 +349,7 @@ class TrainingSession:
         self._weights_lock = threading.Lock()
         self._weights_cache: list[tuple[np.ndarray, np.ndarray | None]] | None = None
         self._weights_time = -math.inf
+        self._pending = _PendingReports()
         self._step_seconds: float | None = None
         self._compiled = False
 
@@ -804,6 +806,7 @@ class TrainingSession:
         self._running = True
         self._clock = _Clock()
         self._read_weights()  # the cache weights_snapshot serves while the run goes
+        self._pending = _PendingReports()
         try:
             try:
                 self.sink.run_started(self._started_info(epochs))
@@ -813,13 +816,20 @@ class TrainingSession:
             except Exception as exc:  # reported to the user, not raised into the worker
                 log.exception("training failed")
                 reason, message = "failed", f"{type(exc).__name__}: {exc}"
-            self._read_weights()
+            self._pending.weights = self._read_weights()
         finally:
             self._running = False
             self._blocked.clear()
+        self._send_reports()  # the last chunk's, with the final weights
         report = RunFinished(reason, message, self._epochs_done, self._clock.elapsed())
         self.sink.finished(report)
         return report
+
+    def _send_reports(self) -> None:
+        """Hand the sink what the last chunk reported, as one ``ChunkReport`` (if anything)."""
+        report = self._pending.take()
+        if report:
+            self.sink.chunk(report)
 
     def _wait_while_paused(self) -> None:
         if self._go.is_set():
@@ -860,7 +870,7 @@ class TrainingSession:
             nonlocal last_report, rate_steps, rate_t
             sps = rate_steps * self.batch_size / max(now - rate_t, 1e-9)
             fraction = self._pos_host / spe
-            self.sink.progress(Progress(self._step, self._epochs_done, fraction, loss, sps, now))
+            self._pending.progress = Progress(self._step, self._epochs_done, fraction, loss, sps, now)
             last_report, rate_steps, rate_t = now, 0, now
 
         def flush_progress() -> None:
@@ -873,6 +883,8 @@ class TrainingSession:
                 # Where the pause holds the run, reported before it blocks: the window
                 # shows it, and a Stop from the pause ends there.
                 flush_progress()
+            # One report per chunk, sent before the next chunk starts (or the pause blocks).
+            self._send_reports()
             self._wait_while_paused()
             if self._stop.is_set():
                 flush_progress()
@@ -941,7 +953,7 @@ class TrainingSession:
                 pending_probe = reported_probe
                 self._report_probe(*reported_probe)
                 last_probe = now
-                self.sink.epoch_end(
+                self._pending.epochs.append(
                     EpochEnd(self._epochs_done, train_loss, val_loss, train_metric, val_metric, lr, elapsed)
                 )
                 if es:
@@ -972,7 +984,7 @@ class TrainingSession:
             if rate_steps and now - last_report >= ENGINE_REPORT_INTERVAL_S:
                 report_progress(now)
             if time.perf_counter() - self._weights_time >= ENGINE_REPORT_INTERVAL_S:
-                self._read_weights()
+                self._pending.weights = self._read_weights()
         self._flush_probe(pending_probe, reported_probe)
         flush_progress()
         return "completed", ""
@@ -1006,7 +1018,7 @@ class TrainingSession:
             )
             for r in values
         )
-        self.sink.probes(ProbeReport(step, epoch, layers))
+        self._pending.probes.append(ProbeReport(step, epoch, layers))
 
     def _stopped_message(self) -> str:
         return f"Stopped after {self._epochs_done} epochs; the trained weights are kept."
@@ -1018,6 +1030,22 @@ class TrainingSession:
             f"control. Try a lower learning rate (now {lr:g}; e.g. {lr / 10:g}). "
             "The last weights with a finite loss were restored."
         )
+
+
+class _PendingReports:
+    """What the current chunk has reported so far; ``take`` makes it one ``ChunkReport``."""
+
+    def __init__(self) -> None:
+        self.epochs: list[EpochEnd] = []
+        self.probes: list[ProbeReport] = []
+        self.progress: Progress | None = None
+        self.weights: list[tuple[np.ndarray, np.ndarray | None]] | None = None
+
+    def take(self) -> ChunkReport:
+        weights = None if self.weights is None else tuple(self.weights)
+        report = ChunkReport(tuple(self.epochs), tuple(self.probes), self.progress, weights)
+        self.epochs, self.probes, self.progress, self.weights = [], [], None, None
+        return report
 
 
 class _Clock:

@@ -8,14 +8,15 @@ other; multi-class shows the most likely class's colour, stronger where the
 network is surer; regression maps the predicted value through a colour map
 shared with the points' targets.
 
-The heatmap is evaluated in the GUI thread from ``session.weights_snapshot()``
-with ``core.forward`` (numpy, ≈ 1 ms for 100×100 through a small MLP) on a
-10 Hz timer while a run trains (slowing to no less than 5 Hz when evaluations
-get expensive); nothing crosses into TensorFlow.
+The heatmap is evaluated in the GUI thread with ``core.forward`` (numpy, ≈ 1 ms
+for 100×100 through a small MLP) from the weights the controller's deliveries
+carry while a run trains, at most 10 times a second (slowing to no less than
+5 Hz when evaluations get expensive), and from ``session.weights_snapshot()``
+when a run starts, pauses or ends; nothing crosses into TensorFlow.
 
-Contract: evaluates weight snapshots with ``core.forward`` on the GUI
-thread, at ``config.BOUNDARY_REFRESH_MS`` slowing to
-``config.BOUNDARY_MAX_INTERVAL_MS``, only while shown. No engine.
+Contract: evaluates weight snapshots with ``core.forward`` on the GUI thread,
+from the controller's deliveries at most every ``config.BOUNDARY_REFRESH_MS``,
+slowing to ``config.BOUNDARY_MAX_INTERVAL_MS``, only while shown. No engine.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from typing import Any
 import numpy as np
 import pyqtgraph as pg
 import shiboken6
-from PySide6.QtCore import QRectF, Qt, QTimer, Signal, Slot
+from PySide6.QtCore import QRectF, Qt, Signal, Slot
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QGraphicsItem, QLabel, QVBoxLayout, QWidget
 
@@ -41,9 +42,9 @@ from ffnn_studio.core.forward import (
     data_extent,
     plane_grid,
 )
-from ffnn_studio.core.reports import RunState
+from ffnn_studio.core.reports import ChunkReport, RunState
 from ffnn_studio.core.spec import Project, Task
-from ffnn_studio.ui.insights.shown import RefreshWhenShown
+from ffnn_studio.ui.insights.shown import LiveThrottle, RefreshWhenShown
 from ffnn_studio.ui.run.background import BackgroundTask
 from ffnn_studio.ui.run.protocols import RunController
 from ffnn_studio.ui.widgets.colors import apply_plot_palette
@@ -210,9 +211,8 @@ class DecisionBoundaryView(RefreshWhenShown, QWidget):
 
         self._base_interval = interval_ms
         self._cost_ms: float | None = None
-        self._timer = QTimer(self)
-        self._timer.setInterval(interval_ms)
-        self._timer.timeout.connect(self._on_tick)
+        #: Live refreshes follow the controller's deliveries of weights, at most this often.
+        self._throttle = LiveThrottle(interval_ms)
 
     # --- wiring ----------------------------------------------------------------------
 
@@ -221,6 +221,7 @@ class DecisionBoundaryView(RefreshWhenShown, QWidget):
         self._controller = controller
         controller.started.connect(self._on_started)
         controller.stateChanged.connect(self._on_state)
+        controller.reported.connect(self._on_report)
         controller.finished.connect(self._on_finished)
         controller.weightsReset.connect(self._refresh_after_reset)
         if document is not None:
@@ -243,22 +244,28 @@ class DecisionBoundaryView(RefreshWhenShown, QWidget):
         self.set_source(session, prepared, project)
         # A new run may have another network: measure its cost afresh.
         self._cost_ms = None
-        self._timer.setInterval(self._base_interval)
+        self._throttle.interval_ms = self._base_interval
+        self._throttle.reset()
         self.refresh_if_shown()
 
     @Slot(object)
     def _on_state(self, state: RunState | str) -> None:
-        state = RunState(state)
-        if state is RunState.RUNNING:
-            self._timer.start()
-        else:
-            self._timer.stop()
-            if state in (RunState.PAUSED, RunState.IDLE):
-                self.refresh_if_shown()
+        if RunState(state) in (RunState.PAUSED, RunState.IDLE):
+            self.refresh_if_shown()
+
+    @Slot(object)
+    def _on_report(self, report: ChunkReport) -> None:
+        """A delivery during a run: draw the weights it carries (throttled; hidden: no work)."""
+        if report.weights is None or self._session is None:
+            return
+        if not self.isVisible():
+            self._stale = True  # shown again mid-run: refresh at once
+            return
+        if self._throttle.due() and self.refresh(report.weights):
+            self._adapt_interval(self.last_refresh_ms)
 
     @Slot(object)
     def _on_finished(self, _report: Any) -> None:
-        self._timer.stop()
         self.refresh_if_shown()
 
     @Slot()
@@ -481,14 +488,16 @@ class DecisionBoundaryView(RefreshWhenShown, QWidget):
         # The evaluator reuses its buffers: keep a copy.
         return self._evaluator(weights, self._activations).copy()
 
-    def refresh(self) -> bool:
-        """Evaluate the session's current weights and redraw the heatmap; False if nothing to do."""
+    def refresh(self, weights: Sequence[tuple[np.ndarray, np.ndarray | None]] | None = None) -> bool:
+        """Evaluate ``weights`` (default: the session's current ones) and redraw the heatmap;
+        False if nothing to do."""
         session = self._session
         if session is None or self.grid_points is None or not self.available:
             return False
         start = time.perf_counter()
         try:
-            weights = session.weights_snapshot()
+            if weights is None:
+                weights = session.weights_snapshot()
             out = self.evaluate(weights)
         except Exception:
             # A snapshot that does not fit (the architecture changed under us) must
@@ -504,23 +513,17 @@ class DecisionBoundaryView(RefreshWhenShown, QWidget):
         self.refreshed.emit()
         return True
 
-    @Slot()
-    def _on_tick(self) -> None:
-        # Hidden (another tab in front, window minimized): no work at all.
-        if self.isVisible() and self.refresh():
-            self._adapt_interval(self.last_refresh_ms)
-
     def _adapt_interval(self, cost_ms: float) -> None:
         """Slow the live refresh (down to 5 Hz) when evaluations get expensive."""
         self._cost_ms = cost_ms if self._cost_ms is None else 0.8 * self._cost_ms + 0.2 * cost_ms
         wanted = 1.5 * self._cost_ms / TIME_BUDGET
         interval = int(min(BOUNDARY_MAX_INTERVAL_MS, max(self._base_interval, wanted)))
-        if abs(interval - self._timer.interval()) > 0.1 * self._timer.interval():
-            self._timer.setInterval(interval)
+        if abs(interval - self._throttle.interval_ms) > 0.1 * self._throttle.interval_ms:
+            self._throttle.interval_ms = interval
 
     @property
     def refresh_interval_ms(self) -> int:
-        return self._timer.interval()
+        return self._throttle.interval_ms
 
     # --- looks -----------------------------------------------------------------------
 

@@ -7,8 +7,9 @@ block holding the histogram of its incoming weights instead of hundreds of
 circles and thousands of lines. A neuron's fill shows its bias the same way.
 
 Redraws are cheap: the scene is built once per architecture; a new weight
-snapshot only changes the pens and brushes of the existing items (a 4 Hz
-timer while training). Clicking a neuron shows its incoming weights as a bar
+snapshot only changes the pens and brushes of the existing items (at most
+4 times a second while training, from the weights the controller's deliveries
+carry). Clicking a neuron shows its incoming weights as a bar
 chart and, for 2-feature data, its activation over the input plane.
 
 Contract: redraws from weight snapshots (``core.forward``) at most every
@@ -24,7 +25,7 @@ from typing import Any
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QPointF, QRectF, Qt, QTimer, Signal, Slot
+from PySide6.QtCore import QPointF, QRectF, Qt, Signal, Slot
 from PySide6.QtGui import QBrush, QColor, QFont, QPainter, QPalette, QPen, QPolygonF
 from PySide6.QtWidgets import (
     QGraphicsEllipseItem,
@@ -47,9 +48,9 @@ from PySide6.QtWidgets import (
 from ffnn_studio.config import DIAGRAM_REFRESH_MS
 from ffnn_studio.core.errors import StudioError
 from ffnn_studio.core.forward import GridEvaluator, activations_for, data_extent, plane_grid
-from ffnn_studio.core.reports import RunState
+from ffnn_studio.core.reports import ChunkReport
 from ffnn_studio.core.spec import Project, output_activation, output_units
-from ffnn_studio.ui.insights.shown import RefreshWhenShown
+from ffnn_studio.ui.insights.shown import LiveThrottle, RefreshWhenShown
 from ffnn_studio.ui.run.protocols import RunController
 from ffnn_studio.ui.widgets.colors import layer_color
 
@@ -625,9 +626,8 @@ class NetworkDiagramView(RefreshWhenShown, QWidget):
 
         self.scene.neuronSelected.connect(self._on_neuron_selected)
         self.detail.unitChanged.connect(self._on_unit_spin)
-        self._timer = QTimer(self)
-        self._timer.setInterval(interval_ms)
-        self._timer.timeout.connect(self._on_tick)
+        #: Live refreshes follow the controller's deliveries of weights, at most this often.
+        self._throttle = LiveThrottle(interval_ms)
         self._apply_palette()
 
     # --- wiring ----------------------------------------------------------------------
@@ -646,7 +646,7 @@ class NetworkDiagramView(RefreshWhenShown, QWidget):
         """Follow a ``TrainingController`` and (optionally) the document's architecture."""
         self._controller = controller
         controller.started.connect(self._on_started)
-        controller.stateChanged.connect(self._on_state)
+        controller.reported.connect(self._on_report)
         # Bound slots, not lambdas: Qt drops them when this view is destroyed.
         controller.finished.connect(self._refresh_after)
         controller.weightsReset.connect(self._refresh_after)
@@ -664,11 +664,15 @@ class NetworkDiagramView(RefreshWhenShown, QWidget):
             self.refresh_if_shown()
 
     @Slot(object)
-    def _on_state(self, state: RunState | str) -> None:
-        if RunState(state) is RunState.RUNNING:
-            self._timer.start()
-        else:
-            self._timer.stop()
+    def _on_report(self, report: ChunkReport) -> None:
+        """A delivery during a run: draw the weights it carries (throttled; hidden: no work)."""
+        if report.weights is None or self._session is None:
+            return
+        if not self.isVisible():
+            self._stale = True  # shown again mid-run: refresh at once
+            return
+        if self._throttle.due():
+            self.refresh(report.weights)
 
     @Slot()
     def _on_document_loaded(self) -> None:
@@ -724,23 +728,20 @@ class NetworkDiagramView(RefreshWhenShown, QWidget):
     def _refresh_after(self, _report: object) -> None:
         self.refresh_if_shown()
 
-    def refresh(self) -> bool:
+    def refresh(self, weights: Sequence[tuple[np.ndarray, np.ndarray | None]] | None = None) -> bool:
+        """Draw ``weights`` (default: the session's current ones); False without a session."""
         session = self._session
         if session is None:
             return False
-        try:
-            weights = session.weights_snapshot()
-        except Exception:
-            log.debug("weights_snapshot failed", exc_info=True)
-            return False
+        if weights is None:
+            try:
+                weights = session.weights_snapshot()
+            except Exception:
+                log.debug("weights_snapshot failed", exc_info=True)
+                return False
         ok = self.set_weights(weights)
         self.refresh_count += 1
         return ok
-
-    @Slot()
-    def _on_tick(self) -> None:
-        if self.isVisible():
-            self.refresh()
 
     # --- selection -------------------------------------------------------------------
 

@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ffnn_studio.core.reports import LayerInfo, LayerProbe, ProbeReport, RunStarted
+from ffnn_studio.core.reports import ChunkReport, LayerInfo, LayerProbe, ProbeReport, RunStarted
 from ffnn_studio.ui.run.protocols import RunController
 from ffnn_studio.ui.widgets.colors import layer_color
 
@@ -306,11 +306,9 @@ class LayerHealthView(QWidget):
     def attach(self, controller: RunController, document: Any = None) -> None:
         """Follow a controller's runs and (optionally) the document's loads."""
         controller.started.connect(self.on_run_started)
-        controller.probesReported.connect(self.on_probe_batch)
-        reset = getattr(controller, "weightsReset", None)
-        if reset is not None:
-            # New weights: the figures of the old ones would be stale.
-            reset.connect(self._on_weights_reset)
+        controller.reported.connect(self.on_report)
+        # New weights: the figures of the old ones would be stale.
+        controller.weightsReset.connect(self._on_weights_reset)
         if document is not None:
             document.loaded.connect(self.model.clear)
 
@@ -323,6 +321,10 @@ class LayerHealthView(QWidget):
     def _on_weights_reset(self, done: bool) -> None:
         if done:
             self.model.clear()
+
+    @Slot(object)
+    def on_report(self, report: ChunkReport) -> None:
+        self.on_probe_batch(report.probes)
 
     @Slot(object)
     def on_probe_batch(self, reports: tuple[ProbeReport, ...]) -> None:

@@ -45,7 +45,14 @@ from PySide6.QtWidgets import (
 )
 
 from ffnn_studio.config import PLOT_REDRAW_MS
-from ffnn_studio.core.reports import EpochEnd, LayerInfo, ProbeReport, RunFinished, RunStarted
+from ffnn_studio.core.reports import (
+    ChunkReport,
+    EpochEnd,
+    LayerInfo,
+    ProbeReport,
+    RunFinished,
+    RunStarted,
+)
 from ffnn_studio.core.series import BoundedSeries
 from ffnn_studio.ui.run.protocols import RunController
 from ffnn_studio.ui.widgets.colors import TRAINING_COLOR, VALIDATION_COLOR, layer_color
@@ -624,8 +631,7 @@ class LivePlots(QWidget):
     def attach(self, controller: RunController) -> None:
         """Follow a controller's runs."""
         controller.started.connect(self.on_run_started)
-        controller.epochsEnded.connect(self.on_epochs)
-        controller.probesReported.connect(self.on_probe_batch)
+        controller.reported.connect(self.on_report)
         controller.finished.connect(self.on_finished)
         controller.weightsReset.connect(self._on_weights_reset)
 
@@ -718,6 +724,14 @@ class LivePlots(QWidget):
     @Slot(object)
     def on_epoch_end(self, report: EpochEnd) -> None:
         self.on_epochs((report,))
+
+    @Slot(object)
+    def on_report(self, report: ChunkReport) -> None:
+        """One delivery: its epoch ends, then its probes."""
+        if report.epochs:
+            self.on_epochs(report.epochs)
+        if report.probes:
+            self.on_probe_batch(report.probes)
 
     @Slot(object)
     def on_epochs(self, reports: Sequence[EpochEnd]) -> None:

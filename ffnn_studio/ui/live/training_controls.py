@@ -17,6 +17,7 @@ from PySide6.QtWidgets import QHBoxLayout, QProgressBar, QStyle, QToolButton, QW
 
 from ffnn_studio.config import PROGRESS_BAR_REFRESH_MS
 from ffnn_studio.core.reports import (
+    ChunkReport,
     EpochEnd,
     Progress,
     RunFinished,
@@ -213,8 +214,7 @@ class TrainingControls(QWidget):
         self._controller = controller
         controller.stateChanged.connect(self.set_state)
         controller.started.connect(self.on_run_started)
-        controller.progressed.connect(self.on_progress)
-        controller.epochsEnded.connect(self.on_epochs)
+        controller.reported.connect(self.on_report)
         controller.finished.connect(self.on_finished)
         controller.failed.connect(self.on_failed)
         controller.weightsReset.connect(self._on_weights_reset)
@@ -306,6 +306,13 @@ class TrainingControls(QWidget):
         self._eta.at(report.epoch + report.epoch_fraction)
         self.throughputChanged.emit(float(report.samples_per_second))
         self._request_refresh()
+
+    @Slot(object)
+    def on_report(self, report: ChunkReport) -> None:
+        """One delivery: its latest progress, then its last epoch end."""
+        if report.progress is not None:
+            self.on_progress(report.progress)
+        self.on_epochs(report.epochs)
 
     @Slot(object)
     def on_epochs(self, reports: tuple[EpochEnd, ...]) -> None:

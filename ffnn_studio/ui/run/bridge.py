@@ -7,13 +7,17 @@ engine's sink protocol; its reports reach the controller through queued
 connections, so every public signal arrives in the GUI thread. Stop, pause
 and resume are thread-safe flags on the session and are called directly.
 
-Reports travel in batches: the worker appends them to a mailbox and posts one
-queued "reports ready" event unless one is already on its way; the GUI thread
-empties the mailbox at most every ``BATCH_INTERVAL_S`` and re-emits each
-report in order. The session throttles progress and probes to ≤ 20 a second
-but reports every epoch end — hundreds a second on a small data set — and
-each wake-up of the GUI thread costs the training thread a GIL hand-over, so
-the GUI wakes for reports ≤ 20 times a second however fast epochs end.
+Reports travel once: the session hands its sink one ``ChunkReport`` per chunk
+(the chunk's epoch ends and probes, the latest progress, and a copy of the
+weights when due); the worker appends it to a mailbox and posts one queued
+"reports ready" event unless one is already on its way. The GUI thread
+empties the mailbox at most every ``BATCH_INTERVAL_S``, merges the chunk
+reports waiting there into one, and emits it once as ``reported``: every view
+takes what it needs from that one delivery (the boundary and diagram views
+their weights), so nothing is split again, re-batched or polled. Each wake-up
+of the GUI thread costs the training thread a GIL hand-over, so the GUI wakes
+for reports ≤ 20 times a second however fast epochs end. The mailbox's items
+are dispatched by their type.
 
 A run's start is a hand-shake. The GUI's work on ``started`` (resetting the
 plots and views) and the repaint after it take ≈ 30 ms alone, but 150–300 ms
@@ -34,7 +38,7 @@ import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, QThread, QTimer, Signal, Slot
 
@@ -43,10 +47,8 @@ from ffnn_studio.config import DELIVERY_INTERVAL_S as BATCH_INTERVAL_S
 from ffnn_studio.config import START_HANDSHAKE_S
 from ffnn_studio.core.errors import StudioError
 from ffnn_studio.core.reports import (
-    EpochEnd,
+    ChunkReport,
     FinishReason,
-    ProbeReport,
-    Progress,
     RunFinished,
     RunnableSession,
     RunStarted,
@@ -64,7 +66,7 @@ STOPPING = RunState.STOPPING
 STATES = tuple(RunState)
 
 #: Whatever the session reports, in the mailbox in order.
-Report = RunStarted | Progress | EpochEnd | ProbeReport | RunFinished
+Report = RunStarted | ChunkReport | RunFinished
 
 #: Posted after the ``started`` handlers, at low priority: it arrives after the repaint.
 _CAUGHT_UP_EVENT = QEvent.Type(QEvent.registerEventType())
@@ -308,13 +310,7 @@ class _Worker(QObject):
             # The session traces its graph next: give the GUI its turn first.
             self._gui_caught_up.wait(START_HANDSHAKE_S)
 
-    def progress(self, report: Progress) -> None:
-        self._post(report)
-
-    def epoch_end(self, report: EpochEnd) -> None:
-        self._post(report)
-
-    def probes(self, report: ProbeReport) -> None:
+    def chunk(self, report: ChunkReport) -> None:
         self._post(report)
 
     def finished(self, report: RunFinished) -> None:
@@ -333,15 +329,11 @@ class TrainingController(QObject):
     #: The new ``RunState`` (a ``str`` enum).
     stateChanged = Signal(object)
     started = Signal(object)
-    progressed = Signal(object)
-    epochEnded = Signal(object)
-    probed = Signal(object)
-    #: The epoch ends of one delivery together (a tuple, in order), after their
-    #: ``epochEnded``: views that only draw them pay one call per delivery, not
-    #: one per epoch (hundreds a second on a small data set).
-    epochsEnded = Signal(object)
-    #: The probe reports of one delivery together (a tuple, in order).
-    probesReported = Signal(object)
+    #: One ``ChunkReport`` per delivery: the chunks reported since the last one,
+    #: merged (all their epoch ends and probes in order, the latest progress and
+    #: weights). Views pay one call per delivery, not one per epoch (hundreds a
+    #: second on a small data set).
+    reported = Signal(object)
     finished = Signal(object)
     failed = Signal(str)
     #: TensorFlow and the engine are imported (after ``warm_up()`` or the first run).
@@ -562,36 +554,25 @@ class TrainingController(QObject):
 
     @Slot()
     def _deliver_reports(self) -> None:
-        """Re-emit the worker's reports, in order, as this controller's signals."""
+        """Hand the worker's reports, in order, to their handlers; consecutive chunks go out as one."""
         self._last_delivery = time.monotonic()
-        epochs: list[EpochEnd] = []
-        probes: list[ProbeReport] = []
-
-        def flush() -> None:
-            if epochs:
-                self.epochsEnded.emit(tuple(epochs))
-                epochs.clear()
-            if probes:
-                self.probesReported.emit(tuple(probes))
-                probes.clear()
-
+        chunks: list[ChunkReport] = []
         for report in self._worker.take_reports():
-            # Dispatched by the report's type.
-            if isinstance(report, Progress):
-                self.progressed.emit(report)
-            elif isinstance(report, ProbeReport):
-                self.probed.emit(report)
-                probes.append(report)
-            elif isinstance(report, EpochEnd):
-                self.epochEnded.emit(report)
-                epochs.append(report)
-            elif isinstance(report, RunStarted):
-                flush()  # a run's reports never go out with the next run's
-                self._on_started(report)
-            else:
-                flush()
-                self._on_finished(report)
-        flush()
+            if type(report) is ChunkReport:
+                chunks.append(report)
+                continue
+            if chunks:  # a run's reports never go out with the next run's
+                self._on_chunks(chunks)
+                chunks = []
+            handler = self._HANDLERS.get(type(report))
+            if handler is None:
+                raise TypeError(f"unknown report type {type(report).__name__}")
+            handler(self, report)
+        if chunks:
+            self._on_chunks(chunks)
+
+    def _on_chunks(self, chunks: list[ChunkReport]) -> None:
+        self.reported.emit(ChunkReport.merge(chunks))
 
     def _on_started(self, info: RunStarted) -> None:
         if self._state == PREPARING:
@@ -611,6 +592,12 @@ class TrainingController(QObject):
         self._job = None
         self._set_state(IDLE)
         self.finished.emit(report)
+
+    #: The mailbox's other report types and their handlers (chunks are merged first).
+    _HANDLERS: ClassVar[dict[type, Callable[[TrainingController, Any], None]]] = {
+        RunStarted: _on_started,
+        RunFinished: _on_finished,
+    }
 
     @Slot(str)
     def _on_failed(self, message: str) -> None:

@@ -16,16 +16,14 @@ class RunController(Protocol):
     """What the views use of ``TrainingController``: its signals, its state and its commands.
 
     Signals deliver in the GUI thread: ``stateChanged(RunState)``,
-    ``started(RunStarted)``, ``progressed(Progress)``, ``epochsEnded(tuple[EpochEnd, ...])``,
-    ``probesReported(tuple[ProbeReport, ...])``, ``finished(RunFinished)``,
+    ``started(RunStarted)``, ``reported(ChunkReport)`` (≤ 20 a second: the epoch ends,
+    probes, latest progress and, when due, weights since the last one), ``finished(RunFinished)``,
     ``failed(str)`` (before a run starts), ``weightsReset(bool)``.
     """
 
     stateChanged: SignalInstance
     started: SignalInstance
-    progressed: SignalInstance
-    epochsEnded: SignalInstance
-    probesReported: SignalInstance
+    reported: SignalInstance
     finished: SignalInstance
     failed: SignalInstance
     weightsReset: SignalInstance
