@@ -39,7 +39,8 @@ from ffnn_studio.ui.insights.panel import (
     fit_diagnosis,
     gap_polygon,
 )
-from ffnn_studio.ui.insights.runs_panel import RunsPanel, RunsStore
+from ffnn_studio.ui.insights.runs_panel import RunsPanel
+from ffnn_studio.ui.insights.runs_store import RunsStore
 from ffnn_studio.ui.live.plots import LivePlots
 from tests.ui.insights_helpers import (
     FakeController,
