@@ -57,7 +57,8 @@ from ffnn_studio.ui.document.autosave import (
     orphaned_recoveries,
 )
 from ffnn_studio.ui.document.document import ProjectDocument
-from ffnn_studio.ui.exports.export_dialog import EXPORT_BUSY, ExportActions
+from ffnn_studio.ui.exports.actions import ExportActions
+from ffnn_studio.ui.exports.export_dialog import EXPORT_BUSY
 from ffnn_studio.ui.insights.panel import InsightsPanel, attach_fit_markers
 from ffnn_studio.ui.live.plots import LivePlots
 from ffnn_studio.ui.live.training_controls import TrainingControls

@@ -20,11 +20,11 @@ from ffnn_studio.core.spec import (
 from ffnn_studio.engine.export import formats as export_engine
 from ffnn_studio.engine.export.formats import ExportResult
 from ffnn_studio.ui.document.document import ProjectDocument
+from ffnn_studio.ui.exports.actions import probes_path
 from ffnn_studio.ui.exports.export_dialog import (
     IMPORT_NOTE,
     ExportDialog,
     path_for_format,
-    probes_path,
 )
 from ffnn_studio.ui.main_window import MainWindow
 from ffnn_studio.ui.run.bridge import TrainingController
