@@ -48,7 +48,7 @@ from ffnn_studio.ui.build.inspector import LayerInspector
 from ffnn_studio.ui.build.layer_stack import LayerStackView
 from ffnn_studio.ui.build.palette import LayerPaletteView
 from ffnn_studio.ui.build.training_panel import TrainingPanel
-from ffnn_studio.ui.dataset.csv_dialog import offer_to_locate_csv
+from ffnn_studio.ui.dataset.csv_flow import offer_to_locate_csv
 from ffnn_studio.ui.dataset.data_panel import DataPanel
 from ffnn_studio.ui.document.autosave import (
     AutosaveService,

@@ -21,8 +21,8 @@ from ffnn_studio.core.errors import StudioError
 from ffnn_studio.core.spec import BuiltinDataSource, CsvDataSource, Project, Task
 from ffnn_studio.data.csv_import import ImportCancelled, read_csv_dataset
 from ffnn_studio.ui.dataset import csv_dialog
-from ffnn_studio.ui.dataset.csv_dialog import (
-    CsvImportDialog,
+from ffnn_studio.ui.dataset.csv_dialog import CsvImportDialog
+from ffnn_studio.ui.dataset.csv_flow import (
     import_csv,
     locate_missing_csv,
     offer_to_locate_csv,

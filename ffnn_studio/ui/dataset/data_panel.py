@@ -29,7 +29,7 @@ from ffnn_studio.ui.build.param_widgets import (
     set_editor_value,
     show_problems,
 )
-from ffnn_studio.ui.dataset.csv_dialog import import_csv
+from ffnn_studio.ui.dataset.csv_flow import import_csv
 from ffnn_studio.ui.dataset.data_preview import DataPreview
 from ffnn_studio.ui.document.commands import EditDataParamCommand, SetDataSourceCommand
 from ffnn_studio.ui.document.document import DataShape, ProjectDocument
