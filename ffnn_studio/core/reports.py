@@ -7,6 +7,10 @@ waiting for the GUI into one delivery, the CLI prints them, tests record them.
 The run's states and finish reasons are enums (strings too, so they compare
 equal to their values), and ``finish_text`` is the one place a finish becomes
 words.
+
+Contract: plain frozen dataclasses, enums and protocols; standard library
+only (numpy for type hints), so the engine, the window and the CLI share them
+without importing each other.
 """
 
 from __future__ import annotations

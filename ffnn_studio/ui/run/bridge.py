@@ -25,6 +25,11 @@ while the worker traces the training graph at the same time: both are Python
 and take turns on the GIL. So the worker, having reported ``started``, waits
 (at most ``START_HANDSHAKE_S``) until the GUI has handled it and painted,
 then traces.
+
+Contract: the only module of the window that drives the engine's training
+session (the views see the ``RunController`` protocol of ``protocols``); every
+signal it emits arrives on the GUI thread; TensorFlow is first imported on a
+plain thread, never on the worker QThread.
 """
 
 from __future__ import annotations
