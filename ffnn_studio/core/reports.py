@@ -241,6 +241,11 @@ class TrainingSink(Protocol):
 
     def chunk(self, report: ChunkReport) -> None: ...
 
+    def compiling(self) -> None:
+        """The session is about to trace and compile its program (seconds of Python):
+        a sink may hold it here until its consumer has caught up with the reports."""
+        ...
+
     def finished(self, report: RunFinished) -> None: ...
 
 
@@ -284,6 +289,9 @@ class ReportSink:
     """
 
     def run_started(self, info: RunStarted) -> None:
+        pass
+
+    def compiling(self) -> None:
         pass
 
     def chunk(self, report: ChunkReport) -> None:

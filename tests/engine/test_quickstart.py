@@ -273,3 +273,23 @@ def test_stop_and_pause_work_on_the_quick_path(monkeypatch) -> None:
     worker.join(60)
     assert sink.finishes[-1].reason == "stopped"
     assert not s._compiled and s.epochs_completed < 200
+
+
+def test_a_run_that_compiles_lets_its_sink_catch_up_first(monkeypatch) -> None:
+    """Tracing is seconds of Python: the window's bridge holds the session in ``compiling``
+    until the GUI has handled the first chunk's reports, as it does at a run's start."""
+    monkeypatch.setattr(session_module, "COMPILE_AFTER_S", 0.0)
+    events: list[str] = []
+
+    class Sink(RecordingSink):
+        def chunk(self, report) -> None:
+            events.append("chunk")
+            super().chunk(report)
+
+        def compiling(self) -> None:
+            events.append("compiling")
+
+    s = TrainingSession(project(epochs=3, batch=16), xor_data(), Sink())
+    assert s.run().reason == "completed" and s._compiled
+    assert events.count("compiling") == 1
+    assert events.index("chunk") < events.index("compiling")

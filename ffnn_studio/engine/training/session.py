@@ -594,6 +594,9 @@ class TrainingSession:
             and self._step_seconds is not None
             and steps_left * self._step_seconds > COMPILE_AFTER_S
         ):
+            # The first chunk's reports are on their way: let their consumer (the
+            # window) take its turn before seconds of tracing, as at a run's start.
+            self.sink.compiling()
             self._compile_thread = threading.Thread(
                 # Not a daemon: an interpreter that exits mid-compilation waits for it
                 # (TensorFlow crashed when torn down under a compiling thread).

@@ -70,8 +70,15 @@ PAUSED = RunState.PAUSED
 STOPPING = RunState.STOPPING
 STATES = tuple(RunState)
 
+class CatchUp:
+    """A mailbox marker: the GUI tells the worker once it has handled what came before
+    (and painted), so the session's tracing does not fight the GUI for the GIL."""
+
+
+_CATCH_UP = CatchUp()
+
 #: Whatever the session reports, in the mailbox in order.
-Report = RunStarted | ChunkReport | RunFinished
+Report = RunStarted | ChunkReport | RunFinished | CatchUp
 
 #: Posted after the ``started`` handlers, at low priority: it arrives after the repaint.
 _CAUGHT_UP_EVENT = QEvent.Type(QEvent.registerEventType())
@@ -317,6 +324,17 @@ class _Worker(QObject):
 
     def chunk(self, report: ChunkReport) -> None:
         self._post(report)
+
+    def compiling(self) -> None:
+        # The session traces next, as at a run's start: the GUI takes its turn with
+        # the reports posted so far first (it answers once it has handled them).
+        self._gui_caught_up.clear()
+        job = self._job
+        with self._lock:
+            stopping = job is not None and job.stop_requested
+        if not stopping:
+            self._post(_CATCH_UP)
+            self._gui_caught_up.wait(START_HANDSHAKE_S)
 
     def finished(self, report: RunFinished) -> None:
         self._post(report)
@@ -587,6 +605,9 @@ class TrainingController(QObject):
         # Low priority: delivered after the repaint that the handlers asked for.
         QCoreApplication.postEvent(self, QEvent(_CAUGHT_UP_EVENT), Qt.EventPriority.LowEventPriority.value)
 
+    def _on_catch_up(self, _marker: CatchUp) -> None:
+        QCoreApplication.postEvent(self, QEvent(_CAUGHT_UP_EVENT), Qt.EventPriority.LowEventPriority.value)
+
     def customEvent(self, event: QEvent) -> None:
         if event.type() == _CAUGHT_UP_EVENT:
             self._worker.gui_caught_up()
@@ -602,6 +623,7 @@ class TrainingController(QObject):
     _HANDLERS: ClassVar[dict[type, Callable[[TrainingController, Any], None]]] = {
         RunStarted: _on_started,
         RunFinished: _on_finished,
+        CatchUp: _on_catch_up,
     }
 
     @Slot(str)
