@@ -290,6 +290,7 @@ def test_a_run_that_compiles_lets_its_sink_catch_up_first(monkeypatch) -> None:
             events.append("compiling")
 
     s = TrainingSession(project(epochs=3, batch=16), xor_data(), Sink())
-    assert s.run().reason == "completed" and s._compiled
+    assert s.run().reason == "completed"
+    assert s.wait_for_program(120)
     assert events.count("compiling") == 1
     assert events.index("chunk") < events.index("compiling")

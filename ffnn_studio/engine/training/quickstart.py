@@ -3,10 +3,9 @@
 Tracing and XLA-compiling the session's chunk program takes 1–3 s, while a
 whole run of a small example takes a fraction of a second once compiled. A
 numpy step of these small MLPs costs well under a millisecond (the way
-scikit-learn trains), so a run starts here at once; a run long enough to pay
-for the compiled program compiles it after its first chunk and switches at
-that chunk boundary with the same weights, optimizer state, row order and
-epoch sums.
+scikit-learn trains), so the session trains here while the compiled program
+is prepared on another thread, and switches at a chunk boundary with the
+same weights, optimizer state, row order and epoch sums.
 
 The math follows the compiled chunk step by step in float32: Keras's Dense,
 its activations (ReLU, Leaky ReLU, ELU, sigmoid, tanh, linear, softmax and

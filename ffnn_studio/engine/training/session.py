@@ -101,9 +101,10 @@ RECORD_FIELDS: tuple[str, ...] = (
     "val_loss",  # with the epoch's final weights
     "val_metric",
 )
-#: A run on the quick path compiles the chunk program (and waits for it) only if
-#: its remaining steps would take longer than this there: tracing and compiling
-#: take 1–3 s, so a shorter run ends sooner on the quick path alone.
+#: A run on the quick path starts compiling the chunk program on another thread
+#: only if its remaining steps would take longer than this there: tracing and
+#: compiling take 1–3 s and share the CPU (and the GIL) with the quick steps,
+#: which run 3–6× slower meanwhile (measured), so a shorter run ends sooner without.
 COMPILE_AFTER_S = 2.5
 
 PROBE_FIELDS: tuple[str, ...] = (
@@ -604,11 +605,6 @@ class TrainingSession:
                 name="ffnn-studio-compile",
             )
             self._compile_thread.start()
-            # The training thread waits (the GIL released) instead of training on
-            # beside the compilation: quick steps, tracing and the window's thread
-            # all taking turns on the GIL made the window stutter (measured in
-            # bench_ui: GUI timer p99 108 ms and max 556 ms, against 31 and 49 ms).
-            self._compile_thread.join()
         if self._program_ready.is_set() and self._program_ok:
             # The hand-over: the quick path wrote weights, optimizer slots and
             # iterations after every chunk; the place in the epoch and its sums now.
