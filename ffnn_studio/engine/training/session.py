@@ -361,6 +361,8 @@ class TrainingSession:
         self._quick_last = False  # the last chunk ran on the quick path
         self._path = "compile"  # where the next chunk runs (see _chunk_path)
         self._program_ready = threading.Event()
+        #: Set once the chunk program is traced (XLA then compiles it in C++).
+        self._program_traced = threading.Event()
         self._program_ok = False
         self._compile_thread: threading.Thread | None = None
 
@@ -605,6 +607,11 @@ class TrainingSession:
                 name="ffnn-studio-compile",
             )
             self._compile_thread.start()
+            # Tracing is Python: quick steps beside it, and the window's thread, all
+            # taking turns on the GIL made the window stutter (bench_ui: GUI timer p99
+            # 88 ms, max 537 ms). The quick path waits for the trace (~1 s) and trains
+            # on while XLA compiles, which is C++.
+            self._program_traced.wait()
         if self._program_ready.is_set() and self._program_ok:
             # The hand-over: the quick path wrote weights, optimizer slots and
             # iterations after every chunk; the place in the epoch and its sums now.
@@ -619,11 +626,16 @@ class TrainingSession:
         """Trace and compile the chunk program by calling it for zero steps (on its own
         thread): it leaves the weights, the optimizer and the place in the epoch as they are."""
         try:
+            try:
+                self._chunk_fn.get_concrete_function()  # the Python part: tracing
+            finally:
+                self._program_traced.set()
             self._chunk_fn(tf.constant(0), np.zeros((self.max_chunk_epochs, self.n_train), np.int32)).numpy()
             self._program_ok = True
         except Exception as exc:  # the quick path keeps training
             log.warning("the training program did not compile; training on without it: %s", exc)
         finally:
+            self._program_traced.set()
             self._program_ready.set()
 
     def wait_for_program(self, timeout: float | None = None) -> bool:
