@@ -499,3 +499,22 @@ def test_closed_paths_become_lines_back_to_their_start() -> None:
     assert _open_closed_paths("M0,0 L4,0 L4,3 Z M5,5 L6,6 z") == (
         "M0,0 L4,0 L4,3 L0,0 M5,5 L6,6 L5,5"
     )
+
+
+def test_a_legend_of_several_layers_gets_room_above_the_curves(qtbot) -> None:
+    """Per-layer plots: the view keeps room at the top for the legend, so a top corner is clear."""
+    from ffnn_studio.ui.live.plots import LivePlot
+
+    plot = LivePlot("weights", "Weight norm per layer", "‖W‖₂")
+    qtbot.addWidget(plot.widget)
+    plot.widget.resize(300, 300)
+    plot.widget.show()
+    qtbot.waitExposed(plot.widget)
+    plot.set_curves([(f"dense_{i}", "#1f77b4", Qt.PenStyle.SolidLine) for i in range(4)])
+    for e in range(1, 31):
+        plot.append(float(e), [10.0 + e * 0.2, 12.0, 3.0, 15.0 + e * 0.1])
+    plot.redraw()
+    _, (y_lo, y_hi) = plot.vb.viewRange()
+    data_hi = 15.0 + 30 * 0.1
+    assert plot._legend_room() > 0
+    assert (y_hi - data_hi) / (y_hi - y_lo) >= 0.8 * plot._legend_room()

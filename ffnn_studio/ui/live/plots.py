@@ -287,6 +287,14 @@ class LivePlot:
                 covered += int(np.count_nonzero((line_y >= bottom) & (line_y <= top)))
         return covered
 
+    def _legend_room(self) -> float:
+        """The share of the view's height a legend of several entries takes (0: none to keep)."""
+        height = self.vb.height()
+        if not self.legend.isVisible() or len(self.curves) < 3 or height <= 0:
+            return 0.0
+        share = (self.legend.height() + 2 * LEGEND_MARGIN) / height
+        return share if share < 0.6 else 0.0
+
     def place_legend_clear(self) -> None:
         """Move the legend to the corner where it covers the fewest curve points."""
         here = self.points_under_legend(self.legend_corner)
@@ -456,6 +464,10 @@ class LivePlot:
                 y_lo = max(y_lo, self.y_floor - 0.02 * span)
             if self.y_ceiling is not None and data_hi <= self.y_ceiling:
                 y_hi = min(y_hi, self.y_ceiling + 0.02 * span)
+        room = self._legend_room()
+        if room and (self.y_ceiling is None or self.log_y()):
+            # Room above the data for the legend, so a top corner covers no curve.
+            y_hi += (y_hi - y_lo) * room / (1.0 - room)
         if x_hi <= x_lo:
             x_hi = x_lo + 1.0
         self._view = (x_lo, x_hi, y_lo, y_hi)
