@@ -439,13 +439,18 @@ class LivePlot:
         else:
             x_hi += 0.02 * (x_hi - x_lo)  # the last point off the frame
         y_lo, y_hi = y_bounds
+        room = self._legend_room()
+        if room and not (self.y_ceiling is None or self.log_y()):
+            room = 0.0
+        # The top the view must reach: the data, and the legend's room above it.
+        need_hi = y_hi + max(y_hi - y_lo, 1e-12) * room / (1.0 - room) if room else y_hi
         view = self._view
         if (
             view is not None
             and view[0] <= x_lo
             and x_hi <= view[1]
             and view[2] <= y_lo
-            and y_hi <= view[3]
+            and need_hi <= view[3]
         ):
             return
         if view is not None and not log_x and x_hi > view[1]:
@@ -464,8 +469,7 @@ class LivePlot:
                 y_lo = max(y_lo, self.y_floor - 0.02 * span)
             if self.y_ceiling is not None and data_hi <= self.y_ceiling:
                 y_hi = min(y_hi, self.y_ceiling + 0.02 * span)
-        room = self._legend_room()
-        if room and (self.y_ceiling is None or self.log_y()):
+        if room:
             # Room above the data for the legend, so a top corner covers no curve.
             y_hi += (y_hi - y_lo) * room / (1.0 - room)
         if x_hi <= x_lo:
