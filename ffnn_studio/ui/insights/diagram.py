@@ -666,13 +666,9 @@ class NetworkDiagramView(RefreshWhenShown, QWidget):
     @Slot(object)
     def _on_report(self, report: ChunkReport) -> None:
         """A delivery during a run: draw the weights it carries (throttled; hidden: no work)."""
-        if report.weights is None or self._session is None:
-            return
-        if not self.isVisible():
-            self._stale = True  # shown again mid-run: refresh at once
-            return
-        if self._throttle.due():
-            self.refresh(report.weights)
+        weights = self.live_weights(report)
+        if weights is not None:
+            self.refresh(weights)
 
     @Slot()
     def _on_document_loaded(self) -> None:

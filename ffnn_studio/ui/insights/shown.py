@@ -33,6 +33,16 @@ class RefreshWhenShown:
             self._stale = False
             self.refresh()  # type: ignore[attr-defined]
 
+    def live_weights(self, report: Any) -> Any:
+        """The weights a run's delivery carries, if the view should draw them now: it has a
+        session, is visible (hidden: it only turns stale) and its ``_throttle`` lets it through."""
+        if report.weights is None or getattr(self, "_session", None) is None:
+            return None
+        if not self.isVisible():  # type: ignore[attr-defined]
+            self._stale = True  # shown again mid-run: refresh at once
+            return None
+        return report.weights if self._throttle.due() else None  # type: ignore[attr-defined]
+
 
 class LiveThrottle:
     """Lets a live refresh through at most once per ``interval_ms``."""
