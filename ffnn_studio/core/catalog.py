@@ -238,7 +238,7 @@ ACTIVATIONS: dict[str, ActivationEntry] = {
             "ReLU",
             "max(0, x): cheap, and its gradient is 1 for positive inputs, so deep "
             "networks keep their gradients. Units whose input stays negative output 0 "
-            "and stop learning (\"dead\" ReLUs), e.g. after a too-large learning rate.",
+            'and stop learning ("dead" ReLUs), e.g. after a too-large learning rate.',
             formula="f(x) = max(0, x)",
             keras_name="relu",
             probe="dead",
@@ -518,8 +518,7 @@ REGULARIZERS: dict[str, Entry] = {
         Entry(
             "l1",
             "L1",
-            "Adds λ·Σ|w| to the loss: pushes weights to exactly zero, giving sparse "
-            "networks.",
+            "Adds λ·Σ|w| to the loss: pushes weights to exactly zero, giving sparse networks.",
             params=(Param("l1", "L1 strength λ", "float", 0.0, 0.0, 1.0),),
             keras=KerasCall("keras.regularizers.L1"),
         ),
@@ -629,7 +628,36 @@ class TrainingParams:
         max_inclusive=True,
         help="Share of the data held out to measure generalization.",
     )
+    test_fraction: Param = Param(
+        "test_fraction",
+        "Test fraction",
+        "float",
+        0.0,
+        0.0,
+        0.5,
+        help="Share of the data kept aside and scored only once, after training: "
+        "never seen by training, early stopping or the choice of the best epoch.",
+    )
     seed: Param = Param("seed", "Seed", "int", 0, 0, 2**31 - 1)
+    init_seed: Param = Param(
+        "init_seed",
+        "Initial-weights seed",
+        "int",
+        0,
+        0,
+        2**31 - 1,
+        help="Seed of the initial weights alone (unset: the seed). Two runs with the same "
+        "initial-weights seed and architecture start from identical weights.",
+    )
+    warmup_epochs: Param = Param(
+        "warmup_epochs",
+        "Warm-up epochs",
+        "int",
+        0,
+        0,
+        100_000,
+        help="Epochs over which the learning rate rises linearly from 0 to its start value.",
+    )
     patience: Param = Param(
         "patience",
         "Patience",
@@ -642,6 +670,14 @@ class TrainingParams:
 
 
 TRAINING = TrainingParams()
+
+#: Where training runs: TensorFlow's default device placement, one machine's
+#: devices mirrored, or a cluster described by the ``TF_CONFIG`` variable.
+STRATEGIES: dict[str, str] = {
+    "default": "Default (one device)",
+    "mirrored": "Mirrored (all local devices)",
+    "multi-worker": "Multi-worker (TF_CONFIG cluster)",
+}
 
 
 @dataclass(frozen=True)
@@ -713,8 +749,7 @@ DATASETS: dict[str, DatasetEntry] = {
             "blobs",
             "Three classes",
             "multiclass",
-            "Three Gaussian clusters in the plane: multi-class classification with "
-            "softmax.",
+            "Three Gaussian clusters in the plane: multi-class classification with softmax.",
             True,
             _synthetic_params(900, 0.5),
         ),
@@ -730,8 +765,7 @@ DATASETS: dict[str, DatasetEntry] = {
             "multi_gaussian",
             "Multi-Gaussian",
             "regression",
-            "y = a sum of Gaussian bumps over the plane plus noise: a smooth non-linear "
-            "surface.",
+            "y = a sum of Gaussian bumps over the plane plus noise: a smooth non-linear surface.",
             True,
             _synthetic_params(1000, 0.05),
         ),
@@ -760,16 +794,14 @@ DATASETS: dict[str, DatasetEntry] = {
             "digits",
             "Digits (8×8)",
             "multiclass",
-            "1,797 handwritten digits as 8×8 images, 64 pixel features, 10 classes "
-            "(scikit-learn).",
+            "1,797 handwritten digits as 8×8 images, 64 pixel features, 10 classes (scikit-learn).",
             False,
         ),
         DatasetEntry(
             "diabetes",
             "Diabetes",
             "regression",
-            "442 patients, 10 features, disease progression after one year "
-            "(scikit-learn).",
+            "442 patients, 10 features, disease progression after one year (scikit-learn).",
             False,
         ),
     )

@@ -35,12 +35,17 @@ from ffnn_studio.core.spec import (
     NetworkSpec,
     OptimizerSpec,
     Project,
+    ScheduleSpec,
     Task,
     TrainingSettings,
 )
 
 FORMAT = "ffnn-studio-project"
-SCHEMA_VERSION = 1
+#: Version 2 added the training settings ``test_fraction``, ``init_seed``,
+#: ``lr_schedule`` and ``strategy``; a version-1 file reads with their defaults
+#: (no test split, weights from the seed, a constant learning rate, the default
+#: strategy), so it trains exactly as before.
+SCHEMA_VERSION = 2
 EXTENSION = ".ffnn.json"
 #: Larger files are refused before reading: a project is a few KB, and reading
 #: e.g. /dev/zero or a huge file by mistake must not fill the memory.
@@ -95,6 +100,14 @@ def project_to_dict(project: Project, base_dir: Path | None = None) -> dict[str,
             "early_stopping": t.early_stopping,
             "patience": t.patience,
             "restore_best_weights": t.restore_best_weights,
+            "test_fraction": t.test_fraction,
+            "init_seed": t.init_seed,
+            "lr_schedule": {
+                "name": t.lr_schedule.name,
+                "params": dict(t.lr_schedule.params),
+                "warmup_epochs": t.lr_schedule.warmup_epochs,
+            },
+            "strategy": t.strategy,
         },
     }
 
@@ -169,7 +182,9 @@ class _Reader:
         if value is None and optional:
             return None
         if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise self.fail(path, f"expected a number, got {_type_name(value)} {clip(repr(value), 60)}")
+            raise self.fail(
+                path, f"expected a number, got {_type_name(value)} {clip(repr(value), 60)}"
+            )
         try:
             return float(value)
         except OverflowError:
@@ -192,7 +207,8 @@ class _Reader:
                 out[key] = item
             else:
                 raise self.fail(
-                    f"{path}.{clip(key, 60)}", f"expected a number or true/false, got {_type_name(item)}"
+                    f"{path}.{clip(key, 60)}",
+                    f"expected a number or true/false, got {_type_name(item)}",
                 )
         return out
 
@@ -204,7 +220,8 @@ def _check_encodable(r: _Reader, text: str, path: str) -> None:
         text.encode("utf-8")
     except UnicodeEncodeError as exc:
         raise r.fail(
-            path, f"text holds an unpaired surrogate (\\u{ord(text[exc.start]):04x}) at character {exc.start + 1}"
+            path,
+            f"text holds an unpaired surrogate (\\u{ord(text[exc.start]):04x}) at character {exc.start + 1}",
         ) from None
 
 
@@ -235,7 +252,9 @@ def _read_layer(r: _Reader, value: object, path: str) -> LayerSpec:
     if kind == "dropout":
         d = r.obj(value, path, {"kind", "rate"}, {"kind", "rate"})
         return DropoutLayer(rate=r.number(d["rate"], f"{path}.rate"))
-    raise r.fail(f"{path}.kind", f"unknown layer kind {clip(repr(kind), 60)}; use 'dense' or 'dropout'")
+    raise r.fail(
+        f"{path}.kind", f"unknown layer kind {clip(repr(kind), 60)}; use 'dense' or 'dropout'"
+    )
 
 
 def _read_data(r: _Reader, value: object, path: str, base_dir: Path | None) -> DataSource:
@@ -261,14 +280,16 @@ def _read_data(r: _Reader, value: object, path: str, base_dir: Path | None) -> D
         features = d.get("features")
         if features is not None:
             if not isinstance(features, list):
-                raise r.fail(f"{path}.features", f"expected a list of column names, got {_type_name(features)}")
-            features = tuple(
-                r.string(f, f"{path}.features[{i}]") for i, f in enumerate(features)
-            )
+                raise r.fail(
+                    f"{path}.features",
+                    f"expected a list of column names, got {_type_name(features)}",
+                )
+            features = tuple(r.string(f, f"{path}.features[{i}]") for i, f in enumerate(features))
         task = r.string(d.get("task"), f"{path}.task", optional=True)
         if task is not None and task not in {t.value for t in Task}:
             raise r.fail(
-                f"{path}.task", f"unknown task {clip(repr(task), 60)}; use binary, multiclass or regression"
+                f"{path}.task",
+                f"unknown task {clip(repr(task), 60)}; use binary, multiclass or regression",
             )
         delimiter = r.string(d.get("delimiter"), f"{path}.delimiter", optional=True)
         has_header = d.get("has_header")
@@ -283,26 +304,36 @@ def _read_data(r: _Reader, value: object, path: str, base_dir: Path | None) -> D
             delimiter=delimiter,
             has_header=has_header,
         )
-    raise r.fail(f"{path}.kind", f"unknown data source kind {clip(repr(kind), 60)}; use 'builtin' or 'csv'")
-
-
-def _read_training(r: _Reader, value: object, path: str) -> TrainingSettings:
-    d = r.obj(
-        value,
-        path,
-        {
-            "loss",
-            "optimizer",
-            "epochs",
-            "batch_size",
-            "validation_fraction",
-            "seed",
-            "early_stopping",
-            "patience",
-            "restore_best_weights",
-        },
-        {"loss", "optimizer"},
+    raise r.fail(
+        f"{path}.kind", f"unknown data source kind {clip(repr(kind), 60)}; use 'builtin' or 'csv'"
     )
+
+
+_TRAINING_V1 = {
+    "loss",
+    "optimizer",
+    "epochs",
+    "batch_size",
+    "validation_fraction",
+    "seed",
+    "early_stopping",
+    "patience",
+    "restore_best_weights",
+}
+_TRAINING_V2 = _TRAINING_V1 | {"test_fraction", "init_seed", "lr_schedule", "strategy"}
+
+
+def _read_schedule(r: _Reader, value: object, path: str) -> ScheduleSpec:
+    d = r.obj(value, path, {"name", "params", "warmup_epochs"}, {"name"})
+    return ScheduleSpec(
+        name=r.string(d["name"], f"{path}.name"),
+        params=r.scalars(d.get("params", {}), f"{path}.params"),
+        warmup_epochs=r.integer(d.get("warmup_epochs", 0), f"{path}.warmup_epochs"),
+    )
+
+
+def _read_training(r: _Reader, value: object, path: str, version: int) -> TrainingSettings:
+    d = r.obj(value, path, _TRAINING_V1 if version < 2 else _TRAINING_V2, {"loss", "optimizer"})
     defaults = TrainingSettings()
     o = r.obj(d["optimizer"], f"{path}.optimizer", {"name", "params"}, {"name"})
     optimizer = OptimizerSpec(
@@ -327,6 +358,18 @@ def _read_training(r: _Reader, value: object, path: str) -> TrainingSettings:
             d.get("restore_best_weights", defaults.restore_best_weights),
             f"{path}.restore_best_weights",
         ),
+        test_fraction=r.number(
+            d.get("test_fraction", defaults.test_fraction), f"{path}.test_fraction"
+        ),
+        init_seed=(
+            None if d.get("init_seed") is None else r.integer(d["init_seed"], f"{path}.init_seed")
+        ),
+        lr_schedule=(
+            _read_schedule(r, d["lr_schedule"], f"{path}.lr_schedule")
+            if "lr_schedule" in d
+            else ScheduleSpec()
+        ),
+        strategy=r.string(d.get("strategy", defaults.strategy), f"{path}.strategy"),
     )
 
 
@@ -336,7 +379,7 @@ def project_from_dict(data: object, base_dir: Path | None = None) -> Project:
     if not isinstance(data, dict):
         raise r.fail("$", f"a project file holds a JSON object, got {_type_name(data)}")
     if data.get("format") != FORMAT:
-        raise r.fail("$.format", f"not an FFNN Studio project (expected \"format\": \"{FORMAT}\")")
+        raise r.fail("$.format", f'not an FFNN Studio project (expected "format": "{FORMAT}")')
     version = data.get("schema_version")
     if isinstance(version, bool) or not isinstance(version, int):
         raise r.fail("$.schema_version", "missing or not a whole number")
@@ -366,7 +409,7 @@ def project_from_dict(data: object, base_dir: Path | None = None) -> Project:
         description=r.string(d.get("description", ""), "$.description"),
         network=NetworkSpec(layers),
         data=_read_data(r, d["data"], "$.data", base_dir),
-        training=_read_training(r, d["training"], "$.training"),
+        training=_read_training(r, d["training"], "$.training", version),
     )
 
 

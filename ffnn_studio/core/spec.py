@@ -117,6 +117,19 @@ LossName = Literal["mse", "cross_entropy"]
 
 
 @dataclass(frozen=True)
+class ScheduleSpec:
+    """The learning rate over the run: a schedule by name with its parameters, and a warm-up.
+
+    ``name`` "constant" keeps the optimizer's learning rate; the other names
+    and their parameters are the schedule catalog's.
+    """
+
+    name: str = "constant"
+    params: dict[str, float | int | bool] = field(default_factory=dict)
+    warmup_epochs: int = 0
+
+
+@dataclass(frozen=True)
 class TrainingSettings:
     """Loss, optimizer and the run's schedule."""
 
@@ -129,6 +142,18 @@ class TrainingSettings:
     early_stopping: bool = False
     patience: int = 10
     restore_best_weights: bool = True
+    #: Held out from training, early stopping and best-epoch choice; scored at the end.
+    test_fraction: float = 0.0
+    #: Seed of the initial weights alone; None: they follow ``seed``.
+    init_seed: int | None = None
+    lr_schedule: ScheduleSpec = field(default_factory=ScheduleSpec)
+    #: A ``STRATEGIES`` key: where the run trains.
+    strategy: str = "default"
+
+    @property
+    def weights_seed(self) -> int:
+        """The seed the initial weights are drawn from."""
+        return self.seed if self.init_seed is None else self.init_seed
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,7 @@ from ffnn_studio.core.catalog import (
     LOSSES,
     OPTIMIZERS,
     REGULARIZERS,
+    STRATEGIES,
     TRAINING,
     UNITS,
     Param,
@@ -116,7 +117,9 @@ def validate_layer(index: int, layer: LayerSpec) -> list[Problem]:
             )
         if not isinstance(layer.use_bias, bool):
             problems.append(
-                Problem(f"{where} › use_bias", "must be true or false", layer=index, field="use_bias")
+                Problem(
+                    f"{where} › use_bias", "must be true or false", layer=index, field="use_bias"
+                )
             )
         for reg in REGULARIZERS.values():
             param = reg.params[0]
@@ -195,7 +198,9 @@ class NetworkSize:
     memory_bytes: int
 
 
-def network_size(network: NetworkSpec, n_inputs: int | None = None, n_outputs: int | None = None) -> NetworkSize:
+def network_size(
+    network: NetworkSpec, n_inputs: int | None = None, n_outputs: int | None = None
+) -> NetworkSize:
     """Parameters (weights and biases, output layer included) and estimated training memory.
 
     Without the data's width (``None``) one input and one output are assumed,
@@ -328,10 +333,35 @@ def validate_training(training: TrainingSettings, task: Task | None) -> list[Pro
         TRAINING.epochs,
         TRAINING.batch_size,
         TRAINING.validation_fraction,
+        TRAINING.test_fraction,
         TRAINING.seed,
         TRAINING.patience,
     ):
         _check_param(problems, "Training", param, getattr(training, param.name))
+    if training.init_seed is not None:
+        _check_param(problems, "Training", TRAINING.init_seed, training.init_seed)
+    _check_param(
+        problems, "Training › schedule", TRAINING.warmup_epochs, training.lr_schedule.warmup_epochs
+    )
+    if training.strategy not in STRATEGIES:
+        problems.append(
+            Problem(
+                "Training › strategy",
+                f"'{clip(training.strategy, 60)}' is an unknown strategy; use one of: "
+                f"{', '.join(STRATEGIES)}",
+                field="strategy",
+            )
+        )
+    held_out = training.validation_fraction + training.test_fraction
+    if training.test_fraction > 0 and held_out > 0.9:
+        problems.append(
+            Problem(
+                "Training › test_fraction",
+                f"validation ({training.validation_fraction:g}) and test ({training.test_fraction:g}) "
+                "fractions together leave less than a tenth of the data to train on; lower one of them",
+                field="test_fraction",
+            )
+        )
     if training.early_stopping and training.validation_fraction == 0:
         problems.append(
             Problem(
@@ -351,7 +381,9 @@ def validate_data_source(project: Project) -> list[Problem]:
         entry = DATASETS.get(data.name)
         if entry is None:
             problems.append(
-                Problem("Data › name", f"'{clip(data.name, 60)}' is an {_choice('data set', DATASETS)}")
+                Problem(
+                    "Data › name", f"'{clip(data.name, 60)}' is an {_choice('data set', DATASETS)}"
+                )
             )
             return problems
         known = {p.name for p in entry.params}
@@ -373,7 +405,10 @@ def validate_data_source(project: Project) -> list[Problem]:
             problems.append(Problem("Data › target", "no target column chosen"))
         if data.missing not in ("drop", "mean"):
             problems.append(
-                Problem("Data › missing", f"'{clip(data.missing, 60)}' is not a policy; use 'drop' or 'mean'")
+                Problem(
+                    "Data › missing",
+                    f"'{clip(data.missing, 60)}' is not a policy; use 'drop' or 'mean'",
+                )
             )
     return problems
 

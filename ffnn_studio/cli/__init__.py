@@ -1,5 +1,6 @@
 """The ``ffnn-studio`` command: the window by default; ``train``, ``export`` and
-``datasets`` run headless.
+``datasets`` run headless, and each ``cmd_<name>.py`` module beside this one
+adds one more headless subcommand.
 
 Exit status: 0 success; 1 a run that failed or diverged, or an export whose
 reload check failed; 2 a mistake in the command line or the project (the
@@ -25,14 +26,38 @@ import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from ffnn_studio import __version__
 from ffnn_studio.config import TF_LOG_LEVEL_DEFAULT, TF_LOG_LEVEL_ENV
 from ffnn_studio.core.errors import StudioError
 from ffnn_studio.core.reports import ReportSink, finish_text
 
-SUBCOMMANDS = ("train", "export", "datasets")
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+BUILTIN_COMMANDS = ("train", "export", "datasets")
+
+
+def _command_modules() -> dict[str, Any]:
+    """Further subcommands, one module each: ``ffnn_studio/cli/cmd_<name>.py``.
+
+    Each module defines ``NAME``, ``add_parser(subparsers)`` (which registers
+    its options) and ``run(namespace) -> int``; it imports Qt and TensorFlow
+    only inside ``run``.
+    """
+    import importlib
+    import pkgutil
+
+    found: dict[str, Any] = {}
+    for info in sorted(pkgutil.iter_modules(__path__), key=lambda i: i.name):
+        if info.name.startswith("cmd_"):
+            module = importlib.import_module(f"{__name__}.{info.name}")
+            found[module.NAME] = module
+    return found
+
+
+def subcommands() -> tuple[str, ...]:
+    """Every headless subcommand's name."""
+    return BUILTIN_COMMANDS + tuple(_command_modules())
 
 
 class _Parser(argparse.ArgumentParser):
@@ -59,7 +84,7 @@ def _window_parser() -> argparse.ArgumentParser:
         prog="ffnn-studio",
         description="Build, train, inspect and export feed-forward neural networks. "
         "With no arguments the window opens on the built-in default project. "
-        f"Headless commands: {', '.join(SUBCOMMANDS)} (ffnn-studio COMMAND --help).",
+        f"Headless commands: {', '.join(subcommands())} (ffnn-studio COMMAND --help).",
     )
     p.add_argument("file", nargs="?", help="a project file (*.ffnn.json) to open")
     p.add_argument(
@@ -100,7 +125,9 @@ def _desktop_entry(ns: argparse.Namespace) -> int:
     from ffnn_studio.core import desktop
 
     if ns.file or ns.screenshot or ns.train_epochs is not None:
-        raise StudioError("--install-desktop-entry and --uninstall-desktop-entry take no other arguments")
+        raise StudioError(
+            "--install-desktop-entry and --uninstall-desktop-entry take no other arguments"
+        )
     home = desktop.data_home()
     if ns.install_desktop_entry:
         command = desktop.launcher_command()
@@ -142,6 +169,8 @@ def _headless_parser() -> argparse.ArgumentParser:
     e.add_argument("--epochs", type=int, metavar="N", help="with a project: epochs to train")
 
     sub.add_parser("datasets", help="list the built-in data sets")
+    for module in _command_modules().values():
+        module.add_parser(sub)
     return p
 
 
@@ -203,10 +232,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     global _interrupts
     args = list(sys.argv[1:] if argv is None else argv)
     try:
-        if args and args[0] in SUBCOMMANDS:
+        if args and args[0] in subcommands():
             ns = _headless_parser().parse_args(args)
             os.environ.setdefault(TF_LOG_LEVEL_ENV, TF_LOG_LEVEL_DEFAULT)
             command = {"train": _cmd_train, "export": _cmd_export, "datasets": _cmd_datasets}
+            command.update({name: m.run for name, m in _command_modules().items()})
             with _Interrupts(whole_process=argv is None) as _interrupts:
                 try:
                     status = command[ns.command](ns)
@@ -288,7 +318,9 @@ def _load_for_training(ns: argparse.Namespace):
         if not ns.target:
             raise StudioError("--csv needs --target COLUMN (the column to predict)")
         # Named after the file unless the project file gave it a name of its own.
-        project = follow_data(project, CsvDataSource(path=str(Path(ns.csv).resolve()), target=ns.target))
+        project = follow_data(
+            project, CsvDataSource(path=str(Path(ns.csv).resolve()), target=ns.target)
+        )
         project = _loss_for_csv(project)
     training = project.training
     if ns.epochs is not None:
