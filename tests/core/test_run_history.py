@@ -93,7 +93,7 @@ def test_a_version_1_file_still_reads(tmp_path):
     [
         ([1, 1, 2], "increasing"),
         ([0, 1, 2], "whole numbers from 1"),
-        ([1, 2], "expected 3 values"),
+        ([1, 2], "expected 2 values, one per epoch"),
         ("1,2,3", "a list of epoch numbers"),
     ],
 )
