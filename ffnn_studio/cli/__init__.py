@@ -404,28 +404,21 @@ class _TerminalSink(ReportSink):
 
 def _train(project, *, quiet: bool):
     """Load and check the data, train the project; returns the session and the finish report."""
-    from ffnn_studio.cli.engine_import import EngineImport
     from ffnn_studio.core.spec import output_units
     from ffnn_studio.core.validation import check_project, size_warnings
     from ffnn_studio.data import load_dataset, prepare
 
-    # TensorFlow loads (seconds) while the data do; everything that can be wrong
-    # with the project or its data still shows before it has loaded.
-    engine = EngineImport()
-    try:
-        dataset = load_dataset(project.data)
-        widths = {
-            "n_inputs": dataset.n_features,
-            "n_outputs": output_units(dataset.task, dataset.n_classes),
-        }
-        check_project(project, dataset.task, **widths)
-        for warning in size_warnings(project.network, **widths):
-            print(f"ffnn-studio: warning: {warning}", file=sys.stderr)
-        prepared = prepare(dataset, project.training.validation_fraction, project.training.seed)
-    except BaseException:
-        engine.abandon()  # the message goes to the terminal, not to the import's capture
-        raise
-    engine.wait()
+    # Everything that can be wrong with the project or its data shows before
+    # TensorFlow's import (seconds and hundreds of MB).
+    dataset = load_dataset(project.data)
+    widths = {
+        "n_inputs": dataset.n_features,
+        "n_outputs": output_units(dataset.task, dataset.n_classes),
+    }
+    check_project(project, dataset.task, **widths)
+    for warning in size_warnings(project.network, **widths):
+        print(f"ffnn-studio: warning: {warning}", file=sys.stderr)
+    prepared = prepare(dataset, project.training.validation_fraction, project.training.seed)
 
     from ffnn_studio.engine.training.session import TrainingSession  # imports TensorFlow quietly
 

@@ -24,10 +24,6 @@ from ffnn_studio.config import TF_LOG_LEVEL_DEFAULT, TF_LOG_LEVEL_ENV
 
 _QUIET_LOCK = threading.RLock()
 _quiet_depth = 0
-#: Guards ``_active`` (``_QUIET_LOCK`` is held for a whole import, by that thread).
-_STATE_LOCK = threading.Lock()
-#: (saved fd 2, capture file, errors) while fd 2 points at a capture.
-_active: tuple[int, object, list[str]] | None = None
 #: Lines TensorFlow's and LiteRT's C++ logging write straight to file descriptor 2.
 _NATIVE_LOG_LINE = re.compile(
     r"^(?:[IWEF]\d{4} [\d:.]+\s+\d+ [\w./-]+:\d+\]"
@@ -47,7 +43,7 @@ def quiet_native_logs() -> Iterator[list[str]]:
     are written back; the native error lines are collected in the yielded list
     so a failure message can quote them.
     """
-    global _quiet_depth, _active
+    global _quiet_depth
     errors: list[str] = []
     with _QUIET_LOCK:
         if _quiet_depth:
@@ -59,36 +55,18 @@ def quiet_native_logs() -> Iterator[list[str]]:
             for name in _NOISY_LOGGERS:
                 logging.getLogger(name).setLevel(logging.ERROR)
             with tempfile.TemporaryFile() as capture:
-                with _STATE_LOCK:
-                    saved_fd = _redirect_stderr(capture.fileno())
-                    if saved_fd is not None:
-                        _active = (saved_fd, capture, errors)
+                saved_fd = _redirect_stderr(capture.fileno())
                 try:
                     yield errors
                 finally:
-                    _end_capture()
+                    if saved_fd is not None:
+                        _restore_stderr(saved_fd)
+                        capture.seek(0)
+                        _replay(capture.read().decode("utf-8", "replace"), errors)
         finally:
             for name, level in levels.items():
                 logging.getLogger(name).setLevel(level)
             _quiet_depth -= 1
-
-
-def _end_capture() -> None:
-    """fd 2 back to where it pointed; the capture's other lines written there."""
-    global _active
-    with _STATE_LOCK:
-        active, _active = _active, None
-        if active is not None:
-            saved_fd, capture, errors = active
-            _restore_stderr(saved_fd)
-            capture.seek(0)  # type: ignore[attr-defined]
-            _replay(capture.read().decode("utf-8", "replace"), errors)  # type: ignore[attr-defined]
-
-
-def release_stderr() -> None:
-    """Give fd 2 back to the terminal now, even while another thread imports TensorFlow
-    (that import's later lines then show): for a message before the process ends."""
-    _end_capture()
 
 
 def _flush_stderr() -> None:
