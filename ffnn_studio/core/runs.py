@@ -118,10 +118,16 @@ class RunRecord:
             if len(values) < n:
                 values = np.concatenate([values, np.full(n - len(values), math.nan)])
             hist[name] = values
-        object.__setattr__(self, "history", hist)
         numbers = np.arange(1, n + 1) if self.epoch_numbers is None else np.asarray(self.epoch_numbers)
         if numbers.shape != (n,):
             raise ValueError(f"{len(numbers)} epoch numbers for {n} history points")
+        # A record is what the runs file keeps: a long run's curves thinned here already,
+        # so the window's list of runs costs a bounded amount per run, not 32 B an epoch.
+        keep = kept_epochs(hist)
+        if len(keep) < n:
+            hist = {name: values[keep] for name, values in hist.items()}
+            numbers = numbers[keep]
+        object.__setattr__(self, "history", hist)
         object.__setattr__(self, "epoch_numbers", numbers.astype(np.int64))
 
     @property
@@ -355,10 +361,9 @@ def _origin_to_dict(origin: DataOrigin | None, base_dir: Path | None) -> dict[st
 
 
 def _history_to_dict(run: RunRecord) -> dict[str, Any]:
-    """The curves, thinned beyond ``RUN_HISTORY_POINTS`` epochs (then with their epoch numbers)."""
-    keep = kept_epochs(run.history)
-    out: dict[str, Any] = {c: _json_floats(run.history[c][keep]) for c in RUN_CURVES}
-    numbers = run.epoch_numbers[keep]
+    """The curves (thinned beyond ``RUN_HISTORY_POINTS`` epochs: then with their epoch numbers)."""
+    out: dict[str, Any] = {c: _json_floats(run.history[c]) for c in RUN_CURVES}
+    numbers = run.epoch_numbers
     if not np.array_equal(numbers, np.arange(1, len(numbers) + 1)):
         out["epochs"] = numbers.tolist()
     return out

@@ -18,7 +18,7 @@ from ffnn_studio.core.runs import (
 from tests.core.test_runs import _project
 
 
-def _long_run(n: int) -> RunRecord:
+def _curves(n: int) -> dict[str, np.ndarray]:
     rng = np.random.default_rng(0)
     t = np.arange(n, dtype=np.float64)
     loss = 1.0 / (1.0 + t / 50) + 0.02 * rng.standard_normal(n)
@@ -28,8 +28,11 @@ def _long_run(n: int) -> RunRecord:
     loss[n // 2] = 5.0  # a spike the envelope must keep
     metric = 1 - loss / 2
     val_metric = np.where(t % 7 == 0, np.nan, 1 - val / 2)  # gaps stay gaps
-    history = {"loss": loss, "val_loss": val, "metric": metric, "val_metric": val_metric}
-    return RunRecord(1, "Run 1", _project(), history, duration_s=12.0)
+    return {"loss": loss, "val_loss": val, "metric": metric, "val_metric": val_metric}
+
+
+def _long_run(n: int) -> RunRecord:
+    return RunRecord(1, "Run 1", _project(), _curves(n), duration_s=12.0)
 
 
 def test_a_short_run_keeps_every_epoch_and_writes_no_epoch_list(tmp_path):
@@ -46,29 +49,30 @@ def test_a_short_run_keeps_every_epoch_and_writes_no_epoch_list(tmp_path):
 
 def test_a_10000_epoch_run_is_thinned_with_its_ends_best_epoch_and_envelope(tmp_path):
     n = 10_000
-    run = _long_run(n)
+    raw = _curves(n)
     project = tmp_path / "p.ffnn.json"
-    side = save_runs(project, [run])
-    full = len(json.dumps({c: [float(v) for v in run.history[c]] for c in run.history}))
+    side = save_runs(project, [RunRecord(1, "Run 1", _project(), raw, duration_s=12.0)])
+    full = len(json.dumps({c: [float(v) for v in raw[c]] for c in raw}))
     assert side.stat().st_size < full / 3  # measured: ~1/4 of the curves' JSON alone
     (back,) = load_runs(project)
-    assert back.epochs == n == run.epochs
-    assert back.best_epoch() == run.best_epoch() == n // 3 + 1
+    assert back.epochs == n
+    assert back.best_epoch() == int(np.nanargmin(raw["val_loss"])) + 1 == n // 3 + 1
     for column in ("loss", "val_loss", "metric"):
-        assert back.final(column) == run.final(column)
+        assert back.final(column) == raw[column][-1]
         # The envelope: every bucket's extremes survive, so the global ones do.
-        assert np.nanmax(back.history[column]) == np.nanmax(run.history[column])
-        assert np.nanmin(back.history[column]) == np.nanmin(run.history[column])
+        assert np.nanmax(back.history[column]) == np.nanmax(raw[column])
+        assert np.nanmin(back.history[column]) == np.nanmin(raw[column])
     assert len(back.epoch_numbers) <= RUN_HISTORY_POINTS + 3
     assert back.epoch_numbers[0] == 1 and back.epoch_numbers[-1] == n
     # Each kept point is the run's value at that epoch.
     idx = back.epoch_numbers - 1
-    np.testing.assert_array_equal(back.history["loss"], run.history["loss"][idx])
-    np.testing.assert_array_equal(np.isnan(back.history["val_metric"]), np.isnan(run.history["val_metric"][idx]))
+    np.testing.assert_array_equal(back.history["loss"], raw["loss"][idx])
+    np.testing.assert_array_equal(np.isnan(back.history["val_metric"]), np.isnan(raw["val_metric"][idx]))
     # Saving what was read changes nothing.
     save_runs(project, [back])
     (again,) = load_runs(project)
     np.testing.assert_array_equal(again.epoch_numbers, back.epoch_numbers)
+    np.testing.assert_array_equal(again.history["loss"], back.history["loss"])
 
 
 def test_kept_epochs_are_increasing_and_bounded():
@@ -107,3 +111,10 @@ def test_bad_epoch_lists_are_refused_naming_the_place(tmp_path, epochs, fragment
         load_runs(project)
     message = str(info.value)
     assert fragment in message and "$.runs[0].history." in message
+
+
+def test_a_long_record_holds_its_curves_thinned_in_memory_too():
+    run = _long_run(20_000)
+    assert len(run.history["loss"]) == len(run.epoch_numbers) <= RUN_HISTORY_POINTS + 3
+    assert run.epochs == 20_000 and run.best_epoch() == 20_000 // 3 + 1
+    assert np.nanmax(run.history["loss"]) == 5.0  # the spike
