@@ -80,6 +80,19 @@ def quick_start_enabled(environ: Mapping[str, str] = os.environ) -> bool:
     return environ.get(QUICK_ENV, "1").strip().lower() not in _OFF
 
 
+#: Environment switch: "0" builds no session ahead of Train (the window then
+#: compiles a project's training program when Train is pressed).
+COMPILE_AHEAD_ENV = "FFNN_STUDIO_COMPILE_AHEAD"
+#: The window compiles the program for the document's project once it has been
+#: unchanged this long (an edit every few hundred ms compiles nothing).
+COMPILE_AHEAD_SETTLE_MS = 1000
+
+
+def compile_ahead_enabled(environ: Mapping[str, str] = os.environ) -> bool:
+    """Whether the window compiles a settled project's program before Train (on unless ``COMPILE_AHEAD_ENV`` says off)."""
+    return environ.get(COMPILE_AHEAD_ENV, "1").strip().lower() not in _OFF
+
+
 # ------------------------------------------------------------------ timing: training (engine)
 
 #: Wall time one chunk of training steps aims at: short enough for stop and pause

@@ -64,6 +64,7 @@ from ffnn_studio.ui.insights.panel import InsightsPanel, attach_fit_markers
 from ffnn_studio.ui.live.plots import LivePlots
 from ffnn_studio.ui.live.training_controls import TrainingControls
 from ffnn_studio.ui.menus import build_help_menu, build_view_menu, show_about
+from ffnn_studio.ui.run.ahead import CompileAhead
 from ffnn_studio.ui.run.bridge import TrainingController
 from ffnn_studio.ui.widgets.app_icon import app_icon
 
@@ -141,6 +142,8 @@ class MainWindow(QMainWindow):
             self.document.setParent(self)
         self.controller = controller if controller is not None else TrainingController(self)
         self.last_finish: RunFinished | None = None
+        #: Compiles the training program of a project that has settled, before Train.
+        self.compile_ahead = CompileAhead(self.document, self.controller, self)
         # Screenshot mode leaves no trace, recovery files included.
         self.autosave: AutosaveService | None = None
         if interactive:
