@@ -17,7 +17,14 @@ import numpy as np
 
 
 def xor_project(strategy: str, epochs: int, batch: int):
-    from ffnn_studio.core.spec import DenseLayer, NetworkSpec, OptimizerSpec, Project, Task, TrainingSettings
+    from ffnn_studio.core.spec import (
+        DenseLayer,
+        NetworkSpec,
+        OptimizerSpec,
+        Project,
+        Task,
+        TrainingSettings,
+    )
     from ffnn_studio.data import Dataset, prepare
 
     rng = np.random.default_rng(0)

@@ -38,7 +38,9 @@ from typing import Any
 
 import numpy as np
 
+from ffnn_studio.core.atomic import atomic_write_text
 from ffnn_studio.core.errors import StudioError
+from ffnn_studio.engine.cluster import TF_CONFIG_ENV, cluster_spec
 from ffnn_studio.engine.devices import training_devices
 from ffnn_studio.engine.quiet import import_tensorflow
 from ffnn_studio.engine.training.session import (
@@ -55,36 +57,12 @@ import keras  # noqa: E402  (after TensorFlow's quiet import)
 
 log = logging.getLogger(__name__)
 
-#: The variable that describes a multi-worker cluster (TensorFlow's standard).
-TF_CONFIG_ENV = "TF_CONFIG"
-#: Seconds between backups at the most (a backup is also taken when a run ends).
-BACKUP_INTERVAL_S = 2.0
+#: Steps of every chunk when the replicas span processes: each worker must run the
+#: same collectives, so the chunk cannot follow a speed each one measures itself.
+CLUSTER_CHUNK_STEPS = 32
 
 _strategies: dict[str, Any] = {}
 _strategies_lock = threading.Lock()
-
-
-def cluster_spec(environ: dict[str, str] | os._Environ[str] = os.environ) -> dict[str, Any] | None:
-    """The parsed ``TF_CONFIG`` (None if unset); a StudioError names what is wrong with it."""
-    text = environ.get(TF_CONFIG_ENV, "").strip()
-    if not text:
-        return None
-    try:
-        config = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise StudioError(f"{TF_CONFIG_ENV} is not JSON: {exc}") from None
-    if not isinstance(config, dict) or not isinstance(config.get("cluster"), dict):
-        raise StudioError(f'{TF_CONFIG_ENV} needs a "cluster" object, e.g. {{"worker": ["host1:port", ...]}}')
-    task = config.get("task")
-    if not isinstance(task, dict) or "type" not in task or "index" not in task:
-        raise StudioError(f'{TF_CONFIG_ENV} needs a "task" object, e.g. {{"type": "worker", "index": 0}}')
-    jobs = config["cluster"].get(task["type"])
-    if not isinstance(jobs, list) or not 0 <= int(task["index"]) < len(jobs):
-        raise StudioError(
-            f"{TF_CONFIG_ENV}: task {task['type']} {task['index']} is not in the cluster's list of "
-            f"{task['type']} addresses"
-        )
-    return config
 
 
 def strategy_for(name: str) -> Any:
@@ -144,7 +122,6 @@ class DistributedTrainingSession(TrainingSession):
         #: Folder of the run's backup (None: no backup); see the module's docstring.
         self.backup_dir: str | None = None
         self._checkpoint: Any = None
-        self._last_backup = -math.inf
         self._backup_epochs = -1
         #: Epochs a restored backup held when this run began (0: started afresh).
         self.resumed_epochs = 0
@@ -159,6 +136,20 @@ class DistributedTrainingSession(TrainingSession):
     def _build(self):
         with self.strategy.scope():
             return super()._build()
+
+    @property
+    def spans_processes(self) -> bool:
+        """True when other processes (workers of a cluster) take part in every step."""
+        resolver = getattr(self.strategy, "cluster_resolver", None)
+        if resolver is None:
+            return False
+        spec = resolver.cluster_spec().as_dict()
+        return sum(len(spec.get(job, [])) for job in ("chief", "worker")) > 1
+
+    def _next_chunk(self, left: int) -> int:
+        if self.spans_processes:
+            return min(left, CLUSTER_CHUNK_STEPS)
+        return super()._next_chunk(left)
 
     def _make_quick(self):
         return None  # the numpy path knows nothing of replicas
@@ -348,14 +339,28 @@ class DistributedTrainingSession(TrainingSession):
         self._maybe_backup()
         return super()._call_chunk(k, perms)
 
+    def _train(self, epochs: int) -> tuple[str, str]:
+        try:
+            return super()._train(epochs)
+        except (tf.errors.UnavailableError, tf.errors.AbortedError, tf.errors.DeadlineExceededError) as exc:
+            log.warning("a worker of the cluster failed: %s", exc)
+            where = (
+                f" Restart every worker with the same command: the run continues from the backup "
+                f"of epoch {self._backup_epochs}."
+                if self.backup_dir is not None and self._backup_epochs > 0
+                else ""
+            )
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            return "failed", f"Another worker of the cluster stopped answering ({first}).{where}"
+
     def run(self, epochs: int | None = None):
         epochs = int(self.project.training.epochs if epochs is None else epochs)
         resumed = self._restore_from_backup()
         # A restarted worker trains only what its backup has not done yet.
         report = super().run(max(0, epochs - resumed) if resumed else epochs)
-        if self.backup_dir is not None and report.reason == "completed":
+        if self.backup_dir is not None and report.reason == "completed" and self.is_chief:
             # As BackupAndRestore: a finished run needs no backup any more.
-            shutil.rmtree(worker_dir(self.backup_dir, self.strategy), ignore_errors=True)
+            shutil.rmtree(self.backup_dir, ignore_errors=True)
         return report
 
     def _checkpoint_object(self) -> Any:
@@ -363,13 +368,15 @@ class DistributedTrainingSession(TrainingSession):
             self._checkpoint = tf.train.Checkpoint(state=list(self._state_vars), host=self._host)
         return self._checkpoint
 
-    def _maybe_backup(self, force: bool = False) -> None:
-        import time
+    def _maybe_backup(self) -> None:
+        """Back the run up after every epoch, at the chunk boundary that follows it.
 
-        if self.backup_dir is None or self._epochs_done == self._backup_epochs:
-            return
-        now = time.monotonic()
-        if not force and now - self._last_backup < BACKUP_INTERVAL_S:
+        Every worker reaches the same boundaries (the chunks have fixed lengths
+        across processes), so every worker's backup holds the same epoch. As in
+        TensorFlow's multi-worker guide, every worker saves, the chief into the
+        backup folder and the others into a temporary folder they then delete.
+        """
+        if self.backup_dir is None or self._epochs_done <= self._backup_epochs:
             return
         self._host.assign(
             [float(self._epochs_done), float(self._step), float(self._pos_host), self._elapsed_total]
@@ -377,15 +384,22 @@ class DistributedTrainingSession(TrainingSession):
         folder = worker_dir(self.backup_dir, self.strategy)
         manager = tf.train.CheckpointManager(self._checkpoint_object(), str(folder), max_to_keep=1)
         manager.save()
-        history = {c: self.history.column(c).tolist() for c in ("loss", "val_loss", "metric", "val_metric")}
-        (folder / "history.json").write_text(json.dumps(history))
-        self._last_backup, self._backup_epochs = now, self._epochs_done
+        if self.is_chief:
+            history = {c: self.history.column(c).tolist() for c in ("loss", "val_loss", "metric", "val_metric")}
+            atomic_write_text(folder / "history.json", json.dumps(history))
+        else:
+            shutil.rmtree(folder, ignore_errors=True)
+        self._backup_epochs = self._epochs_done
 
     def _restore_from_backup(self) -> int:
-        """Continue from this worker's backup if there is one; returns the epochs it holds."""
+        """Continue from the chief's backup if there is one; returns the epochs it holds.
+
+        The backup folder must be one every worker reads (a shared file system,
+        or the one machine of a mirrored run).
+        """
         if self.backup_dir is None or self._epochs_done:
             return 0
-        folder = worker_dir(self.backup_dir, self.strategy)
+        folder = Path(self.backup_dir)
         latest = tf.train.latest_checkpoint(str(folder))
         if latest is None:
             return 0
