@@ -74,8 +74,19 @@ def _nvidia_memory() -> list[int]:
         return []
 
 
+_known: list[DeviceInfo] | None = None
+
+
+def known_devices() -> list[DeviceInfo] | None:
+    """What ``visible_devices`` found, if it ran already (never imports TensorFlow)."""
+    return _known
+
+
 def visible_devices() -> list[DeviceInfo]:
-    """Every physical device TensorFlow sees, CPU first, with its memory where known."""
+    """Every physical device TensorFlow sees, CPU first, with its memory where known (asked once)."""
+    global _known
+    if _known is not None:
+        return _known
     from ffnn_studio.engine.quiet import import_tensorflow
 
     tf = import_tensorflow()
@@ -90,6 +101,7 @@ def visible_devices() -> list[DeviceInfo]:
             memory = gpu_memory[gpu_i] if gpu_i < len(gpu_memory) else None
             out.append(DeviceInfo(d.name, "GPU", str(details.get("device_name", "")), memory))
             gpu_i += 1
+    _known = out
     return out
 
 

@@ -143,14 +143,14 @@ def test_two_workers_on_loopback_agree_on_the_final_weights(tmp_path):
 @pytest.mark.distributed
 def test_a_killed_worker_restarted_continues_from_the_backup(tmp_path):
     backup = tmp_path / "backup"
-    args = ("--epochs", "40", "--batch", "90", "--backup-dir", str(backup))
+    args = ("--epochs", "10", "--batch", "150", "--backup-dir", str(backup))
     first, second = _cluster(tmp_path, *args)
     assert second.stdout is not None
     for line in second.stdout:
-        if line.strip() == "epoch 3":
+        if line.strip() == "epoch 2":
             break
     else:
-        pytest.fail("the second worker ended before its third epoch")
+        pytest.fail("the second worker ended before its second epoch")
     second.send_signal(signal.SIGKILL)
     second.communicate(timeout=TIMEOUT_S)
     _finish(first)  # its run fails: the other worker stopped answering
@@ -163,9 +163,9 @@ def test_a_killed_worker_restarted_continues_from_the_backup(tmp_path):
         _finish(proc)
     chief, other = _result(tmp_path / "w0.json", "multi-worker"), _result(tmp_path / "w1.json", "multi-worker")
     assert chief["reason"] == other["reason"] == "completed", (chief["message"], other["message"])
-    assert chief["resumed"] >= 3 and chief["resumed"] == other["resumed"]
-    assert chief["epochs"] == other["epochs"] == 40
-    assert len(chief["loss"]) == 40 and np.isfinite(chief["loss"]).all()
+    assert chief["resumed"] >= 2 and chief["resumed"] == other["resumed"]
+    assert chief["epochs"] == other["epochs"] == 10
+    assert len(chief["loss"]) == 10 and np.isfinite(chief["loss"]).all()
     for a, b in zip(chief["weights"], other["weights"], strict=True):
         np.testing.assert_array_equal(np.array(a), np.array(b))
     assert not backup.exists()  # a finished run drops its backup, as BackupAndRestore does
