@@ -163,6 +163,12 @@ def _headless_parser() -> argparse.ArgumentParser:
         help="override the project's: one device, every local GPU mirrored, or the TF_CONFIG cluster",
     )
     t.add_argument(
+        "--stream",
+        action="store_true",
+        help="read the CSV file (--csv, or the project's) block by block with tf.data: "
+        "for files larger than memory",
+    )
+    t.add_argument(
         "--backup-dir",
         metavar="DIR",
         help="with --strategy: back the run up here after every epoch and continue from it when "
@@ -480,6 +486,8 @@ def _check_output_folder(path: str, what: str) -> None:
 def _cmd_train(ns: argparse.Namespace) -> int:
     from ffnn_studio.core.validation import check_project
 
+    if ns.stream:
+        return _cmd_train_streaming(ns)
     project = _load_for_training(ns)
     check_project(project)
     fmt = None
@@ -510,6 +518,24 @@ def _cmd_train(ns: argparse.Namespace) -> int:
     if ns.export:
         return _export_session(session, ns.export, fmt)
     return EXIT_OK
+
+
+def _cmd_train_streaming(ns: argparse.Namespace) -> int:
+    from ffnn_studio.cli.stream_train import train_streaming
+
+    if ns.export or ns.format or ns.backup_dir:
+        raise StudioError("--stream trains and reports; --export and --backup-dir go without it")
+    if ns.history:
+        _check_output_folder(ns.history, "history")
+    sink = _TerminalSink(ns.quiet)
+    session, finished = train_streaming(ns, sink, _interrupts)
+    _print_scores(sink, finished)
+    if finished.reason.is_failure:
+        return EXIT_FAILED
+    if ns.history:
+        session.history.to_csv(ns.history)
+        print(f"History written to {ns.history}")
+    return _interrupts.exit_code if _interrupted(finished) else EXIT_OK
 
 
 def _interrupted(finished) -> bool:
