@@ -191,5 +191,5 @@ def batches(
 
 def expected_rows(plan: StreamPlan, validation_fraction: float) -> tuple[int, int]:
     """About how many rows are training and validation rows (for progress and reports)."""
-    val = int(math.floor(plan.rows * validation_fraction))
+    val = math.floor(plan.rows * validation_fraction)
     return plan.rows - val, val

@@ -24,7 +24,14 @@ from typing import Any
 import numpy as np
 
 from ffnn_studio.core.errors import StudioError
-from ffnn_studio.core.reports import ChunkReport, EpochEnd, NullSink, Progress, RunFinished, RunStarted
+from ffnn_studio.core.reports import (
+    ChunkReport,
+    EpochEnd,
+    NullSink,
+    Progress,
+    RunFinished,
+    RunStarted,
+)
 from ffnn_studio.core.spec import Project, Task
 from ffnn_studio.data.streaming import StreamPlan, batches, expected_rows
 from ffnn_studio.engine.builder import build_model, encode_targets, metric_name
