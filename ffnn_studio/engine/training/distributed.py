@@ -151,6 +151,10 @@ class DistributedTrainingSession(TrainingSession):
             return min(left, CLUSTER_CHUNK_STEPS)
         return super()._next_chunk(left)
 
+    def reset_weights(self) -> None:
+        with self.strategy.scope():  # the fresh model and optimizer are the strategy's too
+            super().reset_weights()
+
     def _make_quick(self):
         return None  # the numpy path knows nothing of replicas
 
@@ -358,6 +362,8 @@ class DistributedTrainingSession(TrainingSession):
         resumed = self._restore_from_backup()
         # A restarted worker trains only what its backup has not done yet.
         report = super().run(max(0, epochs - resumed) if resumed else epochs)
+        if self.backup_dir is not None and report.reason == "stopped":
+            self._maybe_backup()  # a stopped run continues from where it stopped
         if self.backup_dir is not None and report.reason == "completed" and self.is_chief:
             # As BackupAndRestore: a finished run needs no backup any more.
             shutil.rmtree(self.backup_dir, ignore_errors=True)
