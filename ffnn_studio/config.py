@@ -32,6 +32,10 @@ WINDOW_GEOMETRY_KEY = "window/geometry"
 WINDOW_STATE_KEY = "window/state"
 #: The folder the last export was written to.
 EXPORT_LAST_DIR_KEY = "export/lastDir"
+#: Whether runs started in the window are written for TensorBoard.
+TENSORBOARD_ENABLED_KEY = "tensorboard/enabled"
+#: The folder under which each run written for TensorBoard gets its own folder.
+TENSORBOARD_DIR_KEY = "tensorboard/folder"
 
 #: Every settings key with the value it reads as when it was never written.
 SETTINGS_DEFAULTS: Mapping[str, object] = {
@@ -39,6 +43,8 @@ SETTINGS_DEFAULTS: Mapping[str, object] = {
     WINDOW_GEOMETRY_KEY: None,
     WINDOW_STATE_KEY: None,
     EXPORT_LAST_DIR_KEY: "",
+    TENSORBOARD_ENABLED_KEY: False,
+    TENSORBOARD_DIR_KEY: "~/ffnn-studio-tensorboard",
 }
 
 #: How many recent files the File menu lists.

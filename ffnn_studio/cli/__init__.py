@@ -174,6 +174,11 @@ def _headless_parser() -> argparse.ArgumentParser:
         help="with --strategy: back the run up here after every epoch and continue from it when "
         "restarted (on a shared file system for a cluster)",
     )
+    t.add_argument(
+        "--tensorboard",
+        metavar="DIR",
+        help="write the run for TensorBoard into a new folder under DIR (scalars, histograms)",
+    )
 
     e = sub.add_parser(
         "export",
@@ -435,7 +440,7 @@ class _TerminalSink(ReportSink):
             print()
 
 
-def _train(project, *, quiet: bool, backup_dir: str | None = None):
+def _train(project, *, quiet: bool, tensorboard: str | None = None, backup_dir: str | None = None):
     """Load and check the data, train the project; returns the session and the finish report."""
     from ffnn_studio.core.spec import output_units
     from ffnn_studio.core.validation import check_project, size_warnings
@@ -456,7 +461,14 @@ def _train(project, *, quiet: bool, backup_dir: str | None = None):
     from ffnn_studio.engine.training.session import TrainingSession  # imports TensorFlow quietly
 
     sink = _TerminalSink(quiet)
-    session = TrainingSession(project, prepared, sink)
+    run_sink = sink
+    if tensorboard:
+        from ffnn_studio.engine.tensorboard import TensorBoardSink
+
+        run_sink = TensorBoardSink(tensorboard, project, prepared, sink)
+        if not quiet:
+            print(f"TensorBoard logs: {run_sink.log_dir}")
+    session = TrainingSession(project, prepared, run_sink)
     if backup_dir:
         session.backup_dir = backup_dir
     if _interrupts is not None:
@@ -499,7 +511,9 @@ def _cmd_train(ns: argparse.Namespace) -> int:
         raise StudioError("--format goes with --export")
     if ns.history:
         _check_output_folder(ns.history, "history")
-    session, finished, sink = _train(project, quiet=ns.quiet, backup_dir=ns.backup_dir)
+    session, finished, sink = _train(
+        project, quiet=ns.quiet, tensorboard=ns.tensorboard, backup_dir=ns.backup_dir
+    )
     _print_scores(sink, finished)
     if finished.reason.is_failure:
         return EXIT_FAILED
@@ -523,8 +537,10 @@ def _cmd_train(ns: argparse.Namespace) -> int:
 def _cmd_train_streaming(ns: argparse.Namespace) -> int:
     from ffnn_studio.cli.stream_train import train_streaming
 
-    if ns.export or ns.format or ns.backup_dir:
-        raise StudioError("--stream trains and reports; --export and --backup-dir go without it")
+    if ns.export or ns.format or ns.backup_dir or ns.tensorboard:
+        raise StudioError(
+            "--stream trains and reports; --export, --backup-dir and --tensorboard go without it"
+        )
     if ns.history:
         _check_output_folder(ns.history, "history")
     sink = _TerminalSink(ns.quiet)

@@ -167,6 +167,8 @@ class _Job:
     base_dir: Path | None
     epochs: int | None
     continue_run: bool
+    #: Write the run for TensorBoard into a new folder under this one (None: not).
+    tensorboard_dir: Path | None = None
     stop_requested: bool = False
     pause_requested: bool = False
     session: RunnableSession | None = None
@@ -272,7 +274,7 @@ class _Worker(QObject):
                 if job.stop_requested:
                     self._finish_before_start(0)
                     return
-                session = self._session_factory(job.project, prepared, self)
+                session = self._session_factory(job.project, prepared, self._run_sink(job, prepared))
             except Exception as exc:
                 if not isinstance(exc, StudioError):
                     log.error("preparing the run failed\n%s", traceback.format_exc())
@@ -284,7 +286,11 @@ class _Worker(QObject):
             # The settings equal the session's but for the epoch count: the new project
             # is the one whose Epochs field this Train runs.
             session.project = job.project
-            session.sink = self
+            try:
+                session.sink = self._run_sink(job, self._prepared)
+            except Exception as exc:
+                self.runFailed.emit(_describe(exc))
+                return
         with self._lock:
             job.session = session
             stop = job.stop_requested
@@ -299,6 +305,14 @@ class _Worker(QObject):
             self.finished(
                 RunFinished(FinishReason.FAILED, _describe(exc), session.epochs_completed)
             )
+
+    def _run_sink(self, job: _Job, prepared: Any) -> Any:
+        """This worker, or a TensorBoard writer in front of it when the run is to be logged."""
+        if job.tensorboard_dir is None:
+            return self
+        from ffnn_studio.engine.tensorboard import TensorBoardSink
+
+        return TensorBoardSink(job.tensorboard_dir, job.project, prepared, self)
 
     def _finish_before_start(self, epochs_completed: int) -> None:
         self.finished(RunFinished(FinishReason.STOPPED, "Stopped before training started.", epochs_completed))
@@ -390,6 +404,8 @@ class TrainingController(QObject):
         self._closed = False
         self._thread: QThread | None = None
         self._companions: list[TrainingController] = []
+        #: Runs started from now on are written for TensorBoard under this folder (None: not).
+        self.tensorboard_dir: Path | None = None
         self._last_delivery = -math.inf
         self._delivery_timer = QTimer(self)
         self._delivery_timer.setSingleShot(True)
@@ -473,7 +489,7 @@ class TrainingController(QObject):
         if self.busy or self._closed:
             return False
         self._ensure_thread()
-        self._job = _Job(project, base_dir, epochs, continue_run)
+        self._job = _Job(project, base_dir, epochs, continue_run, self.tensorboard_dir)
         self._set_state(PREPARING)
         self._jobRequested.emit(self._job)
         return True
