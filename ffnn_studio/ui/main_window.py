@@ -368,6 +368,21 @@ class MainWindow(QMainWindow):
         self.throughput_label.setAccessibleName("Training speed")
         status.addPermanentWidget(self.problems_label)
         status.addPermanentWidget(self.throughput_label)
+        # Filled once the warm-up has loaded TensorFlow and asked it (off the GUI thread).
+        self.devices_label = QLabel()
+        self.devices_label.setObjectName("devicesLabel")
+        self.devices_label.setAccessibleName("Devices TensorFlow sees")
+        status.addPermanentWidget(self.devices_label)
+        warmed = getattr(self.controller, "warmedUp", None)
+        if warmed is not None:
+            warmed.connect(self._show_devices)
+
+    def _show_devices(self) -> None:
+        from ffnn_studio.ui.devices_text import devices_status
+
+        text, tip = devices_status()
+        self.devices_label.setText(text)
+        self.devices_label.setToolTip(tip)
 
     def _connect(self) -> None:
         doc = self.document

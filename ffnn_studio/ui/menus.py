@@ -313,7 +313,14 @@ def component_versions() -> list[tuple[str, str]]:
         ("Qt", qVersion()),
         ("pyqtgraph", pyqtgraph.__version__),
         ("Python", platform.python_version()),
+        *_device_rows(),
     ]
+
+
+def _device_rows() -> list[tuple[str, str]]:
+    from ffnn_studio.ui.devices_text import devices_about_rows
+
+    return devices_about_rows()
 
 
 def about_html() -> str:

@@ -301,6 +301,14 @@ class TrainingSession:
     sequence and epoch numbering, in mid-epoch if the last one stopped there.
     """
 
+    def __new__(cls, project: Project, data: Any = None, sink: TrainingSink | None = None):
+        # A project that trains under a tf.distribute strategy gets the distributed session.
+        if cls is TrainingSession and project.training.strategy != "default":
+            from ffnn_studio.engine.training.distributed import DistributedTrainingSession
+
+            return super().__new__(DistributedTrainingSession)
+        return super().__new__(cls)
+
     def __init__(self, project: Project, data: Any, sink: TrainingSink | None = None) -> None:
         self.project = project
         self.data = data

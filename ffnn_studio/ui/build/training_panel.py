@@ -30,6 +30,7 @@ from ffnn_studio.ui.build.param_widgets import (
     set_editor_value,
     show_problems,
 )
+from ffnn_studio.ui.build.strategy_combo import make_strategy_combo, strategy_tooltip
 from ffnn_studio.ui.document.commands import (
     EditOptimizerParamCommand,
     EditTrainingCommand,
@@ -105,6 +106,8 @@ class TrainingPanel(QWidget):
         sched.addRow("&Batch size:", self.batch_size)
         sched.addRow("&Validation fraction:", self.validation_fraction)
         sched.addRow("&Seed:", self.seed)
+        self.strategy = make_strategy_combo()
+        sched.addRow("Strate&gy:", self.strategy)
         layout.addWidget(sched_box)
 
         # -- early stopping
@@ -133,6 +136,7 @@ class TrainingPanel(QWidget):
 
         self.loss.currentIndexChanged.connect(lambda i: self._edit("loss", self.loss.itemData(i)))
         self.optimizer.currentIndexChanged.connect(self._on_optimizer_chosen)
+        self.strategy.currentIndexChanged.connect(lambda i: self._edit("strategy", self.strategy.itemData(i)))
         for name in ("epochs", "batch_size", "validation_fraction", "seed", "patience"):
             widget = getattr(self, name)
             convert = float if name == "validation_fraction" else int
@@ -229,6 +233,8 @@ class TrainingPanel(QWidget):
 
         for name in ("epochs", "batch_size", "validation_fraction", "seed", "patience"):
             set_editor_value(getattr(self, name), getattr(training, name))
+        select_combo_data(self.strategy, training.strategy)
+        self.strategy.setToolTip(strategy_tooltip(training.strategy))
         with QSignalBlocker(self.early_stopping):
             self.early_stopping.setChecked(training.early_stopping)
         # A checkable group box disables its children when unchecked; the signal

@@ -142,6 +142,9 @@ def _warm_up_imports() -> None:
     from ffnn_studio.engine.training.session import warm_up_engine
 
     warm_up_engine()
+    from ffnn_studio.engine.devices import visible_devices
+
+    visible_devices()  # asked here, off the GUI thread: the status bar and About show them
 
 
 def _session_key(project: Project, base_dir: Path | None) -> tuple[Any, ...]:
