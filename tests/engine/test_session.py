@@ -246,8 +246,11 @@ def test_a_run_stopped_in_mid_epoch_goes_on_with_that_epoch(reference, data) -> 
 def test_a_chunk_runs_many_short_epochs_and_each_is_reported(data, monkeypatch) -> None:
     from ffnn_studio.engine.training import session as session_module
 
-    # On one path throughout (a compilation in the background slows the quick steps).
+    # On one path throughout (a compilation in the background slows the quick steps),
+    # and chunks sized by their epoch limit, not by a time a loaded machine stretches
+    # (at load 12 on 2 cores the 0.1 s chunks held 7 steps: 279 calls).
     monkeypatch.setattr(session_module, "COMPILE_AFTER_S", 1e9)
+    monkeypatch.setattr(session_module, "TRAINING_CHUNK_S", 60.0)
     sink = RecordingSink()
     s = TrainingSession(project(epochs=200), data, sink)
     calls: list[int] = []
