@@ -102,6 +102,7 @@ def run(ns: argparse.Namespace) -> int:
         epochs=ns.epochs,
     )
     storage = ns.storage or search.default_storage(ns.project)
+    search.check_storage(storage)
     data = search.prepare_data(project, Path(ns.project).resolve().parent)
 
     cancel = _Cancel()

@@ -240,9 +240,9 @@ def _is_url(text: str) -> bool:
     return "://" in text
 
 
-def open_storage(storage: str):
-    """Optuna's storage for a database URL or a journal file path."""
-    optuna = _optuna()
+def check_storage(storage: str) -> None:
+    """Raise StudioError if ``storage`` is neither a database URL nor a writable journal path
+    (nothing is opened or written)."""
     if _is_url(storage):
         scheme = storage.split("://", 1)[0].lower()
         if scheme.split("+")[0] not in ("sqlite", "postgresql", "mysql", "oracle", "mssql"):
@@ -250,6 +250,20 @@ def open_storage(storage: str):
                 f"storage {storage!r}: not a database URL Optuna opens (sqlite:///study.db, "
                 "postgresql://user@host/db, mysql://…) nor a journal file path"
             )
+        return
+    path = Path(storage)
+    if not path.parent.is_dir():
+        raise StudioError(f"cannot keep the study in {storage}: folder {path.parent} does not exist")
+    if path.is_dir():
+        raise StudioError(f"cannot keep the study in {storage}: it is a folder")
+
+
+def open_storage(storage: str):
+    """Optuna's storage for a database URL or a journal file path."""
+    check_storage(storage)
+    optuna = _optuna()
+    if _is_url(storage):
+        scheme = storage.split("://", 1)[0].lower()
         kwargs: dict[str, Any] = {}
         if scheme.startswith("sqlite"):
             # Workers sharing one SQLite file wait for each other's writes.
@@ -260,13 +274,8 @@ def open_storage(storage: str):
             raise StudioError(f"cannot open the study storage {storage}: {exc}") from exc
     from optuna.storages.journal import JournalFileBackend
 
-    path = Path(storage)
-    if not path.parent.is_dir():
-        raise StudioError(f"cannot keep the study in {storage}: folder {path.parent} does not exist")
-    if path.exists() and path.is_dir():
-        raise StudioError(f"cannot keep the study in {storage}: it is a folder")
     try:
-        return optuna.storages.JournalStorage(JournalFileBackend(str(path)))
+        return optuna.storages.JournalStorage(JournalFileBackend(storage))
     except Exception as exc:
         raise StudioError(f"cannot open the study file {storage}: {exc}") from exc
 

@@ -208,6 +208,7 @@ class SearchDialog(QDialog):
         self.progress.setRange(0, 1000)
         self.progress.setValue(0)
         self.progress.setTextVisible(False)
+        self.progress.setVisible(False)  # shown once a search runs
         self.status = QLabel()
         self.status.setObjectName("searchStatusLabel")
         self.status.setAccessibleName("Search status")
@@ -233,6 +234,7 @@ class SearchDialog(QDialog):
         self.trials_view.setAccessibleName("Trials")
         self.trials_view.setModel(self.trials_proxy)
         self.trials_view.setSortingEnabled(True)
+        self.trials_view.sortByColumn(0, Qt.SortOrder.AscendingOrder)
         self.trials_view.verticalHeader().hide()
         self.trials_view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.trials_view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
@@ -275,6 +277,9 @@ class SearchDialog(QDialog):
             if n not in names:
                 names.append(n)
         t = self.space_table
+        # Rows are rebuilt from scratch: widgets of the old rows go with them.
+        t.clearContents()
+        t.setRowCount(0)
         t.setRowCount(len(names))
         defaults = chosen if chosen is not None else {"learning_rate": SEARCHABLE["learning_rate"].example,
                                                       "units": SEARCHABLE["units"].example}
@@ -441,6 +446,7 @@ class SearchDialog(QDialog):
         self._trial_times = []
         self._current = None
         self.progress.setValue(0)
+        self.progress.setVisible(True)
         self.status.setText("Starting: preparing the data and TensorFlow…")
         return self.runner.start(self.document.project, self.document.base_dir, config, self.storage)
 
