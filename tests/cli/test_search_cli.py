@@ -60,7 +60,7 @@ def test_a_search_prints_its_trials_and_the_best_and_resumes(tmp_path, capsys):
     assert re.search(r"Best trial \d: validation loss \d\.\d+  units=(4|8)", out), out
     assert "every grid point is tried" not in out and "trial budget is reached" in out
     assert (tmp_path / "tiny.search.log").exists()
-    assert main([*argv, "--trials", "3", "--sampler", "random", "--seed", "5"]) == 0
+    assert main([*argv, "--trials", "3", "--sampler", "random", "--seed", "5", "--pruner", "halving"]) == 0
     out = capsys.readouterr().out
     assert "This run: 1 trial;" in out and "holds 3 complete" in out, out
 

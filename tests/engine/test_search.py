@@ -75,7 +75,9 @@ def test_pruning_stops_a_diverging_trial_before_its_last_epoch(data, tmp_path):
     assert by_lr[0.05].epochs == 20
     wild = by_lr[10.0]
     assert wild.state == "pruned"
-    assert wild.epochs < 20 and wild.note.startswith(("pruned at epoch", "diverged"))
+    # Its validation loss at an early epoch is above the median of the two before: pruned there
+    # (without a pruner it trains all 20 epochs: it never reaches NaN).
+    assert wild.epochs < 20 and wild.note == f"pruned at epoch {wild.epochs}"
     assert len(wild.history["val_loss"]) == wild.epochs
     epochs_seen = [e.epoch for e in events if isinstance(e, search.TrialEpoch) and e.number == wild.number]
     assert epochs_seen == list(range(1, wild.epochs + 1))

@@ -7,6 +7,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
+from PySide6.QtWidgets import QMenu
 
 from ffnn_studio.core.search_space import parse_space
 from ffnn_studio.core.spec import (
@@ -17,6 +18,7 @@ from ffnn_studio.core.spec import (
     Project,
     TrainingSettings,
 )
+from ffnn_studio.ui.document.commands import ProjectEditCommand
 from ffnn_studio.ui.document.document import ProjectDocument
 from ffnn_studio.ui.run.search_runner import is_event
 from ffnn_studio.ui.search.dialog import SearchDialog
@@ -61,8 +63,9 @@ def window(qtbot, tmp_path):
 
 
 def test_the_search_runs_in_the_background_and_best_applies_as_one_undo(qtbot, window):
-    menu_actions = [a.objectName() for a in window.findChild(type(window.menuBar().actions()[0].menu()), "experimentsMenu").actions()]
-    assert "searchAction" in menu_actions
+    menu = window.findChild(QMenu, "experimentsMenu")
+    assert menu is not None and menu.title() == "E&xperiments"
+    assert "searchAction" in [a.objectName() for a in menu.actions()]
     dialog = window.show_search()
     only(dialog, units="4,16")
     dialog.sampler_combo.setCurrentIndex(dialog.sampler_combo.findData("grid"))
@@ -78,6 +81,7 @@ def test_the_search_runs_in_the_background_and_best_applies_as_one_undo(qtbot, w
     assert result.ended == "budget" and result.ran == 2
     assert dialog.trials_model.rowCount() == 2
     assert not window.searching and dialog.run_button.isEnabled()
+    assert window.controls.train_action.isEnabled()
     # The trials trained sessions of their own: the window's run (what Export writes) is untouched.
     assert window.controller.session is run_before
     assert window.document.project == project_before
@@ -92,6 +96,22 @@ def test_the_search_runs_in_the_background_and_best_applies_as_one_undo(qtbot, w
     assert [d.units for d in window.document.project.network.dense_layers] == [best.params["units"]]
     stack.undo()
     assert window.document.project == project_before
+
+
+def test_closing_the_window_stops_a_running_search(qtbot, window):
+    dialog = window.show_search()
+    window.document.push(ProjectEditCommand(window.document, tiny_project(epochs=5000), "more epochs"))
+    window.document.save()
+    only(dialog, units="4,8")
+    dialog.trials_spin.setValue(4)
+    with qtbot.waitSignal(dialog.runner.event, timeout=SEARCH_TIMEOUT_MS,
+                          check_params_cb=lambda e: is_event(e, "TrialEpoch")):
+        assert dialog.start()
+    window.close()
+    assert dialog.runner.wait(0)  # the search's thread has ended: nothing trains after the window
+    with qtbot.waitSignal(dialog.runner.searchFinished, timeout=SEARCH_TIMEOUT_MS) as done:
+        pass
+    assert done.args[0].ended == "cancelled"
 
 
 def test_cancel_stops_the_running_trial_and_the_window_stays_usable(qtbot, tmp_path):

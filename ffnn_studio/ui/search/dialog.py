@@ -593,6 +593,11 @@ class SearchDialog(QDialog):
             note.setData(r.note, Qt.ItemDataRole.UserRole)
             note.setEditable(False)
             row.append(note)
+            if r.state != "complete":
+                # Pruned and failed trials read as set aside; the State column says which.
+                dim = self.palette().color(self.palette().ColorGroup.Disabled, self.palette().ColorRole.Text)
+                for cell in row:
+                    cell.setForeground(dim)
             m.appendRow(row)
         maximize = self.study is not None and self.study.direction == "maximize"
         self.parallel.show_trials(self.records, specs, objective, best.number if best else None, maximize)
