@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import logging
 import math
+import sys
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
@@ -396,9 +397,16 @@ def _test_scores(session: Any) -> tuple[float, float] | None:
     return evaluate() if callable(evaluate) else None
 
 
-def test_objective_available(project: Project) -> bool:
-    """A test objective needs a test split and a session that scores it."""
+def test_objective_available(project: Project, *, load: bool = True) -> bool:
+    """A test objective needs a test split and a session that scores it.
+
+    ``load=False`` answers without importing TensorFlow (the window asks on its
+    GUI thread): False until the engine is loaded.
+    """
     if project.training.test_fraction <= 0:
+        return False
+    name = "ffnn_studio.engine.training.session"
+    if not load and name not in sys.modules:
         return False
     from ffnn_studio.engine.training.session import TrainingSession
 

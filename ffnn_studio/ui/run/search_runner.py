@@ -56,10 +56,11 @@ def is_event(event: Any, kind: str) -> bool:
 
 
 def test_objective_available(project: Project) -> bool:
+    """Whether to offer the test objectives (asked without loading TensorFlow)."""
     if project.training.test_fraction <= 0:
         return False
     try:
-        return _search().test_objective_available(project)
+        return _search().test_objective_available(project, load=False)
     except ImportError:
         return False
 
