@@ -23,6 +23,7 @@ from ffnn_studio.ui.document.document import ProjectDocument
 from ffnn_studio.ui.run.search_runner import is_event
 from ffnn_studio.ui.search.dialog import SearchDialog
 from ffnn_studio.ui.search.plots import ParallelCoordinates
+from tests.ui.window_fixtures import fake_controller
 
 pytest.importorskip("optuna")
 
@@ -56,7 +57,8 @@ def window(qtbot, tmp_path):
     pytest.importorskip("ffnn_studio.engine.training.session")
     from ffnn_studio.ui.main_window import MainWindow
 
-    w = MainWindow(saved_document(tmp_path), interactive=False)
+    # The window's own runs are fakes; a search's trials train real sessions of their own.
+    w = MainWindow(saved_document(tmp_path), controller=fake_controller(), interactive=False)
     qtbot.addWidget(w)
     yield w
     w.close()
@@ -66,11 +68,14 @@ def test_the_search_runs_in_the_background_and_best_applies_as_one_undo(qtbot, w
     menu = window.findChild(QMenu, "experimentsMenu")
     assert menu is not None and menu.title() == "E&xperiments"
     assert "searchAction" in [a.objectName() for a in menu.actions()]
+    with qtbot.waitSignal(window.controller.finished, timeout=10_000):
+        assert window.train()
+    run_before = window.controller.session
+    assert run_before is not None
     dialog = window.show_search()
     only(dialog, units="4,16")
     dialog.sampler_combo.setCurrentIndex(dialog.sampler_combo.findData("grid"))
     dialog.trials_spin.setValue(2)
-    run_before = window.controller.session
     project_before = window.document.project
     with qtbot.waitSignal(dialog.runner.searchFinished, timeout=SEARCH_TIMEOUT_MS) as done:
         assert dialog.start()
