@@ -63,14 +63,16 @@ from ffnn_studio.ui.exports.export_dialog import EXPORT_BUSY
 from ffnn_studio.ui.insights.panel import InsightsPanel, attach_fit_markers
 from ffnn_studio.ui.live.plots import LivePlots
 from ffnn_studio.ui.live.training_controls import TrainingControls
-from ffnn_studio.ui.menus import build_help_menu, build_view_menu, show_about
+from ffnn_studio.ui.menus import build_help_menu, build_view_menu, experiments_menu, show_about
 from ffnn_studio.ui.run.ahead import CompileAhead
 from ffnn_studio.ui.run.bridge import TrainingController
+from ffnn_studio.ui.search.dialog import SearchDialog
 from ffnn_studio.ui.widgets.app_icon import app_icon
 
 FILE_FILTER = f"FFNN Studio projects (*{EXTENSION});;All files (*)"
 INSIGHTS_HINT = "See what the network learned under “Inside the Network”."
 COMPARING = "A comparison is training: wait for it to finish or cancel it in the Runs tab."
+SEARCHING = "A hyper-parameter search is training: wait for it or cancel it in its window."
 RUN_LOCKED = "Training is running: the project cannot be edited until the run stops."
 
 
@@ -152,6 +154,8 @@ class MainWindow(QMainWindow):
         self._insights_hinted = False
         #: The project of the run the plots show (None before the first run).
         self._run_project: Project | None = None
+        #: The hyper-parameter search window, made when first asked for.
+        self.search_dialog: SearchDialog | None = None
 
         self._build_widgets()
         self._build_docks()
@@ -353,6 +357,12 @@ class MainWindow(QMainWindow):
         run_menu.addSeparator()
         run_menu.addAction(c.reset_action)
 
+        # Experiments ▸ Hyper-parameter Search… (ui/search).
+        self.search_action = experiments_menu(self).addAction("Hyper-parameter &Search…")
+        self.search_action.setObjectName("searchAction")
+        self.search_action.setStatusTip("Search learning rate, units, layers and more over many trials")
+        self.search_action.triggered.connect(self.show_search)
+
         # View (every dock and tool bar) and Help: ui/menus.py.
         self.view_menu = build_view_menu(self, WINDOW_STATE_VERSION)
         self.help_menu = build_help_menu(self, self.about_action)
@@ -463,8 +473,31 @@ class MainWindow(QMainWindow):
 
     @property
     def training_busy(self) -> bool:
-        """The document's run or a comparison is training."""
-        return self.controller.state is not RunState.IDLE or self.insights.runs.comparing
+        """The document's run, a comparison or a search is training."""
+        return self.controller.state is not RunState.IDLE or self.insights.runs.comparing or self.searching
+
+    @property
+    def searching(self) -> bool:
+        return self.search_dialog is not None and self.search_dialog.runner.running
+
+    def show_search(self) -> SearchDialog:
+        """Open (or raise) the hyper-parameter search window."""
+        if self.search_dialog is None:
+            self.search_dialog = SearchDialog(
+                self.document, self.controller, save=self.save, can_start=self._search_blocker, parent=self
+            )
+            self.search_dialog.searchingChanged.connect(self._on_comparing)
+        self.search_dialog.show()
+        self.search_dialog.raise_()
+        self.search_dialog.activateWindow()
+        return self.search_dialog
+
+    def _search_blocker(self) -> str:
+        if self.controller.state is not RunState.IDLE:
+            return "Stop training before starting a search."
+        if self.insights.runs.comparing:
+            return COMPARING
+        return ""
 
     def _refuse_while_running(self) -> bool:
         if self.training_busy:
@@ -599,6 +632,9 @@ class MainWindow(QMainWindow):
         if self.insights.runs.comparing:
             self.statusBar().showMessage(COMPARING, 6000)
             return False
+        if self.searching:
+            self.statusBar().showMessage(SEARCHING, 6000)
+            return False
         if self.export_actions.busy:
             # The export reads the weights the run would change.
             self.statusBar().showMessage(EXPORT_BUSY, 6000)
@@ -638,9 +674,9 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(text)
             self.throughput_label.setText("")
 
-    def _on_comparing(self, comparing: bool) -> None:
-        # The variants train on a controller of their own; the document's run waits.
-        self.controls.set_train_blocked(comparing)
+    def _on_comparing(self, _busy: bool) -> None:
+        # The variants (and a search's trials) train beside the window's run, which waits.
+        self.controls.set_train_blocked(self.insights.runs.comparing or self.searching)
         self._update_file_actions()
 
     def _on_locked(self, locked: bool) -> None:
@@ -756,6 +792,8 @@ class MainWindow(QMainWindow):
             return
         if self.autosave is not None:
             self.autosave.shutdown()
+        if self.search_dialog is not None:
+            self.search_dialog.shutdown()
         self.controller.shutdown()
         self._save_window()
         event.accept()
