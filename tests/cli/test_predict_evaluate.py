@@ -13,9 +13,9 @@ from ffnn_studio.cli import main
 
 pytest.importorskip("keras")
 
-from ffnn_studio.engine.export.formats import export_session  # noqa: E402
-from ffnn_studio.engine.inference import load_predictor  # noqa: E402
-from tests.engine.test_inference import _rows, _session, _write_csv  # noqa: E402
+from ffnn_studio.engine.export.formats import export_session
+from ffnn_studio.engine.inference import load_predictor
+from tests.engine.test_inference import _rows, _session, _write_csv
 
 
 @pytest.fixture(scope="module")
@@ -49,8 +49,8 @@ def test_predict_writes_the_model_s_own_outputs(exported, fmt, tmp_path: Path, c
     ("change", "fragment"),
     [
         (lambda f: f.drop(columns=["size"]), "lacks the model's column 'size'"),
-        (lambda f: f.assign(color=["teal"] + list(f["color"][1:])), "'teal' on row 1"),
-        (lambda f: f.assign(size=list(f["size"][:3]) + ["n/a?"] + list(f["size"][4:])), "row 4"),
+        (lambda f: f.assign(color=["teal", *f["color"][1:]]), "'teal' on row 1"),
+        (lambda f: f.assign(size=[*f["size"][:3], "n/a?", *f["size"][4:]]), "row 4"),
     ],
 )
 def test_bad_input_exits_2_naming_the_column_or_row(
