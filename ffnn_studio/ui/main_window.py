@@ -59,6 +59,7 @@ from ffnn_studio.ui.document.autosave import (
 from ffnn_studio.ui.document.document import ProjectDocument
 from ffnn_studio.ui.exports.actions import ExportActions
 from ffnn_studio.ui.exports.export_dialog import EXPORT_BUSY
+from ffnn_studio.ui.exports.predict_action import PredictCsvAction
 from ffnn_studio.ui.insights.panel import InsightsPanel, attach_fit_markers
 from ffnn_studio.ui.live.plots import LivePlots
 from ffnn_studio.ui.live.training_controls import TrainingControls
@@ -296,6 +297,8 @@ class MainWindow(QMainWindow):
 
         # File ▸ Export Model… (Ctrl+E), Python Script…, Run History…, Plots…
         self.export_actions = ExportActions(self, report_error=self._report_error)
+        # File ▸ Predict CSV…: the trained model on new rows, streamed on a background task.
+        self.predict_actions = PredictCsvAction(self, report_error=self._report_error)
 
     def _build_menus(self) -> None:
         bar = self.menuBar()
@@ -316,6 +319,8 @@ class MainWindow(QMainWindow):
         file_menu.addAction(self.save_as_action)
         file_menu.addSeparator()
         self.export_actions.add_to(file_menu)
+        file_menu.addAction(self.predict_actions.action)
+        file_menu.aboutToShow.connect(self.predict_actions.update_action)
         file_menu.addSeparator()
         file_menu.addAction(self.quit_action)
         self._rebuild_recent_menu()
