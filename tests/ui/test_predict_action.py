@@ -49,7 +49,7 @@ def rows(n: int) -> pd.DataFrame:
     )
 
 
-def test_predict_csv_is_in_the_file_menu_and_waits_for_a_trained_model(make_window) -> None:
+def test_predict_csv_is_in_the_file_menu_and_waits_for_a_trained_model(make_window) -> None:  # noqa: F811
     window = make_window()
     names = [a.objectName() for a in window.findChild(QMenu, "fileMenu").actions()]
     assert names.index("exportPlotsAction") < names.index("predictCsvAction") < names.index("quitAction")
@@ -59,7 +59,11 @@ def test_predict_csv_is_in_the_file_menu_and_waits_for_a_trained_model(make_wind
     assert window.predict_actions.predict("a.csv", "b.csv") is None
 
 
-def test_predict_csv_writes_the_model_s_predictions(qtbot, trained_window, tmp_path: Path) -> None:
+def test_predict_csv_writes_the_model_s_predictions(
+    qtbot,
+    trained_window,  # noqa: F811
+    tmp_path: Path,
+) -> None:
     from ffnn_studio.engine.inference import predictor_for_session
 
     window = trained_window(csv_project(tmp_path))
