@@ -57,6 +57,7 @@ from ffnn_studio.ui.document.autosave import (
     orphaned_recoveries,
 )
 from ffnn_studio.ui.document.document import ProjectDocument
+from ffnn_studio.ui.document.model_open import ModelOpener, is_model_file
 from ffnn_studio.ui.exports.actions import ExportActions
 from ffnn_studio.ui.exports.export_dialog import EXPORT_BUSY
 from ffnn_studio.ui.exports.predict_action import PredictCsvAction
@@ -68,6 +69,10 @@ from ffnn_studio.ui.run.bridge import TrainingController
 from ffnn_studio.ui.widgets.app_icon import app_icon
 
 FILE_FILTER = f"FFNN Studio projects (*{EXTENSION});;All files (*)"
+OPEN_FILTER = (
+    f"FFNN Studio projects and Keras models (*{EXTENSION} *.keras);;"
+    f"FFNN Studio projects (*{EXTENSION});;Keras models (*.keras);;All files (*)"
+)
 INSIGHTS_HINT = "See what the network learned under “Inside the Network”."
 COMPARING = "A comparison is training: wait for it to finish or cancel it in the Runs tab."
 RUN_LOCKED = "Training is running: the project cannot be edited until the run stops."
@@ -268,7 +273,7 @@ class MainWindow(QMainWindow):
         )
         self.open_action = self._action(
             "&Open…", "openAction", lambda: self.open_file(), _keys(SK.Open, "Ctrl+O"),
-            "Open a project file",
+            "Open a project file or a Keras model (.keras)",
         )
         self.save_action = self._action(
             "&Save", "saveAction", self.save, _keys(SK.Save, "Ctrl+S"), "Save the project"
@@ -299,6 +304,10 @@ class MainWindow(QMainWindow):
         self.export_actions = ExportActions(self, report_error=self._report_error)
         # File ▸ Predict CSV…: the trained model on new rows, streamed on a background task.
         self.predict_actions = PredictCsvAction(self, report_error=self._report_error)
+        # File ▸ Open of a .keras model: its layers and weights become a new project.
+        self.model_opener = ModelOpener(self, report_error=self._report_error)
+        # The weights are taken once a run started from them (kept if it could not start).
+        self.controller.started.connect(lambda _info: setattr(self.document, "initial_weights", None))
 
     def _build_menus(self) -> None:
         bar = self.menuBar()
@@ -465,7 +474,7 @@ class MainWindow(QMainWindow):
             return False
         if path is None:
             start = str(self.document.path.parent) if self.document.path else ""
-            chosen, _ = QFileDialog.getOpenFileName(self, "Open Project", start, FILE_FILTER)
+            chosen, _ = QFileDialog.getOpenFileName(self, "Open Project", start, OPEN_FILTER)
             if not chosen:
                 return False
             path = chosen
@@ -474,6 +483,9 @@ class MainWindow(QMainWindow):
     def load_path(self, path: str | Path) -> bool:
         """Open ``path`` without asking about unsaved changes."""
         path = Path(path)
+        if is_model_file(path):
+            # Read on a background task; the document changes when it is read.
+            return self.model_opener.open(path) is not None
         try:
             self.document.open(path)
         except StudioError as exc:
@@ -590,9 +602,13 @@ class MainWindow(QMainWindow):
         self._run_project = self.document.project
         # Continuing keeps the weights when nothing but the epoch count changed;
         # otherwise the controller starts a fresh session. "Reset weights" starts over.
-        return self.controller.start(
-            self.document.project, self.document.base_dir, epochs, continue_run=True
+        # A model opened from a file: its weights start the first (fresh) run.
+        weights = self.document.initial_weights
+        extra = {"initial_weights": weights} if weights is not None else {}
+        started = self.controller.start(
+            self.document.project, self.document.base_dir, epochs, continue_run=True, **extra
         )
+        return started
 
     def _mark_stale_views(self, *_args: object) -> None:
         """After an edit of the network or data, the plots say they show the previous run."""

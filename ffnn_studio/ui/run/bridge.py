@@ -167,6 +167,8 @@ class _Job:
     stop_requested: bool = False
     pause_requested: bool = False
     session: RunnableSession | None = None
+    #: Weights a fresh session starts from (``engine.model_import.LoadedWeights``), or None.
+    initial_weights: Any = None
 
 
 class _Worker(QObject):
@@ -262,14 +264,21 @@ class _Worker(QObject):
 
     def _run_job(self, job: _Job) -> None:
         key = _session_key(job.project, job.base_dir)
-        session = self._session if job.continue_run and key == self._key else None
+        initial = job.initial_weights
+        reuse = job.continue_run and key == self._key and initial is None
+        session = self._session if reuse else None
         if session is None:
             try:
                 prepared = self._prepare_data(job.project, job.base_dir)
+                if initial is not None:
+                    # The opened model's own input scaling, so its weights fit the inputs.
+                    prepared = initial.prepared(prepared)
                 if job.stop_requested:
                     self._finish_before_start(0)
                     return
                 session = self._session_factory(job.project, prepared, self)
+                if initial is not None:
+                    initial.apply(session)
             except Exception as exc:
                 if not isinstance(exc, StudioError):
                     log.error("preparing the run failed\n%s", traceback.format_exc())
@@ -459,6 +468,7 @@ class TrainingController(QObject):
         base_dir: Path | None,
         epochs: int | None = None,
         continue_run: bool = False,
+        initial_weights: Any = None,
     ) -> bool:
         """Train ``project`` on the worker thread; False if a run is already going.
 
@@ -466,11 +476,13 @@ class TrainingController(QObject):
         the last session further (same weights, optimizer state and epoch
         numbering) when the network, data and training settings other than the
         epoch count are unchanged; otherwise a fresh session starts.
+        ``initial_weights`` (``engine.model_import.LoadedWeights``) starts a fresh
+        session from an opened model's weights.
         """
         if self.busy or self._closed:
             return False
         self._ensure_thread()
-        self._job = _Job(project, base_dir, epochs, continue_run)
+        self._job = _Job(project, base_dir, epochs, continue_run, initial_weights=initial_weights)
         self._set_state(PREPARING)
         self._jobRequested.emit(self._job)
         return True
