@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from PySide6.QtWidgets import QMenu
+from PySide6.QtWidgets import QMenu, QPushButton
 
 from ffnn_studio.core.spec import (
     CsvDataSource,
@@ -90,3 +90,25 @@ def test_predict_csv_writes_the_model_s_predictions(
         pass
     assert any("lacks the model's column 'color'" in e for e in window.errors)
     assert not target.exists()
+
+
+def test_cancel_in_the_progress_dialog_stops_the_prediction(
+    qtbot,
+    trained_window,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    window = trained_window(csv_project(tmp_path))
+    source, target = tmp_path / "many.csv", tmp_path / "many.predictions.csv"
+    rows(100_000).to_csv(source, index=False)
+    actions = window.predict_actions
+    task = actions.predict(source, target)
+    assert task is not None and actions.progress_dialog.objectName() == "predictCsvProgress"
+    assert not actions.action.isEnabled()
+    with qtbot.waitSignal(task.cancelled_, timeout=PREDICT_TIMEOUT_MS):
+        actions.progress_dialog.findChild(QPushButton).click()
+    assert window.statusBar().currentMessage() == "Prediction cancelled."
+    qtbot.waitUntil(lambda: not actions.busy, timeout=PREDICT_TIMEOUT_MS)
+    assert actions.action.isEnabled()
+    # Whether it stopped before the end or not, no temporary file is left behind.
+    leftovers = [p.name for p in tmp_path.iterdir() if p.name.startswith(".")]
+    assert leftovers == []

@@ -129,10 +129,9 @@ class PredictCsvAction(QObject):
         task.progressed.connect(lambda f: dialog.setValue(int(f * 1000)))
         task.succeeded.connect(self._on_done)
         task.failed.connect(lambda exc: self._on_failed(exc, source))
+        # The engine leaves the previous output in place when it stops early.
         task.cancelled_.connect(
-            lambda: self.window.statusBar().showMessage(
-                f"Prediction cancelled; {target.name} was not written.", 6000
-            )
+            lambda: self.window.statusBar().showMessage("Prediction cancelled.", 6000)
         )
         task.finished.connect(dialog.close)
         task.finished.connect(self.update_action)
