@@ -605,10 +605,9 @@ class MainWindow(QMainWindow):
         # A model opened from a file: its weights start the first (fresh) run.
         weights = self.document.initial_weights
         extra = {"initial_weights": weights} if weights is not None else {}
-        started = self.controller.start(
+        return self.controller.start(
             self.document.project, self.document.base_dir, epochs, continue_run=True, **extra
         )
-        return started
 
     def _mark_stale_views(self, *_args: object) -> None:
         """After an edit of the network or data, the plots say they show the previous run."""
