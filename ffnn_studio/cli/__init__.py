@@ -162,6 +162,11 @@ def _headless_parser() -> argparse.ArgumentParser:
     t.add_argument("--format", metavar="FMT", help="export format (default: from the extension)")
     t.add_argument("--history", metavar="CSV", help="write the per-epoch history as CSV")
     t.add_argument("--quiet", action="store_true", help="print only the final scores")
+    t.add_argument(
+        "--tensorboard",
+        metavar="DIR",
+        help="write the run for TensorBoard into a new folder under DIR (scalars, histograms)",
+    )
 
     e = sub.add_parser(
         "export",
@@ -407,7 +412,7 @@ class _TerminalSink(ReportSink):
             print()
 
 
-def _train(project, *, quiet: bool):
+def _train(project, *, quiet: bool, tensorboard: str | None = None):
     """Load and check the data, train the project; returns the session and the finish report."""
     from ffnn_studio.core.spec import output_units
     from ffnn_studio.core.validation import check_project, size_warnings
@@ -428,7 +433,14 @@ def _train(project, *, quiet: bool):
     from ffnn_studio.engine.training.session import TrainingSession  # imports TensorFlow quietly
 
     sink = _TerminalSink(quiet)
-    session = TrainingSession(project, prepared, sink)
+    run_sink = sink
+    if tensorboard:
+        from ffnn_studio.engine.tensorboard import TensorBoardSink
+
+        run_sink = TensorBoardSink(tensorboard, project, prepared, sink)
+        if not quiet:
+            print(f"TensorBoard logs: {run_sink.log_dir}")
+    session = TrainingSession(project, prepared, run_sink)
     if _interrupts is not None:
         _interrupts.session = session
         if _interrupts.signal is not None:
@@ -467,7 +479,7 @@ def _cmd_train(ns: argparse.Namespace) -> int:
         raise StudioError("--format goes with --export")
     if ns.history:
         _check_output_folder(ns.history, "history")
-    session, finished, sink = _train(project, quiet=ns.quiet)
+    session, finished, sink = _train(project, quiet=ns.quiet, tensorboard=ns.tensorboard)
     _print_scores(sink, finished)
     if finished.reason.is_failure:
         return EXIT_FAILED

@@ -47,6 +47,7 @@ from ffnn_studio.core.spec import Project
 from ffnn_studio.ui.build.inspector import LayerInspector
 from ffnn_studio.ui.build.layer_stack import LayerStackView
 from ffnn_studio.ui.build.palette import LayerPaletteView
+from ffnn_studio.ui.build.tensorboard_option import TensorBoardOption
 from ffnn_studio.ui.build.training_panel import TrainingPanel
 from ffnn_studio.ui.dataset.csv_flow import offer_to_locate_csv
 from ffnn_studio.ui.dataset.data_panel import DataPanel
@@ -65,6 +66,7 @@ from ffnn_studio.ui.insights.panel import InsightsPanel, attach_fit_markers
 from ffnn_studio.ui.live.plots import LivePlots
 from ffnn_studio.ui.live.training_controls import TrainingControls
 from ffnn_studio.ui.menus import build_help_menu, build_view_menu, show_about
+from ffnn_studio.ui.run.ahead import CompileAhead
 from ffnn_studio.ui.run.bridge import TrainingController
 from ffnn_studio.ui.widgets.app_icon import app_icon
 
@@ -146,6 +148,8 @@ class MainWindow(QMainWindow):
             self.document.setParent(self)
         self.controller = controller if controller is not None else TrainingController(self)
         self.last_finish: RunFinished | None = None
+        #: Compiles the training program of a project that has settled, before Train.
+        self.compile_ahead = CompileAhead(self.document, self.controller, self)
         # Screenshot mode leaves no trace, recovery files included.
         self.autosave: AutosaveService | None = None
         if interactive:
@@ -173,6 +177,10 @@ class MainWindow(QMainWindow):
         self.layer_stack = LayerStackView(doc)
         self.inspector = LayerInspector(doc)
         self.training_panel = TrainingPanel(doc)
+        self.tensorboard_option = TensorBoardOption(self.settings)
+        self.training_panel.add_section(self.tensorboard_option)
+        self.tensorboard_option.changed.connect(self._apply_tensorboard_option)
+        self._apply_tensorboard_option()
         self.data_panel = DataPanel(doc)
         self.controls = TrainingControls()
         self.plots = LivePlots()
@@ -204,6 +212,10 @@ class MainWindow(QMainWindow):
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(self.plots)
         self.setCentralWidget(central)
+
+    def _apply_tensorboard_option(self) -> None:
+        """Runs started from now on are written for TensorBoard, or not, as the option says."""
+        self.controller.tensorboard_dir = self.tensorboard_option.log_dir()
 
     def _dock(self, title: str, name: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
         dock = QDockWidget(title, self)

@@ -194,6 +194,11 @@ class TrainingPanel(QWidget):
                     )
                 )
 
+    def add_section(self, widget: QWidget) -> None:
+        """Add a box of the window's own (not a project setting) under the training settings."""
+        layout = self.layout()
+        layout.insertWidget(layout.indexOf(self.problems), widget)
+
     def refresh(self) -> None:
         training = self.document.project.training
         self.setEnabled(not self.document.locked)
