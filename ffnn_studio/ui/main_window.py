@@ -58,7 +58,6 @@ from ffnn_studio.ui.document.autosave import (
     orphaned_recoveries,
 )
 from ffnn_studio.ui.document.document import ProjectDocument
-from ffnn_studio.ui.document.model_open import ModelOpener, is_model_file
 from ffnn_studio.ui.exports.actions import ExportActions
 from ffnn_studio.ui.exports.export_dialog import EXPORT_BUSY
 from ffnn_studio.ui.exports.predict_action import PredictCsvAction
@@ -68,6 +67,7 @@ from ffnn_studio.ui.live.training_controls import TrainingControls
 from ffnn_studio.ui.menus import build_help_menu, build_view_menu, show_about
 from ffnn_studio.ui.run.ahead import CompileAhead
 from ffnn_studio.ui.run.bridge import TrainingController
+from ffnn_studio.ui.run.model_open import ModelOpener, is_model_file
 from ffnn_studio.ui.widgets.app_icon import app_icon
 
 FILE_FILTER = f"FFNN Studio projects (*{EXTENSION});;All files (*)"

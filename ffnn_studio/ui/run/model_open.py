@@ -5,7 +5,7 @@ become the document's stack and the weights wait in the document for its
 first run (``ProjectDocument.open_model``).
 
 Contract: Qt glue only; the reading and checking are the engine's. TensorFlow
-is imported on a plain thread first (see ``ui.run.bridge._import_engine``).
+is imported on a plain thread first (see ``bridge._import_engine``).
 """
 
 from __future__ import annotations
