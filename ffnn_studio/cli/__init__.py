@@ -86,7 +86,12 @@ def _window_parser() -> argparse.ArgumentParser:
         "With no arguments the window opens on the built-in default project. "
         f"Headless commands: {', '.join(subcommands())} (ffnn-studio COMMAND --help).",
     )
-    p.add_argument("file", nargs="?", help="a project file (*.ffnn.json) to open")
+    p.add_argument(
+        "file",
+        nargs="?",
+        help="a project file (*.ffnn.json) or a Keras model (*.keras: an MLP of Dense, "
+        "Dropout and Normalization layers) to open",
+    )
     p.add_argument(
         "--screenshot",
         metavar="PNG",

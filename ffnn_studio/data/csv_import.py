@@ -49,6 +49,7 @@ from ffnn_studio.data.csv_format import (
     utf8_error,
 )
 from ffnn_studio.data.dataset import Dataset
+from ffnn_studio.data.schema import InputSchema, RawColumn
 
 __all__ = [
     "MAX_CATEGORIES",
@@ -527,6 +528,7 @@ def _read(
     blocks: list[np.ndarray] = []
     feature_names: list[str] = []
     filled: list[str] = []
+    raw_columns: list[RawColumn] = []
     for name in usable:
         column = columns[name]
         if column.kind == "numeric":
@@ -536,14 +538,17 @@ def _read(
                 raise StudioError(
                     f"column '{name}' has no values in the rows that have a target value"
                 )
+            mean = float(np.mean(values[~missing]))
+            raw_columns.append(RawColumn(name, "numeric", fill=mean))
             if missing.any():
-                mean = float(np.mean(values[~missing]))
                 values = np.where(missing, mean, values)
                 filled.append(f"'{name}' ({int(missing.sum())} with the mean {mean:.6g})")
             blocks.append(values.astype(np.float32)[:, None])
             feature_names.append(name)
         else:
             matrix, names = _one_hot(column, rows)
+            categories = tuple(n[len(name) + 1 :] for n in names)
+            raw_columns.append(RawColumn(name, "categorical", categories))
             n_missing = int(column.missing[rows].sum())
             if n_missing:
                 filled.append(f"'{name}' ({n_missing} as the category '{MISSING_CATEGORY}')")
@@ -560,6 +565,7 @@ def _read(
         feature_names=tuple(feature_names),
         class_names=class_names,
         notes=tuple(notes),
+        schema=InputSchema(tuple(raw_columns), source.missing),
     )
 
 

@@ -6,10 +6,14 @@ Contract: plain numpy containers; no Qt, no TensorFlow.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from ffnn_studio.core.spec import Task
+
+if TYPE_CHECKING:  # the schema module imports pandas, which synthetic sets do without
+    from ffnn_studio.data.schema import InputSchema
 
 
 def _frozen(array: np.ndarray) -> np.ndarray:
@@ -30,6 +34,9 @@ class Dataset:
     feature_names: tuple[str, ...]
     class_names: tuple[str, ...]
     notes: tuple[str, ...] = ()
+    #: The raw columns the features were encoded from (CSV imports); None means
+    #: every feature is a raw numeric column (see ``input_schema``).
+    schema: InputSchema | None = None
 
     def __post_init__(self) -> None:
         x = np.ascontiguousarray(self.x, dtype=np.float32)
@@ -64,6 +71,16 @@ class Dataset:
     def n_classes(self) -> int:
         """Number of classes; 0 for regression."""
         return len(self.class_names) if self.task.is_classification else 0
+
+    @property
+    def input_schema(self) -> InputSchema:
+        """The raw columns new rows must have; numeric columns filled with their mean by default."""
+        from ffnn_studio.data.schema import InputSchema
+
+        if self.schema is not None:
+            return self.schema
+        fills = self.x.mean(axis=0) if self.n_samples else None
+        return InputSchema.numeric(self.feature_names, fills)
 
 
 @dataclass(frozen=True, eq=False)

@@ -60,16 +60,22 @@ from ffnn_studio.ui.document.autosave import (
 from ffnn_studio.ui.document.document import ProjectDocument
 from ffnn_studio.ui.exports.actions import ExportActions
 from ffnn_studio.ui.exports.export_dialog import EXPORT_BUSY
+from ffnn_studio.ui.exports.predict_action import PredictCsvAction
 from ffnn_studio.ui.insights.panel import InsightsPanel, attach_fit_markers
 from ffnn_studio.ui.live.plots import LivePlots
 from ffnn_studio.ui.live.training_controls import TrainingControls
 from ffnn_studio.ui.menus import build_help_menu, build_view_menu, experiments_menu, show_about
 from ffnn_studio.ui.run.ahead import CompileAhead
 from ffnn_studio.ui.run.bridge import TrainingController
+from ffnn_studio.ui.run.model_open import ModelOpener, is_model_file
 from ffnn_studio.ui.search.dialog import SearchDialog
 from ffnn_studio.ui.widgets.app_icon import app_icon
 
 FILE_FILTER = f"FFNN Studio projects (*{EXTENSION});;All files (*)"
+OPEN_FILTER = (
+    f"FFNN Studio projects and Keras models (*{EXTENSION} *.keras);;"
+    f"FFNN Studio projects (*{EXTENSION});;Keras models (*.keras);;All files (*)"
+)
 INSIGHTS_HINT = "See what the network learned under “Inside the Network”."
 COMPARING = "A comparison is training: wait for it to finish or cancel it in the Runs tab."
 SEARCHING = "A hyper-parameter search is training: wait for it or cancel it in its window."
@@ -283,7 +289,7 @@ class MainWindow(QMainWindow):
         )
         self.open_action = self._action(
             "&Open…", "openAction", lambda: self.open_file(), _keys(SK.Open, "Ctrl+O"),
-            "Open a project file",
+            "Open a project file or a Keras model (.keras)",
         )
         self.save_action = self._action(
             "&Save", "saveAction", self.save, _keys(SK.Save, "Ctrl+S"), "Save the project"
@@ -312,6 +318,12 @@ class MainWindow(QMainWindow):
 
         # File ▸ Export Model… (Ctrl+E), Python Script…, Run History…, Plots…
         self.export_actions = ExportActions(self, report_error=self._report_error)
+        # File ▸ Predict CSV…: the trained model on new rows, streamed on a background task.
+        self.predict_actions = PredictCsvAction(self, report_error=self._report_error)
+        # File ▸ Open of a .keras model: its layers and weights become a new project.
+        self.model_opener = ModelOpener(self, report_error=self._report_error)
+        # The weights are taken once a run started from them (kept if it could not start).
+        self.controller.started.connect(lambda _info: setattr(self.document, "initial_weights", None))
 
     def _build_menus(self) -> None:
         bar = self.menuBar()
@@ -332,6 +344,8 @@ class MainWindow(QMainWindow):
         file_menu.addAction(self.save_as_action)
         file_menu.addSeparator()
         self.export_actions.add_to(file_menu)
+        file_menu.addAction(self.predict_actions.action)
+        file_menu.aboutToShow.connect(self.predict_actions.update_action)
         file_menu.addSeparator()
         file_menu.addAction(self.quit_action)
         self._rebuild_recent_menu()
@@ -520,7 +534,7 @@ class MainWindow(QMainWindow):
             return False
         if path is None:
             start = str(self.document.path.parent) if self.document.path else ""
-            chosen, _ = QFileDialog.getOpenFileName(self, "Open Project", start, FILE_FILTER)
+            chosen, _ = QFileDialog.getOpenFileName(self, "Open Project", start, OPEN_FILTER)
             if not chosen:
                 return False
             path = chosen
@@ -529,6 +543,9 @@ class MainWindow(QMainWindow):
     def load_path(self, path: str | Path) -> bool:
         """Open ``path`` without asking about unsaved changes."""
         path = Path(path)
+        if is_model_file(path):
+            # Read on a background task; the document changes when it is read.
+            return self.model_opener.open(path) is not None
         try:
             self.document.open(path)
         except StudioError as exc:
@@ -648,8 +665,11 @@ class MainWindow(QMainWindow):
         self._run_project = self.document.project
         # Continuing keeps the weights when nothing but the epoch count changed;
         # otherwise the controller starts a fresh session. "Reset weights" starts over.
+        # A model opened from a file: its weights start the first (fresh) run.
+        weights = self.document.initial_weights
+        extra = {"initial_weights": weights} if weights is not None else {}
         return self.controller.start(
-            self.document.project, self.document.base_dir, epochs, continue_run=True
+            self.document.project, self.document.base_dir, epochs, continue_run=True, **extra
         )
 
     def _mark_stale_views(self, *_args: object) -> None:

@@ -225,13 +225,15 @@ def test_the_script_reads_a_csv_like_the_studio(
     csv_path = write_csv(tmp_path)
     source = CsvDataSource(os.fspath(csv_path), "outcome", missing=missing)
     module = load_script(generate_script(project_for(source)), tmp_path)
-    x, y, feature_names, class_names = module.load_data(module.CSV_PATH)
+    x, y, feature_names, class_names, columns = module.load_data(module.CSV_PATH)
     dataset = load_dataset(source)
     assert list(feature_names) == list(dataset.feature_names)
     assert "city=rome" in feature_names  # stripped, as the studio strips text
     np.testing.assert_allclose(x, dataset.x, rtol=1e-6)
     np.testing.assert_array_equal(y, dataset.y)
     assert list(class_names) == list(dataset.class_names) == ["high", "low", "medium"]
+    assert [name for name, _ in columns] == [c.name for c in dataset.input_schema.columns]
+    assert dict(columns)["city"] == list(dataset.input_schema.columns[2].categories)
 
 
 def test_a_csv_script_bakes_in_the_detected_layout(tmp_path: Path) -> None:
@@ -247,7 +249,7 @@ def test_a_csv_script_bakes_in_the_detected_layout(tmp_path: Path) -> None:
     assert 'CSV_PATH = "data/plain.csv"' in script
     assert 'sep=";"' in script and 'decimal=","' in script and "header=None" in script
     module = load_script(script, tmp_path)
-    x, y, _, class_names = module.load_data(path)
+    x, y, _, class_names, _ = module.load_data(path)
     dataset = load_dataset(source)
     np.testing.assert_allclose(x, dataset.x)
     np.testing.assert_array_equal(y, dataset.y)
@@ -495,6 +497,45 @@ def test_the_script_trains_as_well_as_the_studio(
     # The saved model is a plain .keras file: it loads and predicts as scored.
     model = keras.models.load_model(output)
     assert model.input_shape[-1] in (2, 4)
+
+
+def test_a_csv_script_saves_a_model_that_takes_the_csv_s_raw_rows(
+    tmp_path: Path, keras_registry
+) -> None:
+    csv_path = write_csv(tmp_path)
+    project = Project(
+        name="people",
+        network=NetworkSpec((DenseLayer(4, "relu"),)),
+        data=CsvDataSource(os.fspath(csv_path), "outcome", missing="mean"),
+        training=TrainingSettings(epochs=2),
+    )
+    script = write_script(project, tmp_path / "train.py")
+    output = tmp_path / "trained.keras"
+    done = subprocess.run(
+        [sys.executable, os.fspath(script), os.fspath(output)],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3"),
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    module = load_script(script.read_text(), tmp_path)
+    x, _, _, _, columns = module.load_data(os.fspath(csv_path))
+    model = keras.models.load_model(output)
+    assert sorted(model.input) == ["age", "city", "income", "smoker"]
+    # The raw rows, decoded back from the one-hot blocks, go in as text.
+    raw, at = {}, 0
+    for name, categories in columns:
+        if categories is None:
+            raw[name] = x[:, at : at + 1]
+            at += 1
+        else:
+            block = x[:, at : at + len(categories)]
+            raw[name] = np.asarray(categories)[block.argmax(1)].reshape(-1, 1)
+            at += len(categories)
+    inner = next(layer for layer in model.layers if isinstance(layer, keras.Model))
+    np.testing.assert_allclose(np.asarray(model(raw)), np.asarray(inner(x)), atol=1e-6)
 
 
 def test_the_script_keeps_tensorflows_start_up_lines_off_the_terminal(tmp_path: Path) -> None:

@@ -495,8 +495,9 @@ def _csv_data(source: CsvDataSource, task: Task, csv_path: str) -> tuple[str, st
             "def load_data(csv_path):",
             '    """Read the CSV file: numbers as they are, text features one-hot encoded.',
             "",
-            "    Returns the features x, the targets y, the feature names and the class",
-            "    names.",
+            "    Returns the features x, the targets y, the feature names, the class",
+            "    names, and the feature columns as (name, categories), categories None for",
+            "    a column of numbers.",
             '    """',
             *_call("frame = pd.read_csv", ["csv_path", *read_args]),
             "    features = FEATURES or [c for c in frame.columns if c != TARGET]",
@@ -509,21 +510,63 @@ def _csv_data(source: CsvDataSource, task: Task, csv_path: str) -> tuple[str, st
             "    frame = frame.reset_index(drop=True)",
             "",
             "    blocks = []",
+            "    columns = []",
             "    for name in features:",
             "        column = frame[name]",
             "        if is_number_column(column):",
             '            # A gap (left only when MISSING is "mean") gets the column\'s mean.',
             "            blocks.append(column.astype(np.float64).fillna(column.mean()))",
+            "            columns.append((name, None))",
             "        else:",
             "            blocks.append(one_hot(column))",
+            "            columns.append((name, [c[len(name) + 1 :] for c in blocks[-1].columns]))",
             "    table = pd.concat(blocks, axis=1)",
             "    x = table.to_numpy(dtype=np.float32)",
             "",
             textwrap.indent(target_code, "    "),
-            "    return x, y, [str(c) for c in table.columns], class_names",
+            "    return x, y, [str(c) for c in table.columns], class_names, columns",
         ]
     )
-    return "\n".join(settings), "\n\n\n".join([*helpers, loader])
+    return "\n".join(settings), "\n\n\n".join([*helpers, loader, _block(_RAW_ROW_MODEL)])
+
+
+#: The CSV script saves its model with the text columns' encoding in front (as
+#: ``engine.inference.raw_input_model`` does), so it takes the CSV's raw rows.
+_RAW_ROW_MODEL = '''
+    def input_name(column_name, taken):
+        """A model input's name for a column: letters, digits and _ only, unique."""
+        base = re.sub(r"\\W", "_", column_name, flags=re.ASCII).strip("_") or "column"
+        if not re.match(r"[A-Za-z]", base):
+            base = f"c_{base}"
+        name, k = base, 2
+        while name.lower() in {t.lower() for t in taken}:
+            name, k = f"{base}_{k}", k + 1
+        return name
+
+
+    def raw_row_model(model, columns):
+        """The trained model with the text columns' one-hot encoding in front.
+
+        It takes the CSV's rows: one input per feature column, numbers as float32
+        and text as strings (shape (rows, 1) each); a category the model never saw
+        is an error.
+        """
+        inputs = {}
+        parts = []
+        for name, categories in columns:
+            key = input_name(name, inputs)
+            if categories is None:
+                inputs[key] = keras.Input(shape=(1,), dtype="float32", name=key)
+                parts.append(inputs[key])
+            else:
+                inputs[key] = keras.Input(shape=(1,), dtype="string", name=key)
+                lookup = keras.layers.StringLookup(
+                    vocabulary=categories, num_oov_indices=0, output_mode="one_hot"
+                )
+                parts.append(keras.ops.cast(lookup(inputs[key]), "float32"))
+        features = keras.layers.Concatenate()(parts)
+        return keras.Model(inputs, model(features), name=f"{model.name}_raw_rows")
+'''
 
 
 # ---------------------------------------------------------------- the network
@@ -762,6 +805,8 @@ def generate_script(
     imports = ["import argparse", "import os", ""]
     imports.append("import numpy as np")
     if is_csv:
+        imports.insert(2, "import re")
+    if is_csv:
         imports.append("import pandas as pd")
     if isinstance(data, BuiltinDataSource) and data.name in _REAL_LOADERS:
         imports.append("from sklearn import datasets")
@@ -927,7 +972,7 @@ def _main_code(plan: ModelPlan, project: Project, is_csv: bool) -> str:
         "    # Seed Python's, numpy's and the backend's random generators: the run repeats.",
         "    keras.utils.set_random_seed(SEED)",
         "",
-        "    x, y, feature_names, class_names = load_data(args.csv)"
+        "    x, y, feature_names, class_names, columns = load_data(args.csv)"
         if is_csv
         else "    x, y, feature_names, class_names = load_data()",
         "    x_train, x_val, y_train, y_val = split(x, y)",
@@ -998,6 +1043,16 @@ def _main_code(plan: ModelPlan, project: Project, is_csv: bool) -> str:
         f'        loss, score = scores["loss"], scores["{metric}"]',
         f'        print(f"  {{part:<10}}  loss {{loss:.4f}}  {metric} {{score:.4f}}")',
         "",
+        *(
+            [
+                "    if any(categories is not None for _, categories in columns):",
+                "        # Saved with the encoding in front: the model takes the CSV's raw rows.",
+                "        model = raw_row_model(model, columns)",
+                "",
+            ]
+            if is_csv
+            else []
+        ),
         "    model.save(args.output)",
         '    print(f"\\nSaved the trained model to {args.output}")',
     ]

@@ -91,7 +91,9 @@ META_SUFFIX = ".meta.json"
 #: Name of the metadata embedded inside .keras zips and SavedModel folders.
 EMBEDDED_NAME = "ffnn_studio.json"
 METADATA_FORMAT = "ffnn-studio-export"
-METADATA_VERSION = 1
+#: 2: ``input_columns`` (the raw columns and their encoding), ``target``, and an
+#: ``input`` contract per format (.keras and SavedModel take raw columns).
+METADATA_VERSION = 2
 
 #: ``progress(fraction, message)``, fraction in [0, 1].
 ExportProgress = Callable[[float, str], None]
@@ -278,11 +280,14 @@ def build_metadata(
     feature_names: Sequence[str] = (),
     class_names: Sequence[str] = (),
     base_dir: Path | None = None,
+    input_schema: Any = None,
+    target: str | None = None,
 ) -> dict[str, Any]:
     """The caller's part of an export's metadata: what the inputs and outputs mean, and the project.
 
     ``project`` is a ``core.spec.Project`` (stored as its project-file JSON);
-    CSV paths in it are made relative to ``base_dir`` when given.
+    CSV paths in it are made relative to ``base_dir`` when given;
+    ``input_schema`` (a ``data.schema.InputSchema``) records the raw columns.
     """
     from ffnn_studio.core.project_file import project_to_dict
 
@@ -291,6 +296,10 @@ def build_metadata(
         "feature_names": [str(n) for n in feature_names],
         "class_names": [str(n) for n in class_names],
     }
+    if target:
+        out["target"] = str(target)
+    if input_schema is not None:
+        out["input_columns"] = input_schema.to_dict()
     if project is not None:
         out["project"] = project_to_dict(project, base_dir)
     return out
@@ -330,7 +339,6 @@ def _full_metadata(
     model: Any,
     needs_import: bool,
 ) -> dict[str, Any]:
-    n_features = int(model.inputs[0].shape[-1])
     n_outputs = int(model.outputs[0].shape[-1])
     out: dict[str, Any] = {
         "format": METADATA_FORMAT,
@@ -340,12 +348,7 @@ def _full_metadata(
         "exported_at": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
         "versions": _library_versions(),
         "needs_import": "ffnn_studio.engine.activations" if needs_import else None,
-        "input": {
-            "shape": [None, n_features],
-            "dtype": "float32",
-            "meaning": "raw (unscaled) features in feature_names order; the scaling is "
-            "inside the model",
-        },
+        "input": _input_contract(model, metadata),
         "output": {
             "shape": [None, n_outputs],
             "dtype": "float32",
@@ -355,6 +358,48 @@ def _full_metadata(
     # The caller's keys (task, feature_names, class_names, project, ...) come
     # first in the file; the export's own facts win on a clash.
     return {**{k: v for k, v in metadata.items() if k not in out}, **out}
+
+
+def _input_contract(model: Any, metadata: Mapping[str, Any]) -> dict[str, Any]:
+    """What the exported model takes: raw columns by name, or one float32 feature matrix."""
+    if _is_raw(model):
+        from ffnn_studio.data.schema import InputSchema
+        from ffnn_studio.engine.inference import input_names
+
+        schema = InputSchema.from_dict(metadata.get("input_columns") or {})
+        names = input_names(schema)
+        return {
+            "kind": "raw_columns",
+            "columns": [
+                {
+                    "column": c.name,
+                    "input": names[c.name],
+                    "shape": [None, 1],
+                    "dtype": "string" if c.kind == "categorical" else "float32",
+                }
+                for c in schema.columns
+            ],
+            "meaning": "the CSV's raw columns, one input each (text as strings, numbers as "
+            "float32); the categorical encoding and the scaling are inside the model. Fill "
+            "missing values first as input_columns says (the number's 'fill', the category "
+            "'(missing)'); a category not in input_columns is an error",
+        }
+    n_features = int(model.inputs[0].shape[-1])
+    meaning = "raw (unscaled) features in feature_names order; the scaling is inside the model"
+    columns = (metadata.get("input_columns") or {}).get("columns") or []
+    if any(c.get("kind") == "categorical" for c in columns):
+        meaning = (
+            "the features in feature_names order: numbers raw (unscaled), each text column "
+            "one-hot encoded over its input_columns categories ('color=red' is 1 where the "
+            "column is 'red'); missing values filled as input_columns says. The scaling is "
+            "inside the model"
+        )
+    return {"kind": "features", "shape": [None, n_features], "dtype": "float32", "meaning": meaning}
+
+
+def _is_raw(model: Any) -> bool:
+    """True for a model with one input per raw column (``engine.inference.raw_input_model``)."""
+    return isinstance(getattr(model, "input", None), dict) or len(model.inputs) > 1
 
 
 class _HdfWarningFilter(logging.Filter):
@@ -460,7 +505,8 @@ def _run_keras(tmp: Path, x: np.ndarray) -> tuple[np.ndarray, dict[str, Any]]:
     loaded = keras.models.load_model(tmp, compile=False)
     out = np.asarray(loaded(x, training=False))
     output_names = getattr(loaded, "output_names", None) or [loaded.layers[-1].name]
-    return out, {"input": loaded.inputs[0].name, "output": output_names[0]}
+    inputs: Any = [t.name for t in loaded.inputs] if _is_raw(loaded) else loaded.inputs[0].name
+    return out, {"input": inputs, "output": output_names[0]}
 
 
 def _run_savedmodel(tmp: Path, x: np.ndarray) -> tuple[np.ndarray, dict[str, Any]]:
@@ -468,8 +514,13 @@ def _run_savedmodel(tmp: Path, x: np.ndarray) -> tuple[np.ndarray, dict[str, Any
 
     loaded = tf.saved_model.load(os.fspath(tmp))
     fn = loaded.signatures["serving_default"]
-    (input_name,) = fn.structured_input_signature[1].keys()
-    outputs = fn(**{input_name: tf.constant(x)})
+    names = list(fn.structured_input_signature[1].keys())
+    if isinstance(x, dict):
+        outputs = fn(**{k: tf.constant(v) for k, v in x.items()})
+        input_name: Any = names
+    else:
+        (input_name,) = names
+        outputs = fn(**{input_name: tf.constant(x)})
     (output_name,) = outputs.keys()
     return np.asarray(outputs[output_name]), {
         "signature": "serving_default",
@@ -656,12 +707,26 @@ def export_model(
     _check_target(target, info)
     report = progress or (lambda fraction, message: None)
 
-    x = np.ascontiguousarray(np.asarray(sample_x, dtype=np.float32)[:MAX_CHECK_ROWS])
-    n_features = int(model.inputs[0].shape[-1])
-    if x.ndim != 2 or x.shape[1] != n_features or not len(x):
-        raise StudioError(
-            f"the check needs sample rows with {n_features} features, got an array of shape {x.shape}"
-        )
+    if _is_raw(model):
+        if name not in ("keras", "savedmodel"):
+            raise StudioError(
+                f"a model that takes raw columns exports to .keras or SavedModel; {info.label} "
+                "takes the encoded features (export the trained model without its preprocessing)"
+            )
+        # One array per raw column: numbers as float32, text as strings.
+        x: Any = {k: np.asarray(v)[:MAX_CHECK_ROWS] for k, v in dict(sample_x).items()}
+        n_rows = len(next(iter(x.values()))) if x else 0
+        if not n_rows:
+            raise StudioError("the check needs sample rows, got none")
+    else:
+        x = np.ascontiguousarray(np.asarray(sample_x, dtype=np.float32)[:MAX_CHECK_ROWS])
+        n_features = int(model.inputs[0].shape[-1])
+        if x.ndim != 2 or x.shape[1] != n_features or not len(x):
+            raise StudioError(
+                f"the check needs sample rows with {n_features} features, got an array of shape "
+                f"{x.shape}"
+            )
+        n_rows = len(x)
     expected = _reference(model, x)
     needs_import = name in ("keras", "h5") and uses_step(model)
     meta = _full_metadata(metadata or {}, info, target, model, needs_import)
@@ -701,7 +766,7 @@ def export_model(
         meta["check"] = {
             "max_abs_diff": diff,
             "tolerance": TOLERANCE,
-            "rows": len(x),
+            "rows": n_rows,
             "runtime": _runtime_name(name),
         }
         meta["signature"] = signature
@@ -733,7 +798,7 @@ def export_model(
     report(1.0, "Export finished")
     message = (
         f"Exported to {info.label}: {target}. Reloaded with {_runtime_name(name)}; "
-        f"predictions match within {diff:.2g} (max |difference| over {len(x)} rows)."
+        f"predictions match within {diff:.2g} (max |difference| over {n_rows} rows)."
     )
     if needs_import:
         message += (
@@ -769,21 +834,29 @@ def export_session(
     """
     if getattr(session, "running", False):
         raise StudioError("training is running; stop or pause it before exporting")
+    from ffnn_studio.engine.inference import RAW_FORMATS, raw_input_model, sample_raw_inputs
+
     data = session.data
     sample = np.concatenate([data.x_val, data.x_train])[:MAX_CHECK_ROWS]
+    schema = data.dataset.input_schema
+    source = getattr(session.project, "data", None)
     metadata = build_metadata(
         session.project,
         task=data.task,
         feature_names=data.feature_names,
         class_names=data.class_names,
         base_dir=base_dir,
+        input_schema=schema,
+        target=getattr(source, "target", None),
     )
     epochs = getattr(session, "epochs_completed", None)
     if epochs is not None:
         metadata["epochs_trained"] = int(epochs)
-    return export_model(
-        session.model, path, fmt, sample_x=sample, metadata=metadata, progress=progress
-    )
+    model, sample_x = session.model, sample
+    if schema.has_categories and format_for_path(path, fmt) in RAW_FORMATS:
+        # .keras and SavedModel take the CSV's raw rows: the encoding goes in front.
+        model, sample_x = raw_input_model(model, schema), sample_raw_inputs(schema, sample)
+    return export_model(model, path, fmt, sample_x=sample_x, metadata=metadata, progress=progress)
 
 
 def export_keras_file(
@@ -815,6 +888,20 @@ def export_keras_file(
         own = {"format", "schema_version", "model_file", "model_format", "exported_at"}
         own |= {"versions", "needs_import", "input", "output", "check", "signature"}
         metadata = {k: v for k, v in embedded.items() if k not in own}
+    if _is_raw(model):
+        from ffnn_studio.engine.inference import (
+            RAW_FORMATS,
+            encoded_model,
+            sample_raw_inputs,
+            schema_from_metadata,
+        )
+
+        inner = encoded_model(model)
+        rows = _typical_rows(inner)
+        if format_for_path(path, fmt) not in RAW_FORMATS:
+            return export_model(inner, path, fmt, sample_x=rows, metadata=metadata, progress=progress)
+        sample = sample_raw_inputs(schema_from_metadata(metadata), rows)
+        return export_model(model, path, fmt, sample_x=sample, metadata=metadata, progress=progress)
     return export_model(
         model, path, fmt, sample_x=_typical_rows(model), metadata=metadata, progress=progress
     )

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Signal, Slot
 from PySide6.QtGui import QUndoCommand, QUndoStack
@@ -169,6 +169,9 @@ class ProjectDocument(QObject):
         self._shape_cache: tuple[str, DataShape | StudioError] | None = None
         self.undo_stack = QUndoStack(self)
         self.undo_stack.cleanChanged.connect(self._on_clean_changed)
+        #: Weights the next fresh run starts from (a model opened from a .keras file,
+        #: ``engine.model_import.LoadedWeights``); taken by that run.
+        self.initial_weights: Any = None
 
     @Slot(bool)
     def _on_clean_changed(self, clean: bool) -> None:
@@ -309,6 +312,7 @@ class ProjectDocument(QObject):
         """Start over with ``project`` (from ``path``, or unsaved): empty undo stack, clean."""
         self.undo_stack.clear()
         self._project = project
+        self.initial_weights = None
         self._path = Path(path) if path is not None else None
         self._current_layer = 0 if project.network.layers else -1
         self.undo_stack.setClean()
@@ -323,6 +327,13 @@ class ProjectDocument(QObject):
         path = Path(path)
         project = load_project(path)
         self.reset(project, path)
+
+    def open_model(self, project: Project, weights: Any) -> None:
+        """Start over with a model opened from a file: its project, unsaved, and its weights."""
+        self.reset(project)
+        self.initial_weights = weights
+        # Nothing of it is in a project file yet: dirty until saved.
+        self.undo_stack.resetClean()
 
     def restore(self, project: Project, path: Path | None) -> None:
         """Open ``project`` as unsaved changes to the file at ``path`` (recovered after a

@@ -173,6 +173,8 @@ class _Job:
     stop_requested: bool = False
     pause_requested: bool = False
     session: RunnableSession | None = None
+    #: Weights a fresh session starts from (``engine.model_import.LoadedWeights``), or None.
+    initial_weights: Any = None
 
 
 class _Worker(QObject):
@@ -303,8 +305,11 @@ class _Worker(QObject):
 
     def _run_job(self, job: _Job) -> None:
         key = _session_key(job.project, job.base_dir)
-        session = self._session if job.continue_run and key == self._key else None
-        ahead = self._take_ahead(key) if session is None else None
+        initial = job.initial_weights
+        reuse = job.continue_run and key == self._key and initial is None
+        session = self._session if reuse else None
+        # A session built ahead starts from fresh weights: not the run of an opened model.
+        ahead = self._take_ahead(key) if session is None and initial is None else None
         if ahead is not None:
             session, prepared = ahead
             session.project = job.project  # the epoch count may differ
@@ -314,10 +319,15 @@ class _Worker(QObject):
         elif session is None:
             try:
                 prepared = self._prepare_data(job.project, job.base_dir)
+                if initial is not None:
+                    # The opened model's own input scaling, so its weights fit the inputs.
+                    prepared = initial.prepared(prepared)
                 if job.stop_requested:
                     self._finish_before_start(0)
                     return
                 session = self._session_factory(job.project, prepared, self._run_sink(job, prepared))
+                if initial is not None:
+                    initial.apply(session)
             except Exception as exc:
                 if not isinstance(exc, StudioError):
                     log.error("preparing the run failed\n%s", traceback.format_exc())
@@ -526,6 +536,7 @@ class TrainingController(QObject):
         base_dir: Path | None,
         epochs: int | None = None,
         continue_run: bool = False,
+        initial_weights: Any = None,
     ) -> bool:
         """Train ``project`` on the worker thread; False if a run is already going.
 
@@ -533,11 +544,16 @@ class TrainingController(QObject):
         the last session further (same weights, optimizer state and epoch
         numbering) when the network, data and training settings other than the
         epoch count are unchanged; otherwise a fresh session starts.
+        ``initial_weights`` (``engine.model_import.LoadedWeights``) starts a fresh
+        session from an opened model's weights.
         """
         if self.busy or self._closed:
             return False
         self._ensure_thread()
-        self._job = _Job(project, base_dir, epochs, continue_run, self.tensorboard_dir)
+        self._job = _Job(
+            project, base_dir, epochs, continue_run, self.tensorboard_dir,
+            initial_weights=initial_weights,
+        )
         self._set_state(PREPARING)
         self._jobRequested.emit(self._job)
         return True
