@@ -418,7 +418,8 @@ def _train(project, *, quiet: bool):
     check_project(project, dataset.task, **widths)
     for warning in size_warnings(project.network, **widths):
         print(f"ffnn-studio: warning: {warning}", file=sys.stderr)
-    prepared = prepare(dataset, project.training.validation_fraction, project.training.seed)
+    t = project.training
+    prepared = prepare(dataset, t.validation_fraction, t.seed, t.test_fraction)
 
     from ffnn_studio.engine.training.session import TrainingSession  # imports TensorFlow quietly
 

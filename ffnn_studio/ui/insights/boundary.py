@@ -276,7 +276,8 @@ class DecisionBoundaryView(RefreshWhenShown, QWidget):
         if doc is None:
             return
         project: Project = doc.project
-        key = repr((project.data, project.training.validation_fraction, project.training.seed, doc.base_dir))
+        t = project.training
+        key = repr((project.data, t.validation_fraction, t.test_fraction, t.seed, doc.base_dir))
         if key == self._preview_key:
             return
         self._preview_key = key
@@ -301,7 +302,8 @@ class DecisionBoundaryView(RefreshWhenShown, QWidget):
             from ffnn_studio.data import load_dataset, prepare
 
             dataset = load_dataset(project.data, base_dir)
-            return prepare(dataset, project.training.validation_fraction, project.training.seed)
+            t = project.training
+            return prepare(dataset, t.validation_fraction, t.seed, t.test_fraction)
 
         self._preview_generation += 1
         generation = self._preview_generation
