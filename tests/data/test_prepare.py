@@ -165,8 +165,8 @@ def test_zero_test_fraction_keeps_the_split_of_projects_without_one() -> None:
 
 def test_test_and_validation_parts_leaving_nothing_to_train_on_are_refused() -> None:
     data = _classification([0, 1] * 5)
-    with pytest.raises(StudioError, match=r"too few to hold out 0\.5 of them for validation and 0\.4 for testing"):
-        prepare(data, 0.5, 0, 0.4)
+    with pytest.raises(StudioError, match=r"too few to hold out 0\.6 of them for validation and 0\.4 for testing"):
+        prepare(data, 0.6, 0, 0.4)
 
 
 def test_split_by_name_gives_each_part() -> None:
