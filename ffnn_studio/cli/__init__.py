@@ -441,6 +441,8 @@ def _print_scores(sink: _TerminalSink, finished) -> None:
         if e.val_loss is not None:
             parts += [f"val_loss {e.val_loss:.4f}", f"val_{sink.metric} {e.val_metric:.4f}"]
         print("Final scores: " + "  ".join(parts))
+    if finished.test_scores:
+        print("Test scores: " + "  ".join(f"{k} {v:.4f}" for k, v in finished.test_scores.items()))
 
 
 def _check_output_folder(path: str, what: str) -> None:

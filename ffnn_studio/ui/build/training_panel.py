@@ -104,6 +104,9 @@ class TrainingPanel(QWidget):
         sched.addRow("&Epochs:", self.epochs)
         sched.addRow("&Batch size:", self.batch_size)
         sched.addRow("&Validation fraction:", self.validation_fraction)
+        self.test_fraction = make_param_editor(TRAINING.test_fraction, "testFractionSpin")
+        self.test_fraction.setSingleStep(0.05)  # type: ignore[attr-defined]
+        sched.addRow("&Test fraction:", self.test_fraction)
         sched.addRow("&Seed:", self.seed)
         layout.addWidget(sched_box)
 
@@ -137,6 +140,7 @@ class TrainingPanel(QWidget):
             widget = getattr(self, name)
             convert = float if name == "validation_fraction" else int
             editor_signal(widget).connect(lambda v, n=name, c=convert: self._edit(n, c(v)))
+        editor_signal(self.test_fraction).connect(lambda v: self._edit("test_fraction", float(v)))
         self.early_stopping.toggled.connect(lambda v: self._edit("early_stopping", bool(v)))
         self.restore_best.toggled.connect(lambda v: self._edit("restore_best_weights", bool(v)))
 
@@ -224,6 +228,7 @@ class TrainingPanel(QWidget):
 
         for name in ("epochs", "batch_size", "validation_fraction", "seed", "patience"):
             set_editor_value(getattr(self, name), getattr(training, name))
+        set_editor_value(self.test_fraction, training.test_fraction)
         with QSignalBlocker(self.early_stopping):
             self.early_stopping.setChecked(training.early_stopping)
         # A checkable group box disables its children when unchecked; the signal
