@@ -352,12 +352,13 @@ def attach_fit_markers(
 
 
 class InsightsPanel(QTabWidget):
-    """Decision boundary, network diagram, layer health and runs, as tabs."""
+    """Decision boundary, network diagram, layer health, runs and evaluation, as tabs."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         from ffnn_studio.ui.insights.boundary import DecisionBoundaryView
         from ffnn_studio.ui.insights.diagram import NetworkDiagramView
+        from ffnn_studio.ui.insights.evaluation import EvaluationView
         from ffnn_studio.ui.insights.health import LayerHealthView
         from ffnn_studio.ui.insights.runs_panel import RunsPanel
 
@@ -367,11 +368,13 @@ class InsightsPanel(QTabWidget):
         self.diagram = NetworkDiagramView()
         self.health = LayerHealthView()
         self.runs = RunsPanel()
+        self.evaluation = EvaluationView()
         self.addTab(self.boundary, "Decision boundary")
         self.addTab(self.diagram, "Network")
         self.addTab(self.health, "Layer health")
         self.addTab(self.runs, "Runs")
+        self.addTab(self.evaluation, "Evaluation")
 
     def attach(self, controller: Any, document: Any) -> None:
-        for view in (self.boundary, self.diagram, self.health, self.runs):
+        for view in (self.boundary, self.diagram, self.health, self.runs, self.evaluation):
             view.attach(controller, document)
