@@ -51,13 +51,19 @@ class EpochSnapshots:
         per = max(1, weights_nbytes(weights))
         n = max(2, min(self.count, self.budget_bytes // per // 2))
         span = target - first
-        due = sorted({first + round(float(v)) for v in np.linspace(span / n, span, n)} - {first}) if span > 0 else []
+        due = (
+            sorted({first + round(float(v)) for v in np.linspace(span / n, span, n)} - {first})
+            if span > 0
+            else []
+        )
         with self._lock:
             self._due = due
             if len(self._taken) + len(due) > 2 * n:
                 # A long chain of continued runs: thin the older snapshots, keep the first.
                 kept = sorted(self._taken)
-                self._taken = {e: self._taken[e] for i, e in enumerate(kept) if i % 2 == 0 or e == kept[0]}
+                self._taken = {
+                    e: self._taken[e] for i, e in enumerate(kept) if i % 2 == 0 or e == kept[0]
+                }
         if not self._taken:
             self.take(first, weights)
 
@@ -75,7 +81,10 @@ class EpochSnapshots:
         return due
 
     def take(self, epoch: int, weights: Weights) -> None:
-        copy = tuple((np.array(k, copy=True), None if b is None else np.array(b, copy=True)) for k, b in weights)
+        copy = tuple(
+            (np.array(k, copy=True), None if b is None else np.array(b, copy=True))
+            for k, b in weights
+        )
         with self._lock:
             self._taken[int(epoch)] = copy
             self._due = [e for e in self._due if e != epoch]

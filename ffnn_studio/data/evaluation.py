@@ -102,7 +102,9 @@ def predicted_classes(proba: np.ndarray, threshold: float = 0.5) -> np.ndarray:
     return np.argmax(proba, axis=1).astype(np.int64)
 
 
-def _curves(y_true: np.ndarray, proba: np.ndarray, names: tuple[str, ...]) -> tuple[tuple[Curve, ...], tuple[Curve, ...]]:
+def _curves(
+    y_true: np.ndarray, proba: np.ndarray, names: tuple[str, ...]
+) -> tuple[tuple[Curve, ...], tuple[Curve, ...]]:
     """ROC and precision-recall curves: of class 1 for two classes, else one per class against the rest."""
     classes = [1] if len(names) == 2 else list(range(len(names)))
     roc, pr = [], []
@@ -177,7 +179,11 @@ def evaluate_regression(y_true: np.ndarray, output: np.ndarray) -> RegressionEva
 
 
 def evaluate(
-    task: Task, y_true: np.ndarray, output: np.ndarray, class_names: tuple[str, ...] = (), threshold: float = 0.5
+    task: Task,
+    y_true: np.ndarray,
+    output: np.ndarray,
+    class_names: tuple[str, ...] = (),
+    threshold: float = 0.5,
 ) -> Evaluation:
     """``evaluate_classification`` or ``evaluate_regression``, as the task needs."""
     if task.is_classification:

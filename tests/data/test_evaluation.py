@@ -96,10 +96,14 @@ def test_regression_scores_match_numpy() -> None:
 
 
 def test_summary_scores_and_dispatch() -> None:
-    ev = evaluate(Task.BINARY, np.array([0, 1, 1, 0]), np.array([[0.1], [0.8], [0.3], [0.4]]), ("a", "b"))
+    ev = evaluate(
+        Task.BINARY, np.array([0, 1, 1, 0]), np.array([[0.1], [0.8], [0.3], [0.4]]), ("a", "b")
+    )
     s = summary_scores(ev)
     assert s["accuracy"] == pytest.approx(0.75)
-    assert s["roc_auc"] == pytest.approx(_roc_auc_by_ranks(np.array([0, 1, 1, 0]) == 1, np.array([0.1, 0.8, 0.3, 0.4])))
+    assert s["roc_auc"] == pytest.approx(
+        _roc_auc_by_ranks(np.array([0, 1, 1, 0]) == 1, np.array([0.1, 0.8, 0.3, 0.4]))
+    )
     np.testing.assert_allclose(class_probabilities(np.array([0.25]), 2), [[0.75, 0.25]])
     empty = evaluate(Task.REGRESSION, np.array([]), np.zeros((0, 1)))
     assert summary_scores(empty) == {}

@@ -35,7 +35,11 @@ def _project(epochs: int, **training) -> Project:
         name="t",
         network=NetworkSpec((DenseLayer(16, "tanh"),)),
         training=TrainingSettings(
-            optimizer=OptimizerSpec("adam", {"learning_rate": 0.03}), epochs=epochs, batch_size=32, seed=2, **training
+            optimizer=OptimizerSpec("adam", {"learning_rate": 0.03}),
+            epochs=epochs,
+            batch_size=32,
+            seed=2,
+            **training,
         ),
     )
 
@@ -55,7 +59,9 @@ def test_the_test_part_is_scored_once_at_the_end_and_never_trained_on() -> None:
     assert scores["accuracy"] == pytest.approx(hits)
     p = np.clip(proba.astype(np.float64), 1e-7, 1 - 1e-7)
     y = prepared.y_test
-    assert scores["loss"] == pytest.approx(-np.mean(y * np.log(p) + (1 - y) * np.log(1 - p)), rel=1e-3)
+    assert scores["loss"] == pytest.approx(
+        -np.mean(y * np.log(p) + (1 - y) * np.log(1 - p)), rel=1e-3
+    )
     assert 0.0 <= scores["roc_auc"] <= 1.0
 
 
@@ -86,9 +92,14 @@ def test_early_stopping_does_not_depend_on_the_test_rows() -> None:
 def test_regression_test_scores() -> None:
     rng = np.random.default_rng(1)
     x = rng.normal(size=(200, 3)).astype(np.float32)
-    ds = Dataset("lin", x, (x[:, 0] * 2 - x[:, 1]).astype(np.float32), Task.REGRESSION, ("a", "b", "c"), ())
+    ds = Dataset(
+        "lin", x, (x[:, 0] * 2 - x[:, 1]).astype(np.float32), Task.REGRESSION, ("a", "b", "c"), ()
+    )
     prepared = prepare(ds, 0.2, 0, 0.25)
-    proj = dataclasses.replace(_project(5, test_fraction=0.25), training=TrainingSettings(loss="mse", epochs=5, test_fraction=0.25))
+    proj = dataclasses.replace(
+        _project(5, test_fraction=0.25),
+        training=TrainingSettings(loss="mse", epochs=5, test_fraction=0.25),
+    )
     s = TrainingSession(proj, prepared)
     scores = s.run().test_scores
     assert scores is not None and {"loss", "mae", "rmse", "r2"} <= set(scores)

@@ -67,7 +67,10 @@ def binary(qtbot):
 
 def _matrix(view: EvaluationView) -> list[list[int]]:
     t = view.confusion
-    return [[int(t.item(i, j).text().split()[0]) for j in range(t.columnCount())] for i in range(t.rowCount())]
+    return [
+        [int(t.item(i, j).text().split()[0]) for j in range(t.columnCount())]
+        for i in range(t.rowCount())
+    ]
 
 
 def _hand_matrix(y: np.ndarray, p: np.ndarray, threshold: float) -> list[list[int]]:
@@ -99,13 +102,19 @@ def test_clicking_a_cell_lists_its_rows_with_their_probabilities(qtbot, binary) 
     view.set_part("test")
     p = _probabilities(prepared, prepared.x_test, kernel, bias)
     pred = (p >= 0.5).astype(int)
-    wanted = [int(r) + 1 for r, t, q in zip(prepared.test_index, prepared.y_test, pred, strict=True) if t == 1 and q == 0]
+    wanted = [
+        int(r) + 1
+        for r, t, q in zip(prepared.test_index, prepared.y_test, pred, strict=True)
+        if t == 1 and q == 0
+    ]
     assert wanted  # the cell of missed positives is not empty
     rect = view.confusion.visualRect(view.confusion.model().index(1, 0))
     qtbot.mouseClick(view.confusion.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
     assert view.selected_cell == (1, 0)
     assert view.listed_rows() == wanted
-    assert view.cell_caption.text().startswith(f"{len(wanted)} rows of class 'pos' predicted as 'neg'")
+    assert view.cell_caption.text().startswith(
+        f"{len(wanted)} row{'s' if len(wanted) != 1 else ''} of class 'pos' predicted as 'neg'"
+    )
     first = int(np.flatnonzero((prepared.y_test == 1) & (pred == 0))[0])
     assert float(view.cell_rows.item(0, 2).text()) == pytest.approx(p[first], abs=5e-4)
     assert float(view.cell_rows.item(0, 1).text()) == pytest.approx(1 - p[first], abs=5e-4)
@@ -130,7 +139,11 @@ def test_the_replay_slider_shows_the_matrix_of_an_earlier_epoch(binary) -> None:
 
 def test_each_part_is_evaluated_on_its_own_rows(binary) -> None:
     view, prepared, _ = binary
-    for key, n in (("train", prepared.n_train), ("validation", prepared.n_val), ("test", prepared.n_test)):
+    for key, n in (
+        ("train", prepared.n_train),
+        ("validation", prepared.n_val),
+        ("test", prepared.n_test),
+    ):
         view.set_part(key)
         assert sum(map(sum, _matrix(view))) == n
         assert f"({n} rows)" in view.part.currentText()

@@ -31,15 +31,17 @@ from PySide6.QtCore import QPoint, QRectF, QSize, Qt, Signal, Slot
 from PySide6.QtGui import QAction, QColor, QPainter
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QBoxLayout,
     QComboBox,
     QFileDialog,
+    QFrame,
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QMenu,
     QMessageBox,
+    QScrollArea,
     QSlider,
-    QSplitter,
     QStackedWidget,
     QTableWidget,
     QTableWidgetItem,
@@ -70,6 +72,8 @@ log = logging.getLogger(__name__)
 
 #: Live refreshes while a run trains, at most this often.
 LIVE_INTERVAL_MS = 1000
+#: Narrowest a plot is drawn side by side with another.
+PLOT_MIN_WIDTH = 260
 #: Most rows a clicked cell lists.
 MAX_LISTED_ROWS = 500
 #: Most points the regression scatter draws (a fixed sample beyond).
@@ -127,7 +131,7 @@ class _PlotPanel(pg.GraphicsLayoutWidget):
         super().__init__()
         self.setObjectName(name)
         self.setAccessibleName(title)
-        self.setMinimumSize(QSize(220, 180))
+        self.setMinimumSize(QSize(200, 240))
         self.plot: pg.PlotItem = self.addPlot(row=0, col=0, title=title)
         self.plot.setLabel("bottom", x_label)
         self.plot.setLabel("left", y_label)
@@ -146,6 +150,42 @@ class _PlotPanel(pg.GraphicsLayoutWidget):
         else:
             exporter = ImageExporter(self.plot)
         exporter.export(str(path))
+
+
+class _Pair(QWidget):
+    """Two widgets side by side when each gets ``min_width`` pixels, else one above the other."""
+
+    def __init__(self, first: QWidget, second: QWidget, min_width: int, name: str) -> None:
+        super().__init__()
+        self.setObjectName(name)
+        self.min_width = min_width
+        self._layout = QBoxLayout(QBoxLayout.Direction.TopToBottom, self)
+        self._layout.setContentsMargins(0, 0, 0, 0)
+        self._layout.addWidget(first, 0)
+        self._layout.addWidget(second, 1)
+
+    @property
+    def side_by_side(self) -> bool:
+        return self._layout.direction() == QBoxLayout.Direction.LeftToRight
+
+    def resizeEvent(self, event: Any) -> None:
+        wide = event.size().width() >= 2 * self.min_width
+        direction = QBoxLayout.Direction.LeftToRight if wide else QBoxLayout.Direction.TopToBottom
+        if self._layout.direction() != direction:
+            self._layout.setDirection(direction)
+            # Stacked, the first keeps its own height and the second takes the rest.
+            self._layout.setStretch(0, 1 if wide else 0)
+        super().resizeEvent(event)
+
+
+def _fit_height(table: QTableWidget, most: int = 360) -> None:
+    """Make ``table`` as tall as its rows (up to ``most`` pixels), so the page scrolls, not the table."""
+    table.resizeRowsToContents()
+    height = table.horizontalHeader().sizeHint().height() + 2 * table.frameWidth() + 2
+    height += sum(table.rowHeight(r) for r in range(table.rowCount()))
+    if table.horizontalScrollBar().isVisible():
+        height += table.horizontalScrollBar().sizeHint().height()
+    table.setFixedHeight(min(height, most))
 
 
 class EvaluationView(RefreshWhenShown, QWidget):
@@ -191,7 +231,9 @@ class EvaluationView(RefreshWhenShown, QWidget):
         self.threshold_caption.setBuddy(self.threshold)
         self.threshold_label = QLabel("0.50")
         self.threshold_label.setObjectName("thresholdLabel")
-        self.threshold_label.setMinimumWidth(self.threshold_label.fontMetrics().horizontalAdvance("0.000"))
+        self.threshold_label.setMinimumWidth(
+            self.threshold_label.fontMetrics().horizontalAdvance("0.000")
+        )
         self.replay = ReplaySlider("evaluationReplay")
         self.export_button = QToolButton()
         self.export_button.setObjectName("evaluationExportButton")
@@ -202,17 +244,24 @@ class EvaluationView(RefreshWhenShown, QWidget):
         self.export_menu = QMenu(self.export_button)
         self.export_button.setMenu(self.export_menu)
 
-        controls = QHBoxLayout()
+        top = QHBoxLayout()
+        top.addWidget(part_label)
+        top.addWidget(self.part)
+        top.addStretch(1)
+        top.addWidget(self.export_button)
+        self.threshold_row = QWidget()
+        self.threshold_row.setObjectName("thresholdRow")
+        threshold_layout = QHBoxLayout(self.threshold_row)
+        threshold_layout.setContentsMargins(0, 0, 0, 0)
+        threshold_layout.addWidget(self.threshold_caption)
+        threshold_layout.addWidget(self.threshold, 1)
+        threshold_layout.addWidget(self.threshold_label)
+        controls = QVBoxLayout()
         controls.setContentsMargins(6, 4, 6, 0)
-        controls.addWidget(part_label)
-        controls.addWidget(self.part)
-        controls.addSpacing(8)
-        controls.addWidget(self.threshold_caption)
-        controls.addWidget(self.threshold)
-        controls.addWidget(self.threshold_label)
-        controls.addSpacing(8)
-        controls.addWidget(self.replay, 2)
-        controls.addWidget(self.export_button)
+        controls.setSpacing(2)
+        controls.addLayout(top)
+        controls.addWidget(self.threshold_row)
+        controls.addWidget(self.replay)
 
         self.message = QLabel("Train the network to evaluate it.")
         self.message.setObjectName("evaluationMessage")
@@ -239,47 +288,46 @@ class EvaluationView(RefreshWhenShown, QWidget):
         self.cell_caption.setObjectName("cellRowsCaption")
         self.cell_caption.setWordWrap(True)
         self.cell_rows = _table("cellRowsTable", "Rows of the chosen cell")
-        self.cell_rows.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.cell_rows.horizontalHeader().setSectionResizeMode(
+            QHeaderView.ResizeMode.ResizeToContents
+        )
         self.cell_rows.horizontalHeader().setStretchLastSection(True)
         self.cell_rows.verticalHeader().hide()
+        self.cell_rows.setMinimumHeight(120)
+        self.cell_rows.setMaximumHeight(220)
         self.scores = _table("classScoresTable", "Per-class scores")
         self.scores.setColumnCount(4)
         self.scores.setHorizontalHeaderLabels(["Precision", "Recall", "F1", "Support"])
         self.scores.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
-        self.roc_plot = _PlotPanel("rocPlot", "ROC curve", "false positive rate", "true positive rate")
+        self.roc_plot = _PlotPanel(
+            "rocPlot", "ROC curve", "false positive rate", "true positive rate"
+        )
         self.pr_plot = _PlotPanel("prPlot", "Precision-recall curve", "recall", "precision")
 
         left = QWidget()
         left_layout = QVBoxLayout(left)
         left_layout.setContentsMargins(0, 0, 0, 0)
-        matrix_caption = QLabel("Confusion matrix (true class ↓, predicted →)")
-        left_layout.addWidget(matrix_caption)
-        left_layout.addWidget(self.confusion, 3)
+        left_layout.addWidget(QLabel("Confusion matrix (true class ↓, predicted →)"))
+        left_layout.addWidget(self.confusion)
         left_layout.addWidget(self.cell_caption)
-        left_layout.addWidget(self.cell_rows, 2)
+        left_layout.addWidget(self.cell_rows)
+        left_layout.addStretch(1)
         right = QWidget()
         right_layout = QVBoxLayout(right)
         right_layout.setContentsMargins(0, 0, 0, 0)
         right_layout.addWidget(QLabel("Per-class scores"))
-        right_layout.addWidget(self.scores, 2)
-        curves = QSplitter(Qt.Orientation.Horizontal)
-        curves.addWidget(self.roc_plot)
-        curves.addWidget(self.pr_plot)
-        right_layout.addWidget(curves, 3)
-        self.classification = QSplitter(Qt.Orientation.Horizontal)
-        self.classification.setObjectName("classificationEvaluation")
-        self.classification.addWidget(left)
-        self.classification.addWidget(right)
-        self.classification.setStretchFactor(0, 2)
-        self.classification.setStretchFactor(1, 3)
+        right_layout.addWidget(self.scores)
+        right_layout.addWidget(_Pair(self.roc_plot, self.pr_plot, PLOT_MIN_WIDTH, "curvesPair"), 1)
+        self.classification = _Pair(left, right, 420, "classificationEvaluation")
 
         # -- regression
-        self.scatter_plot = _PlotPanel("predictedVsActualPlot", "Predicted vs actual", "actual", "predicted")
+        self.scatter_plot = _PlotPanel(
+            "predictedVsActualPlot", "Predicted vs actual", "actual", "predicted"
+        )
         self.residual_plot = _PlotPanel("residualPlot", "Residuals", "predicted − actual", "rows")
-        self.regression = QSplitter(Qt.Orientation.Horizontal)
-        self.regression.setObjectName("regressionEvaluation")
-        self.regression.addWidget(self.scatter_plot)
-        self.regression.addWidget(self.residual_plot)
+        self.regression = _Pair(
+            self.scatter_plot, self.residual_plot, PLOT_MIN_WIDTH, "regressionEvaluation"
+        )
 
         self.stack = QStackedWidget()
         self.stack.addWidget(self.message)
@@ -293,7 +341,14 @@ class EvaluationView(RefreshWhenShown, QWidget):
         summary_row.setContentsMargins(6, 0, 6, 0)
         summary_row.addWidget(self.summary)
         layout.addLayout(summary_row)
-        layout.addWidget(self.stack, 1)
+        # A narrow dock stacks the figures; the page then scrolls rather than squeezing them.
+        self.scroll = QScrollArea()
+        self.scroll.setObjectName("evaluationScroll")
+        self.scroll.setWidgetResizable(True)
+        self.scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.scroll.setWidget(self.stack)
+        layout.addWidget(self.scroll, 1)
 
         self._apply_palette()
         self.part.currentIndexChanged.connect(self._on_part_changed)
@@ -369,9 +424,8 @@ class EvaluationView(RefreshWhenShown, QWidget):
 
     def _update_controls(self) -> None:
         binary = self._is_binary()
-        for w in (self.threshold_caption, self.threshold, self.threshold_label):
-            w.setVisible(binary or self._prepared is None)
-            w.setEnabled(binary)
+        self.threshold_row.setVisible(binary or self._prepared is None)
+        self.threshold_row.setEnabled(binary)
         self.threshold_label.setText(f"{self.threshold_value:.2f}")
         model = self.part.model()
         for i in range(self.part.count()):
@@ -392,13 +446,21 @@ class EvaluationView(RefreshWhenShown, QWidget):
     def _update_export_menu(self) -> None:
         self.export_menu.clear()
         task = None if self._prepared is None else self._prepared.task
-        keys = () if task is None else _REGRESSION_EXPORTS if task is Task.REGRESSION else _CLASSIFICATION_EXPORTS
+        keys = (
+            ()
+            if task is None
+            else _REGRESSION_EXPORTS
+            if task is Task.REGRESSION
+            else _CLASSIFICATION_EXPORTS
+        )
         for key in keys:
             label, suffixes = EXPORTS[key]
             for suffix in suffixes:
                 action = QAction(f"{label} as {_SUFFIX_LABELS[suffix]}…", self.export_menu)
                 action.setObjectName(f"{key}Export{suffix[1:].upper()}Action")
-                action.triggered.connect(lambda _c=False, k=key, s=suffix: self._export_dialog(k, s))
+                action.triggered.connect(
+                    lambda _c=False, k=key, s=suffix: self._export_dialog(k, s)
+                )
                 self.export_menu.addAction(action)
         self.export_button.setEnabled(bool(keys) and self.evaluation is not None)
 
@@ -439,7 +501,12 @@ class EvaluationView(RefreshWhenShown, QWidget):
             self._show_message(f"The {SPLITS[self.part_key].lower()} part has no rows.")
             return False
         try:
-            model = ForwardModel(weights, activations_for(session.project, prepared.task), prepared.mean, prepared.variance)
+            model = ForwardModel(
+                weights,
+                activations_for(session.project, prepared.task),
+                prepared.mean,
+                prepared.variance,
+            )
             self.outputs = model(x)
         except ValueError as exc:  # weights of another network than the session's
             log.warning("the weights do not fit the network: %s", exc)
@@ -452,7 +519,9 @@ class EvaluationView(RefreshWhenShown, QWidget):
         prepared = self._prepared
         assert prepared is not None and self.outputs is not None
         _x, y, _rows = prepared.split(self.part_key)
-        self.evaluation = evaluate(prepared.task, y, self.outputs, tuple(prepared.class_names), self.threshold_value)
+        self.evaluation = evaluate(
+            prepared.task, y, self.outputs, tuple(prepared.class_names), self.threshold_value
+        )
         if isinstance(self.evaluation, ClassificationEvaluation):
             self._show_classification(self.evaluation)
         else:
@@ -508,6 +577,8 @@ class EvaluationView(RefreshWhenShown, QWidget):
             for j, value in enumerate((ev.precision[i], ev.recall[i], ev.f1[i])):
                 self.scores.setItem(i, j, _item(f"{value:.3f}"))
             self.scores.setItem(i, 3, _item(str(int(ev.support[i]))))
+        _fit_height(self.confusion)
+        _fit_height(self.scores)
         self._draw_curves(self.roc_plot, ev.roc, diagonal=True)
         self._draw_curves(self.pr_plot, ev.pr, diagonal=False)
         threshold = f" · threshold {ev.threshold:.2f}" if k == 2 else ""
@@ -522,7 +593,9 @@ class EvaluationView(RefreshWhenShown, QWidget):
         plot.clear()
         panel.legend.clear()
         if diagonal:
-            plot.plot([0, 1], [0, 1], pen=pg.mkPen((128, 128, 128), width=1, style=Qt.PenStyle.DashLine))
+            plot.plot(
+                [0, 1], [0, 1], pen=pg.mkPen((128, 128, 128), width=1, style=Qt.PenStyle.DashLine)
+            )
         names = self._prepared.class_names if self._prepared is not None else ()
         for curve in curves:
             k = names.index(curve.label) if curve.label in names else 1
@@ -548,9 +621,13 @@ class EvaluationView(RefreshWhenShown, QWidget):
         shown = found[:MAX_LISTED_ROWS]
         more = f" (the first {MAX_LISTED_ROWS} shown)" if len(found) > MAX_LISTED_ROWS else ""
         self.cell_caption.setText(
-            f"{len(found)} rows of class '{names[true_class]}' predicted as '{names[predicted_class]}'{more}:"
+            f"{len(found)} row{'s' if len(found) != 1 else ''} of class '{names[true_class]}' predicted as '{names[predicted_class]}'{more}:"
         )
-        proba = class_probabilities(self.outputs, ev.n_classes) if self.outputs is not None else ev.proba
+        proba = (
+            class_probabilities(self.outputs, ev.n_classes)
+            if self.outputs is not None
+            else ev.proba
+        )
         self.cell_rows.setColumnCount(1 + ev.n_classes)
         self.cell_rows.setHorizontalHeaderLabels(["Row", *[f"p({n})" for n in names]])
         self.cell_rows.setRowCount(len(shown))
@@ -579,7 +656,12 @@ class EvaluationView(RefreshWhenShown, QWidget):
         finite = np.concatenate([ev.y_true, ev.y_pred])
         finite = finite[np.isfinite(finite)]
         lo, hi = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
-        plot.plot([lo, hi], [lo, hi], pen=pg.mkPen((128, 128, 128), width=1, style=Qt.PenStyle.DashLine), name="y = x")
+        plot.plot(
+            [lo, hi],
+            [lo, hi],
+            pen=pg.mkPen((128, 128, 128), width=1, style=Qt.PenStyle.DashLine),
+            name="y = x",
+        )
         plot.plot(
             ev.y_true[pick],
             ev.y_pred[pick],
@@ -594,9 +676,20 @@ class EvaluationView(RefreshWhenShown, QWidget):
         hist.clear()
         residuals = ev.residuals[np.isfinite(ev.residuals)]
         if residuals.size:
-            counts, edges = np.histogram(residuals, bins=min(40, max(5, int(np.sqrt(residuals.size)))))
-            hist.plot(edges, counts, stepMode="center", fillLevel=0, brush=pg.mkBrush(TRAINING_COLOR), pen=pg.mkPen(TRAINING_COLOR))
-        self.summary.setText(f"R² {ev.r2:.3f} · MAE {ev.mae:.4g} · RMSE {ev.rmse:.4g} on the {self._where()}")
+            counts, edges = np.histogram(
+                residuals, bins=min(40, max(5, int(np.sqrt(residuals.size))))
+            )
+            hist.plot(
+                edges,
+                counts,
+                stepMode="center",
+                fillLevel=0,
+                brush=pg.mkBrush(TRAINING_COLOR),
+                pen=pg.mkPen(TRAINING_COLOR),
+            )
+        self.summary.setText(
+            f"R² {ev.r2:.3f} · MAE {ev.mae:.4g} · RMSE {ev.rmse:.4g} on the {self._where()}"
+        )
 
     # --- export ----------------------------------------------------------------------
 
@@ -607,7 +700,9 @@ class EvaluationView(RefreshWhenShown, QWidget):
         if key not in EXPORTS:
             raise ValueError(f"no figure {key!r}; figures: {', '.join(EXPORTS)}")
         if suffix not in EXPORTS[key][1]:
-            raise ValueError(f"can export {EXPORTS[key][0].lower()} to {', '.join(EXPORTS[key][1])}, not {suffix!r}")
+            raise ValueError(
+                f"can export {EXPORTS[key][0].lower()} to {', '.join(EXPORTS[key][1])}, not {suffix!r}"
+            )
         if self.evaluation is None:
             raise ValueError("there is no evaluation to export: train the network first")
         regression = isinstance(self.evaluation, RegressionEvaluation)
@@ -615,9 +710,12 @@ class EvaluationView(RefreshWhenShown, QWidget):
             task = "regression" if regression else "classification"
             raise ValueError(f"the {EXPORTS[key][0].lower()} is not shown for a {task} task")
         if key in ("roc", "pr", "scatter", "residuals"):
-            {"roc": self.roc_plot, "pr": self.pr_plot, "scatter": self.scatter_plot, "residuals": self.residual_plot}[
-                key
-            ].export(path)
+            {
+                "roc": self.roc_plot,
+                "pr": self.pr_plot,
+                "scatter": self.scatter_plot,
+                "residuals": self.residual_plot,
+            }[key].export(path)
             return path
         table = self.confusion if key == "confusion" else self.scores
         if suffix == ".png":
@@ -641,13 +739,24 @@ class EvaluationView(RefreshWhenShown, QWidget):
         else:
             w.writerow(["class", "precision", "recall", "f1", "support"])
             for i, name in enumerate(ev.class_names):
-                w.writerow([name, f"{ev.precision[i]:.6g}", f"{ev.recall[i]:.6g}", f"{ev.f1[i]:.6g}", int(ev.support[i])])
+                w.writerow(
+                    [
+                        name,
+                        f"{ev.precision[i]:.6g}",
+                        f"{ev.recall[i]:.6g}",
+                        f"{ev.f1[i]:.6g}",
+                        int(ev.support[i]),
+                    ]
+                )
         return buf.getvalue()
 
     def _export_dialog(self, key: str, suffix: str) -> None:
         label = _SUFFIX_LABELS[suffix]
         path, _ = QFileDialog.getSaveFileName(
-            self, f"Export {EXPORTS[key][0].lower()} as {label}", f"{key}{suffix}", f"{label} (*{suffix})"
+            self,
+            f"Export {EXPORTS[key][0].lower()} as {label}",
+            f"{key}{suffix}",
+            f"{label} (*{suffix})",
         )
         if not path:
             return
