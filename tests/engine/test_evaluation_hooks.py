@@ -112,21 +112,21 @@ def test_snapshots_are_evenly_spaced_and_hold_the_weights_of_their_epoch() -> No
     prepared = prepare(_xor(), 0.2, 2)
     s = TrainingSession(_project(60), prepared)
     s.run()
-    epochs = s.snapshots.epochs()
+    epochs = s.epoch_snapshots.epochs()
     assert epochs == list(range(0, 61, 2))  # the initial weights, then every second epoch of 60
     final = s.weights_snapshot()
-    for (k, b), (k2, b2) in zip(s.snapshots.weights(60), final, strict=True):
+    for (k, b), (k2, b2) in zip(s.epoch_snapshots.weights(60), final, strict=True):
         np.testing.assert_array_equal(k, k2)
         np.testing.assert_array_equal(b, b2)
     # The same seed trained for 10 epochs ends where the snapshot of epoch 10 is.
     short = TrainingSession(_project(10), prepared)
     short.run()
-    for (k, _), (k2, _) in zip(s.snapshots.weights(10), short.weights_snapshot(), strict=True):
+    for (k, _), (k2, _) in zip(s.epoch_snapshots.weights(10), short.weights_snapshot(), strict=True):
         np.testing.assert_allclose(k, k2, rtol=1e-5, atol=1e-6)
     # Training on keeps the total bounded.
     for _ in range(4):
         s.run(60)
-    assert len(s.snapshots) <= 2 * s.snapshots.count + 1
-    assert s.snapshots.epochs()[-1] == 300
+    assert len(s.epoch_snapshots) <= 2 * s.epoch_snapshots.count + 1
+    assert s.epoch_snapshots.epochs()[-1] == 300
     s.reset_weights()
-    assert len(s.snapshots) == 0
+    assert len(s.epoch_snapshots) == 0

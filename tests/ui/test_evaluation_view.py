@@ -23,7 +23,7 @@ class FakeSession:
     def __init__(self, project: Project, weights, snapshots: EpochSnapshots, epochs: int) -> None:
         self.project = project
         self._weights = weights
-        self.snapshots = snapshots
+        self.epoch_snapshots = snapshots
         self.epochs_completed = epochs
 
     def weights_snapshot(self):
@@ -208,3 +208,23 @@ def test_before_a_run_the_view_says_what_to_do(qtbot) -> None:
     assert not view.export_button.isEnabled() and not view.replay.isEnabled()
     controller.stateChanged.emit(RunState.IDLE)
     assert view.evaluation is None
+
+
+def test_the_decision_boundary_replays_an_earlier_epoch(qtbot, binary) -> None:
+    from ffnn_studio.ui.insights.boundary import DecisionBoundaryView
+
+    _view, prepared, _final = binary
+    session = _view._session
+    boundary = DecisionBoundaryView(resolution=20)
+    qtbot.addWidget(boundary)
+    boundary.resize(500, 400)
+    boundary.show()
+    boundary.set_source(session, prepared, session.project)
+    assert boundary.refresh()
+    now = boundary.grid_output.copy()
+    assert boundary.replay.epochs == [0, 5, 10] and boundary.replay.isEnabled()
+    boundary.replay.slider.setValue(0)
+    # Epoch 0's weights: a constant sigmoid(0.01) everywhere.
+    np.testing.assert_allclose(boundary.grid_output, 1 / (1 + np.exp(-0.01)), rtol=1e-5)
+    boundary.replay.slider.setValue(2)
+    np.testing.assert_array_equal(boundary.grid_output, now)

@@ -337,7 +337,7 @@ class TrainingSession:
         n_layers = len(self.built.blocks)
         self.history = RunHistory(n_layers, self.metric_name, tuple(b.info.name for b in self.built.blocks))
         #: The weights at a few dozen epochs of the runs, for replaying them.
-        self.snapshots = EpochSnapshots()
+        self.epoch_snapshots = EpochSnapshots()
         self._epochs_done = 0
         self._step = 0
         self._elapsed_total = 0.0
@@ -787,7 +787,7 @@ class TrainingSession:
         if self._quick is not None:
             self._quick.reset_random()
         self.history.clear()
-        self.snapshots.clear()
+        self.epoch_snapshots.clear()
         self._epochs_done = 0
         self._step = 0
         self._elapsed_total = 0.0
@@ -826,7 +826,7 @@ class TrainingSession:
         self._running = True
         self._clock = _Clock()
         # The cache weights_snapshot serves while the run goes; the first replay snapshot.
-        self.snapshots.plan(self._epochs_done, self._epochs_done + epochs, self._read_weights())
+        self.epoch_snapshots.plan(self._epochs_done, self._epochs_done + epochs, self._read_weights())
         self._pending = _PendingReports()
         try:
             try:
@@ -927,7 +927,7 @@ class TrainingSession:
             k = self._next_chunk(span * spe - done)
             # A chunk ends at the next replay snapshot's epoch; its time then says
             # nothing about a step's (the call's fixed cost is spread over fewer steps).
-            snapshot = self.snapshots.next_due(first)
+            snapshot = self.epoch_snapshots.next_due(first)
             cut = snapshot is not None and 0 < (snapshot - first) * spe - done < k
             if cut:
                 k = (snapshot - first) * spe - done
@@ -1015,7 +1015,7 @@ class TrainingSession:
                             return "completed", msg
 
             if not self._pos_host:
-                self.snapshots.offer(self._epochs_done, self._read_weights)
+                self.epoch_snapshots.offer(self._epochs_done, self._read_weights)
             if self._pos_host:  # the chunk ended in mid-epoch
                 pending_probe = (self._step, self._epochs_done + self._pos_host / spe, last_probes)
                 if now - last_probe >= ENGINE_REPORT_INTERVAL_S:

@@ -4,7 +4,7 @@ The session keeps its weights at a few dozen epochs (``core.snapshots``);
 the slider steps through them, its last position being the weights the
 network has now. Views connect ``moved`` and draw the weights it hands them.
 
-Contract: a widget reading ``session.snapshots`` and ``session.weights_snapshot()``
+Contract: a widget reading ``session.epoch_snapshots`` and ``session.weights_snapshot()``
 through duck typing; no engine.
 """
 
@@ -57,7 +57,9 @@ class ReplaySlider(QWidget):
 
     def sync(self, *, to_end: bool = True) -> None:
         """Re-read the session's snapshots (a run went on or ended); go to the end."""
-        snapshots = getattr(self._session, "snapshots", None)
+        snapshots = getattr(self._session, "epoch_snapshots", None)
+        if not callable(getattr(snapshots, "epochs", None)):  # a session that keeps none
+            snapshots = None
         done = int(getattr(self._session, "epochs_completed", 0) or 0)
         kept = [] if snapshots is None else [e for e in snapshots.epochs() if e < done]
         self.epochs = [*kept, done] if self._session is not None else []
@@ -82,7 +84,7 @@ class ReplaySlider(QWidget):
         """The weights of the position shown: a snapshot, or None for the current weights."""
         if self.at_end or not self.epochs:
             return None
-        return self._session.snapshots.weights(self.epochs[self.slider.value()])
+        return self._session.epoch_snapshots.weights(self.epochs[self.slider.value()])
 
     def _update_label(self) -> None:
         epoch = self.epoch
