@@ -228,3 +228,39 @@ def test_the_decision_boundary_replays_an_earlier_epoch(qtbot, binary) -> None:
     np.testing.assert_allclose(boundary.grid_output, 1 / (1 + np.exp(-0.01)), rtol=1e-5)
     boundary.replay.slider.setValue(2)
     np.testing.assert_array_equal(boundary.grid_output, now)
+
+
+def test_a_real_run_is_evaluated_scored_on_its_test_rows_and_replayed(qtbot, real_controller) -> None:
+    from ffnn_studio.core.spec import BuiltinDataSource, DenseLayer, OptimizerSpec
+    from ffnn_studio.ui.insights.runs_store import RunsStore
+
+    project = Project(
+        name="xor",
+        network=NetworkSpec((DenseLayer(8, "tanh"),)),
+        data=BuiltinDataSource("xor", {"n_samples": 200}),
+        training=TrainingSettings(
+            optimizer=OptimizerSpec("adam", {"learning_rate": 0.05}), epochs=30, test_fraction=0.25
+        ),
+    )
+    view = EvaluationView()
+    qtbot.addWidget(view)
+    view.attach(real_controller)
+    view.resize(1000, 700)
+    view.show()
+    store = RunsStore()
+    store.follow(real_controller)
+    with qtbot.waitSignal(real_controller.finished, timeout=300_000) as blocker:
+        assert real_controller.start(project, None)
+    finished = blocker.args[0]
+    assert finished.reason == "completed" and finished.test_scores is not None
+    assert store.runs[0].test_scores == finished.test_scores
+    qtbot.waitUntil(lambda: view.evaluation is not None)
+    prepared = real_controller.last_prepared
+    view.set_part("test")
+    assert sum(map(sum, _matrix(view))) == prepared.n_test == 50
+    # The view's accuracy on the test rows is the one the session scored at the end.
+    assert view.evaluation.accuracy == pytest.approx(finished.test_scores["accuracy"], abs=1e-6)
+    epochs = view.replay.epochs
+    assert epochs[0] == 0 and epochs[-1] == 30 and len(epochs) == 31
+    view.replay.slider.setValue(0)
+    assert view.replay.epoch == 0 and view.evaluation.accuracy != pytest.approx(finished.test_scores["accuracy"])
