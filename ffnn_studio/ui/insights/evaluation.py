@@ -70,8 +70,9 @@ from ffnn_studio.ui.widgets.colors import TRAINING_COLOR, VALIDATION_COLOR, appl
 
 log = logging.getLogger(__name__)
 
-#: Live refreshes while a run trains, at most this often.
+#: Live refreshes while a run trains, at most this often, and only of parts up to this many rows.
 LIVE_INTERVAL_MS = 1000
+LIVE_MAX_ROWS = 20_000
 #: Narrowest a plot is drawn side by side with another.
 PLOT_MIN_WIDTH = 260
 #: Most rows a clicked cell lists.
@@ -380,6 +381,8 @@ class EvaluationView(RefreshWhenShown, QWidget):
 
     @Slot(object)
     def _on_report(self, report: ChunkReport) -> None:
+        if self._prepared is None or len(self._prepared.split(self.part_key)[0]) > LIVE_MAX_ROWS:
+            return  # a large part is evaluated when the run pauses or ends
         weights = self.live_weights(report) if self.replay.at_end else None
         if weights is not None:
             self.refresh(weights)
