@@ -6,7 +6,9 @@ precision-recall curves with their areas (one-vs-rest for more than two
 classes). Regression: R², MAE, RMSE and the residuals. Everything is computed
 by ``sklearn.metrics`` from the network's outputs.
 
-Contract: numpy and scikit-learn; no Qt, no TensorFlow.
+Contract: numpy and scikit-learn (imported on first use: the window imports
+this module while it starts, and scikit-learn takes about a second); no Qt,
+no TensorFlow.
 """
 
 from __future__ import annotations
@@ -14,12 +16,19 @@ from __future__ import annotations
 import math
 import warnings
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
-from sklearn import metrics
-from sklearn.exceptions import UndefinedMetricWarning
 
 from ffnn_studio.core.spec import Task
+
+
+def _metrics() -> Any:
+    """``sklearn.metrics``, imported on first use."""
+    from sklearn import metrics
+
+    return metrics
+
 
 #: The parts of the data an evaluation can be taken on, with their labels.
 SPLITS: dict[str, str] = {"train": "Training", "validation": "Validation", "test": "Test"}
@@ -106,6 +115,7 @@ def _curves(
     y_true: np.ndarray, proba: np.ndarray, names: tuple[str, ...]
 ) -> tuple[tuple[Curve, ...], tuple[Curve, ...]]:
     """ROC and precision-recall curves: of class 1 for two classes, else one per class against the rest."""
+    metrics = _metrics()
     classes = [1] if len(names) == 2 else list(range(len(names)))
     roc, pr = [], []
     for k in classes:
@@ -125,6 +135,7 @@ def evaluate_classification(
     y_true: np.ndarray, output: np.ndarray, class_names: tuple[str, ...], threshold: float = 0.5
 ) -> ClassificationEvaluation:
     """The figures of a classifier whose outputs for rows of classes ``y_true`` are ``output``."""
+    metrics = _metrics()
     names = tuple(class_names)
     k = len(names)
     y = np.asarray(y_true, dtype=np.int64).ravel()
@@ -160,6 +171,7 @@ def evaluate_classification(
 
 def evaluate_regression(y_true: np.ndarray, output: np.ndarray) -> RegressionEvaluation:
     """The figures of a regressor whose outputs for targets ``y_true`` are ``output``."""
+    metrics = _metrics()
     y = np.asarray(y_true, dtype=np.float64).ravel()
     out = np.asarray(output, dtype=np.float64)
     pred = (out[:, 0] if out.ndim == 2 else out.ravel()).copy()
@@ -167,6 +179,8 @@ def evaluate_regression(y_true: np.ndarray, output: np.ndarray) -> RegressionEva
         return RegressionEvaluation(y, pred, math.nan, math.nan, math.nan)
     with warnings.catch_warnings():
         # R² of fewer than two rows is undefined: scikit-learn warns and gives NaN.
+        from sklearn.exceptions import UndefinedMetricWarning
+
         warnings.simplefilter("ignore", UndefinedMetricWarning)
         r2 = float(metrics.r2_score(y, pred)) if len(y) > 1 else math.nan
     return RegressionEvaluation(
