@@ -461,7 +461,8 @@ def _train(project, *, quiet: bool, tensorboard: str | None = None, backup_dir: 
     check_project(project, dataset.task, **widths)
     for warning in size_warnings(project.network, **widths):
         print(f"ffnn-studio: warning: {warning}", file=sys.stderr)
-    prepared = prepare(dataset, project.training.validation_fraction, project.training.seed)
+    t = project.training
+    prepared = prepare(dataset, t.validation_fraction, t.seed, t.test_fraction)
 
     from ffnn_studio.engine.training.session import TrainingSession  # imports TensorFlow quietly
 
@@ -492,6 +493,8 @@ def _print_scores(sink: _TerminalSink, finished) -> None:
         if e.val_loss is not None:
             parts += [f"val_loss {e.val_loss:.4f}", f"val_{sink.metric} {e.val_metric:.4f}"]
         print("Final scores: " + "  ".join(parts))
+    if finished.test_scores:
+        print("Test scores: " + "  ".join(f"{k} {v:.4f}" for k, v in finished.test_scores.items()))
 
 
 def _check_output_folder(path: str, what: str) -> None:

@@ -109,6 +109,8 @@ class RunRecord:
     #: The 1-based epoch of each history point: every epoch (None) or, for a long run
     #: read from the runs file, the epochs kept of it (``core.run_history``).
     epoch_numbers: np.ndarray | None = None
+    #: Scores on the test part after training ("loss", the metric, ...); None without one.
+    test_scores: Mapping[str, float] | None = None
 
     def __post_init__(self) -> None:
         n = max((len(v) for v in self.history.values()), default=0)
@@ -140,6 +142,10 @@ class RunRecord:
         values = self.history[column]
         finite = values[np.isfinite(values)]
         return float(finite[-1]) if finite.size else None
+
+    def test_score(self, name: str) -> float | None:
+        """One score on the test part ("loss", the metric, "accuracy", ...), or None."""
+        return None if self.test_scores is None else self.test_scores.get(name)
 
     def best_epoch(self) -> int | None:
         """The epoch (1-based) with the lowest validation loss, or None."""
@@ -382,6 +388,7 @@ def run_to_dict(run: RunRecord, base_dir: Path | None = None) -> dict[str, Any]:
         "data": _origin_to_dict(run.data, base_dir),
         "final": {c: run.final(c) for c in RUN_CURVES},
         "history": _history_to_dict(run),
+        "test": None if run.test_scores is None else {k: float(v) for k, v in run.test_scores.items()},
         "project": project_to_dict(run.project, base_dir),
     }
 
@@ -445,6 +452,13 @@ def run_from_dict(data: object, where: str, base_dir: Path | None = None) -> Run
         if origin["kind"] == "csv" and name and base_dir is not None and not os.path.isabs(name):
             name = os.path.normpath(base_dir / name)
         origin = DataOrigin(origin["kind"], name, origin.get("target", ""))
+    # Files written before there was a test part have no "test": the run had none.
+    test = data.get("test")
+    if test is not None:
+        _expect(isinstance(test, dict), f"{where}.test", "expected an object or null")
+        for key, value in test.items():
+            _expect(_number(value), f"{where}.test.{key}", "expected a number")
+        test = {str(k): float(v) for k, v in test.items()}
     try:
         project = project_from_dict(data["project"], base_dir)
     except StudioError as exc:
@@ -463,6 +477,7 @@ def run_from_dict(data: object, where: str, base_dir: Path | None = None) -> Run
         variant=data.get("variant", ""),
         data=origin,
         epoch_numbers=numbers,
+        test_scores=test,
     )
 
 

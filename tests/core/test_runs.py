@@ -293,3 +293,25 @@ def test_labels_and_differences_show_the_data_when_it_differs() -> None:
     unknown = replace(_record(4), data=None)
     assert run_labels([unknown, wine])[0].endswith("· data unknown")
     assert diff_runs(unknown, wine)[0] == "data: unknown → wine.csv → target"
+
+
+def test_test_scores_round_trip_and_old_files_open_without_them(tmp_path: Path) -> None:
+    project_path = tmp_path / "demo.ffnn.json"
+    scored = replace(_record(1), test_scores={"loss": 0.31, "accuracy": 0.875})
+    raw = json.loads(save_runs(project_path, [scored, _record(2)]).read_text())
+    assert raw["runs"][0]["test"] == {"loss": 0.31, "accuracy": 0.875}
+    assert raw["runs"][1]["test"] is None
+    loaded = load_runs(project_path)
+    assert loaded[0].test_scores == {"loss": 0.31, "accuracy": 0.875}
+    assert loaded[0].test_score("accuracy") == 0.875 and loaded[1].test_score("accuracy") is None
+
+    # A runs file written before runs had a test part: no "test" key at all.
+    for run in raw["runs"]:
+        del run["test"]
+    sidecar_path(project_path).write_text(json.dumps(raw))
+    assert [r.test_scores for r in load_runs(project_path)] == [None, None]
+
+    raw["runs"][0]["test"] = {"accuracy": "high"}
+    sidecar_path(project_path).write_text(json.dumps(raw))
+    with pytest.raises(RunsFileError, match=r"test\.accuracy"):
+        load_runs(project_path)

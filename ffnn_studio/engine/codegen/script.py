@@ -821,6 +821,7 @@ def generate_script(
         f"SEED = {training.seed}",
         "# Share of the rows held out (never trained on) to measure generalization.",
         f"VALIDATION_FRACTION = {_lit(float(training.validation_fraction))}",
+        *_test_settings(training.test_fraction),
         "# Passes over the training part, and rows per gradient step.",
         f"EPOCHS = {training.epochs}",
         f"BATCH_SIZE = {training.batch_size}",
@@ -868,8 +869,8 @@ def generate_script(
         optimizer,
         _build_model_code(plan),
         _section(f"{number + 1}. Training"),
-        _split_code(task),
-        _main_code(plan, project, is_csv),
+        _split_with_test_code(task) if training.test_fraction else _split_code(task),
+        _with_test_part(_main_code(plan, project, is_csv), plan, project),
         'if __name__ == "__main__":\n    main()',
     ]
     # Two blank lines between top-level blocks, as PEP 8 and the formatters want.
@@ -945,6 +946,77 @@ def _split_code(task: Task) -> str:
             return train_test_split(x, y, test_size=VALIDATION_FRACTION, random_state=SEED)
         '''
     )
+
+
+def _test_settings(test_fraction: float) -> list[str]:
+    if not test_fraction:
+        return []
+    return [
+        "# Share of the rows kept aside and scored once, after training (the test part).",
+        f"TEST_FRACTION = {_lit(float(test_fraction))}",
+    ]
+
+
+def _split_with_test_code(task: Task) -> str:
+    """``split`` holding out the test part first, then the validation part, as ``data.prepare`` does."""
+    stratify = "stratify=y[rows]" if task.is_classification else "stratify=None"
+    return _block(
+        f'''
+        def hold_out(rows, y, n):
+            """``rows`` split into (kept, held out ``n``), both sorted, as the studio does."""
+            if n == 0:
+                return rows, rows[:0]
+            try:
+                keep, out = train_test_split(
+                    rows, test_size=n, random_state=SEED, {stratify}
+                )
+            except ValueError:  # a class too small to keep its share in both parts
+                keep, out = train_test_split(rows, test_size=n, random_state=SEED)
+            return np.sort(keep), np.sort(out)
+
+
+        def split(x, y):
+            """Hold out TEST_FRACTION of the rows, then VALIDATION_FRACTION of them from the
+            rest: the same rows as FFNN Studio (per class for classification)."""
+            n = len(x)
+            rest, test = hold_out(np.arange(n), y, int(np.ceil(n * TEST_FRACTION)))
+            train, val = hold_out(rest, y, int(np.ceil(n * VALIDATION_FRACTION)))
+            return x[train], x[val], x[test], y[train], y[val], y[test]
+        '''
+    )
+
+
+def _with_test_part(main: str, plan: ModelPlan, project: Project) -> str:
+    """``main`` that also splits off, encodes and finally scores the test part."""
+    if not project.training.test_fraction:
+        return main
+    metric = plan.metric_name
+    main = main.replace(
+        "    x_train, x_val, y_train, y_val = split(x, y)",
+        "    x_train, x_val, x_test, y_train, y_val, y_test = split(x, y)",
+    )
+    main = main.replace(
+        '        f"{len(x_val)} validation rows"',
+        '        f"{len(x_val)} validation rows, {len(x_test)} test rows"',
+    )
+    for encode in (
+        "keras.utils.to_categorical(y_val, len(class_names))",
+        'y_val.reshape(-1, 1).astype("float32")',
+    ):
+        line = f"    y_val = {encode}"
+        main = main.replace(line, line + "\n" + line.replace("y_val", "y_test"))
+    scores = "\n".join(
+        [
+            "\n",
+            "    # The test rows were never trained on, nor used to stop early: scored once, now.",
+            "    scores = model.evaluate(x_test, y_test, verbose=0, return_dict=True)",
+            f'    loss, score = scores["loss"], scores["{metric}"]',
+            f'    print(f"  {"test":<10}  loss {{loss:.4f}}  {metric} {{score:.4f}}")',
+            "",
+            "    model.save(args.output)",
+        ]
+    )
+    return main.replace("\n\n    model.save(args.output)", scores, 1)
 
 
 def _main_code(plan: ModelPlan, project: Project, is_csv: bool) -> str:

@@ -58,6 +58,7 @@ from ffnn_studio.core.reports import (
     TrainingSink,
 )
 from ffnn_studio.core.series import BoundedSeries
+from ffnn_studio.core.snapshots import EpochSnapshots
 from ffnn_studio.core.spec import Project, Task
 from ffnn_studio.engine.builder import (
     BuiltModel,
@@ -73,6 +74,7 @@ from ffnn_studio.engine.training.quickstart import (
     quick_start_enabled,
     quick_trainer_for,
 )
+from ffnn_studio.engine.training.test_part import score_test_part
 
 tf = import_tensorflow()
 import keras  # noqa: E402  (after TensorFlow's quiet import)
@@ -343,6 +345,8 @@ class TrainingSession:
 
         n_layers = len(self.built.blocks)
         self.history = RunHistory(n_layers, self.metric_name, tuple(b.info.name for b in self.built.blocks))
+        #: The weights at a few dozen epochs of the runs, for replaying them.
+        self.epoch_snapshots = EpochSnapshots()
         self._epochs_done = 0
         self._step = 0
         self._elapsed_total = 0.0
@@ -815,6 +819,7 @@ class TrainingSession:
         if self._quick is not None:
             self._quick.reset_random()
         self.history.clear()
+        self.epoch_snapshots.clear()
         self._epochs_done = 0
         self._step = 0
         self._elapsed_total = 0.0
@@ -852,7 +857,8 @@ class TrainingSession:
         self._blocked.clear()
         self._running = True
         self._clock = _Clock()
-        self._read_weights()  # the cache weights_snapshot serves while the run goes
+        # The cache weights_snapshot serves while the run goes; the first replay snapshot.
+        self.epoch_snapshots.plan(self._epochs_done, self._epochs_done + epochs, self._read_weights())
         self._pending = _PendingReports()
         try:
             try:
@@ -872,7 +878,14 @@ class TrainingSession:
         except Exception as exc:  # a sink that fails on the last chunk fails the run, as on any other
             log.exception("reporting the run's last chunk failed")
             reason, message = "failed", f"{type(exc).__name__}: {exc}"
-        report = RunFinished(reason, message, self._epochs_done, self._clock.elapsed())
+        elapsed = self._clock.elapsed()
+        test_scores = None
+        if reason != "failed":
+            try:
+                test_scores = score_test_part(self)
+            except Exception:  # the run's result stands without its test scores
+                log.exception("scoring the test part failed")
+        report = RunFinished(reason, message, self._epochs_done, elapsed, test_scores)
         self.sink.finished(report)
         return report
 
@@ -944,6 +957,12 @@ class TrainingSession:
             # Early stopping decides after every epoch: then a chunk ends with its epoch.
             span = 1 if es else min(cap, target - first)
             k = self._next_chunk(span * spe - done)
+            # A chunk ends at the next replay snapshot's epoch; its time then says
+            # nothing about a step's (the call's fixed cost is spread over fewer steps).
+            snapshot = self.epoch_snapshots.next_due(first)
+            cut = snapshot is not None and 0 < (snapshot - first) * spe - done < k
+            if cut:
+                k = (snapshot - first) * spe - done
             for j in range(-(-(done + k) // spe)):
                 if row_epochs[j] != first + j:
                     orders[j], row_epochs[j] = self._epoch_order(first + j), first + j
@@ -962,7 +981,7 @@ class TrainingSession:
                 # chunk's epochs are undone with it, so none of them is reported.
                 self._restore_backup()
                 return "diverged", self._diverged_message(first + (closed if bad is None else bad))
-            if not compiling:  # the compiling call's time says nothing about a step
+            if not compiling and not cut:  # the compiling call's time says nothing about a step
                 per_step = dt / k
                 self._step_seconds = (
                     per_step if self._step_seconds is None else 0.7 * self._step_seconds + 0.3 * per_step
@@ -1027,6 +1046,8 @@ class TrainingSession:
                             flush_progress()
                             return "completed", msg
 
+            if not self._pos_host:
+                self.epoch_snapshots.offer(self._epochs_done, self._read_weights)
             if self._pos_host:  # the chunk ended in mid-epoch
                 pending_probe = (self._step, self._epochs_done + self._pos_host / spe, last_probes)
                 if now - last_probe >= ENGINE_REPORT_INTERVAL_S:

@@ -352,12 +352,13 @@ def attach_fit_markers(
 
 
 class InsightsPanel(QTabWidget):
-    """Decision boundary, network diagram, layer health and runs, as tabs."""
+    """Decision boundary, network diagram, layer health, runs and evaluation, as tabs."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         from ffnn_studio.ui.insights.boundary import DecisionBoundaryView
         from ffnn_studio.ui.insights.diagram import NetworkDiagramView
+        from ffnn_studio.ui.insights.evaluation import EvaluationView
         from ffnn_studio.ui.insights.health import LayerHealthView
         from ffnn_studio.ui.insights.runs_panel import RunsPanel
 
@@ -367,10 +368,12 @@ class InsightsPanel(QTabWidget):
         self.diagram = NetworkDiagramView()
         self.health = LayerHealthView()
         self.runs = RunsPanel()
+        self.evaluation = EvaluationView()
         self.addTab(self.boundary, "Decision boundary")
         self.addTab(self.diagram, "Network")
         self.addTab(self.health, "Layer health")
         self.addTab(self.runs, "Runs")
+        self.addTab(self.evaluation, "Evaluation")
         from ffnn_studio.ui.insights.try_it import TryItView
 
         self.try_it = TryItView()
@@ -378,5 +381,5 @@ class InsightsPanel(QTabWidget):
         self.try_it.follow_boundary(self.boundary)
 
     def attach(self, controller: Any, document: Any) -> None:
-        for view in (self.boundary, self.diagram, self.health, self.runs, self.try_it):
+        for view in (self.boundary, self.diagram, self.health, self.runs, self.evaluation, self.try_it):
             view.attach(controller, document)

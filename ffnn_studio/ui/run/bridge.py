@@ -95,7 +95,8 @@ def prepare_project_data(project: Project, base_dir: Path | None) -> Any:
     from ffnn_studio.data import load_dataset, prepare
 
     dataset = load_dataset(project.data, base_dir)
-    return prepare(dataset, project.training.validation_fraction, project.training.seed)
+    t = project.training
+    return prepare(dataset, t.validation_fraction, t.seed, t.test_fraction)
 
 
 def create_training_session(project: Project, prepared: Any, sink: Any) -> Any:
