@@ -369,15 +369,21 @@ class InsightsPanel(QTabWidget):
         self.health = LayerHealthView()
         self.runs = RunsPanel()
         self.evaluation = EvaluationView()
-        self.addTab(self.boundary, "Decision boundary")
-        self.addTab(self.diagram, "Network")
-        self.addTab(self.health, "Layer health")
-        self.addTab(self.runs, "Runs")
-        self.addTab(self.evaluation, "Evaluation")
         from ffnn_studio.ui.insights.try_it import TryItView
 
         self.try_it = TryItView()
-        self.addTab(self.try_it, "Try it")
+        # Short tab titles, so the six tabs fit the docked panel's width at 1280×800
+        # without scroll arrows; the tooltip gives the whole name.
+        for view, title, tip in (
+            (self.boundary, "Boundary", "Decision boundary: the class the network gives each point of the plane"),
+            (self.diagram, "Network", "The network's units and weights"),
+            (self.health, "Health", "Layer health: weight and gradient norms, update ratio, dead and saturated units"),
+            (self.runs, "Runs", "Every run of this project, its settings and scores"),
+            (self.evaluation, "Evaluation", "Confusion matrix, ROC and per-class scores on a chosen split"),
+            (self.try_it, "Try it", "Set each input and see the model's output"),
+        ):
+            index = self.addTab(view, title)
+            self.setTabToolTip(index, tip)
         self.try_it.follow_boundary(self.boundary)
 
     def attach(self, controller: Any, document: Any) -> None:
