@@ -30,6 +30,7 @@ from ffnn_studio.ui.build.param_widgets import (
     set_editor_value,
     show_problems,
 )
+from ffnn_studio.ui.build.schedule_box import InitSeedSpin, ScheduleBox
 from ffnn_studio.ui.document.commands import (
     EditOptimizerParamCommand,
     EditTrainingCommand,
@@ -105,7 +106,11 @@ class TrainingPanel(QWidget):
         sched.addRow("&Batch size:", self.batch_size)
         sched.addRow("&Validation fraction:", self.validation_fraction)
         sched.addRow("&Seed:", self.seed)
+        self.init_seed = InitSeedSpin(document)
+        sched.addRow("&Initial-weights seed:", self.init_seed)
         layout.addWidget(sched_box)
+        self.lr_schedule = ScheduleBox(document)
+        layout.addWidget(self.lr_schedule)
 
         # -- early stopping
         self.early_stopping = QGroupBox("Early stopping")
