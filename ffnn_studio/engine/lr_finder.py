@@ -40,8 +40,9 @@ BETA = 0.98
 DIVERGE_FACTOR = 4.0
 #: Steps the suggestion never falls in: the average is still settling there.
 SETTLE_STEPS = 10
-#: Steps either side of a point that its slope is measured across.
-SLOPE_HALF_WIDTH = 3
+#: The slope at a point is measured across this share of the steps either side
+#: (100 steps over six decades: 8 steps, half a decade), at least 3 steps.
+SLOPE_HALF_SHARE = 1 / 12
 
 
 @dataclass(frozen=True)
@@ -82,17 +83,22 @@ def smooth_losses(losses: np.ndarray, beta: float = BETA) -> np.ndarray:
     return out
 
 
+def slope_half_width(n: int) -> int:
+    """Steps either side of a point across which ``steepest_descent`` measures its slope."""
+    return max(3, round(n * SLOPE_HALF_SHARE))
+
+
 def steepest_descent(learning_rates: np.ndarray, smoothed: np.ndarray) -> int | None:
     """The index where the smoothed loss falls fastest per decade of learning rate, or None
     if it never falls.
 
-    The slope at step i is measured across ``SLOPE_HALF_WIDTH`` steps either side (a
-    fraction of a decade): step-to-step differences of a noisy loss swing wildly, and
-    their extremes say nothing about the rate. The first ``SETTLE_STEPS`` are skipped.
+    The slope at step i is measured across ``slope_half_width`` steps either side (about
+    half a decade): step-to-step differences of a noisy loss swing wildly, and their
+    extremes say nothing about the rate. The first ``SETTLE_STEPS`` are skipped.
     """
     s = np.asarray(smoothed, dtype=np.float64)
     logs = np.log10(np.asarray(learning_rates, dtype=np.float64))
-    w = SLOPE_HALF_WIDTH
+    w = slope_half_width(len(s))
     lo = max(SETTLE_STEPS, w)
     if len(s) - w <= lo:
         return None

@@ -63,3 +63,10 @@ def test_a_fold_scales_with_its_own_training_rows() -> None:
     prepared = prepare_fold(data, train, val)
     np.testing.assert_allclose(prepared.mean, data.x[train].mean(axis=0), rtol=1e-5)
     assert prepared.n_train == len(train) and prepared.n_val == len(val)
+
+
+def test_the_windows_fold_bounds_are_the_data_layers() -> None:
+    from ffnn_studio.data import folds
+    from ffnn_studio.ui import experiments
+
+    assert (experiments.MIN_FOLDS, experiments.MAX_FOLDS) == (folds.MIN_FOLDS, folds.MAX_FOLDS)

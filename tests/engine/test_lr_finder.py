@@ -83,11 +83,12 @@ def test_the_suggestion_is_where_the_smoothed_loss_falls_fastest(line_result) ->
     assert result.diverged
     assert min(smoothed) < 0.5 * smoothed[0]
     usable = len(raw) - 1  # the last point is the explosion
-    # The slope per decade across three steps either side, past the settling steps.
+    # The slope per decade across about half a decade either side, past the settling steps.
     logs = np.log10(rates)
+    w = max(3, round(usable / 12))
     slopes = {
-        i: (smoothed[i + 3] - smoothed[i - 3]) / (logs[i + 3] - logs[i - 3])
-        for i in range(SETTLE_STEPS, usable - 3)
+        i: (smoothed[i + w] - smoothed[i - w]) / (logs[i + w] - logs[i - w])
+        for i in range(max(SETTLE_STEPS, w), usable - w)
     }
     steepest = min(slopes, key=slopes.get)
     assert slopes[steepest] < 0
@@ -95,7 +96,7 @@ def test_the_suggestion_is_where_the_smoothed_loss_falls_fastest(line_result) ->
     assert result.suggestion == pytest.approx(rates[steepest])
     # It lies in the falling part: lower loss a little later, before the minimum.
     assert steepest < int(np.argmin(smoothed))
-    assert smoothed[steepest + 3] < smoothed[steepest] < smoothed[steepest - 3]
+    assert smoothed[steepest + w] < smoothed[steepest] < smoothed[steepest - w]
     assert 1e-4 < result.suggestion < 1.0
 
 

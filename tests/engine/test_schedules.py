@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 
 from ffnn_studio.config import quick_start_enabled
-from ffnn_studio.core.project_file import load_project, save_project
 from ffnn_studio.core.catalog import SCHEDULES
+from ffnn_studio.core.project_file import load_project, save_project
 from ffnn_studio.core.schedule_math import learning_rates
 from ffnn_studio.core.spec import (
     BuiltinDataSource,
