@@ -32,6 +32,10 @@ WINDOW_GEOMETRY_KEY = "window/geometry"
 WINDOW_STATE_KEY = "window/state"
 #: The folder the last export was written to.
 EXPORT_LAST_DIR_KEY = "export/lastDir"
+#: Whether runs started in the window are written for TensorBoard.
+TENSORBOARD_ENABLED_KEY = "tensorboard/enabled"
+#: The folder under which each run written for TensorBoard gets its own folder.
+TENSORBOARD_DIR_KEY = "tensorboard/folder"
 
 #: Every settings key with the value it reads as when it was never written.
 SETTINGS_DEFAULTS: Mapping[str, object] = {
@@ -39,6 +43,8 @@ SETTINGS_DEFAULTS: Mapping[str, object] = {
     WINDOW_GEOMETRY_KEY: None,
     WINDOW_STATE_KEY: None,
     EXPORT_LAST_DIR_KEY: "",
+    TENSORBOARD_ENABLED_KEY: False,
+    TENSORBOARD_DIR_KEY: "~/ffnn-studio-tensorboard",
 }
 
 #: How many recent files the File menu lists.
@@ -72,6 +78,19 @@ QUICK_ENV = "FFNN_STUDIO_QUICKSTART"
 def quick_start_enabled(environ: Mapping[str, str] = os.environ) -> bool:
     """Whether a run trains in numpy while its compiled program is prepared (on unless ``QUICK_ENV`` says off)."""
     return environ.get(QUICK_ENV, "1").strip().lower() not in _OFF
+
+
+#: Environment switch: "0" builds no session ahead of Train (the window then
+#: compiles a project's training program when Train is pressed).
+COMPILE_AHEAD_ENV = "FFNN_STUDIO_COMPILE_AHEAD"
+#: The window compiles the program for the document's project once it has been
+#: unchanged this long (an edit every few hundred ms compiles nothing).
+COMPILE_AHEAD_SETTLE_MS = 1000
+
+
+def compile_ahead_enabled(environ: Mapping[str, str] = os.environ) -> bool:
+    """Whether the window compiles a settled project's program before Train (on unless ``COMPILE_AHEAD_ENV`` says off)."""
+    return environ.get(COMPILE_AHEAD_ENV, "1").strip().lower() not in _OFF
 
 
 # ------------------------------------------------------------------ timing: training (engine)

@@ -163,6 +163,28 @@ def _headless_parser() -> argparse.ArgumentParser:
         metavar="K",
         help="cross-validate: train K times, each fold of the data held out once",
     )
+    t.add_argument(
+        "--strategy",
+        choices=("default", "mirrored", "multi-worker"),
+        help="override the project's: one device, every local GPU mirrored, or the TF_CONFIG cluster",
+    )
+    t.add_argument(
+        "--stream",
+        action="store_true",
+        help="read the CSV file (--csv, or the project's) block by block with tf.data: "
+        "for files larger than memory",
+    )
+    t.add_argument(
+        "--backup-dir",
+        metavar="DIR",
+        help="with --strategy: back the run up here after every epoch and continue from it when "
+        "restarted (on a shared file system for a cluster)",
+    )
+    t.add_argument(
+        "--tensorboard",
+        metavar="DIR",
+        help="write the run for TensorBoard into a new folder under DIR (scalars, histograms)",
+    )
 
     e = sub.add_parser(
         "export",
@@ -333,7 +355,23 @@ def _load_for_training(ns: argparse.Namespace):
         training = replace(training, epochs=ns.epochs)
     if ns.seed is not None:
         training = replace(training, seed=ns.seed)
+    if getattr(ns, "strategy", None) is not None:
+        training = replace(training, strategy=ns.strategy)
+    _check_strategy(training.strategy, getattr(ns, "backup_dir", None))
     return replace(project, training=training)
+
+
+def _check_strategy(strategy: str, backup_dir: str | None) -> None:
+    """A cluster's description and the backup folder, checked before TensorFlow loads."""
+    from ffnn_studio.engine.cluster import cluster_spec
+
+    if backup_dir and strategy == "default":
+        raise StudioError("--backup-dir goes with --strategy mirrored or multi-worker")
+    if strategy == "multi-worker" and cluster_spec() is None:
+        raise StudioError(
+            "--strategy multi-worker reads the cluster from TF_CONFIG, which is not set "
+            "(see the README, 'Training on a bigger machine')"
+        )
 
 
 def _loss_for_csv(project):
@@ -408,7 +446,7 @@ class _TerminalSink(ReportSink):
             print()
 
 
-def _train(project, *, quiet: bool):
+def _train(project, *, quiet: bool, tensorboard: str | None = None, backup_dir: str | None = None):
     """Load and check the data, train the project; returns the session and the finish report."""
     from ffnn_studio.core.spec import output_units
     from ffnn_studio.core.validation import check_project, size_warnings
@@ -429,7 +467,16 @@ def _train(project, *, quiet: bool):
     from ffnn_studio.engine.training.session import TrainingSession  # imports TensorFlow quietly
 
     sink = _TerminalSink(quiet)
-    session = TrainingSession(project, prepared, sink)
+    run_sink = sink
+    if tensorboard:
+        from ffnn_studio.engine.tensorboard import TensorBoardSink
+
+        run_sink = TensorBoardSink(tensorboard, project, prepared, sink)
+        if not quiet:
+            print(f"TensorBoard logs: {run_sink.log_dir}")
+    session = TrainingSession(project, prepared, run_sink)
+    if backup_dir:
+        session.backup_dir = backup_dir
     if _interrupts is not None:
         _interrupts.session = session
         if _interrupts.signal is not None:
@@ -457,6 +504,8 @@ def _check_output_folder(path: str, what: str) -> None:
 def _cmd_train(ns: argparse.Namespace) -> int:
     from ffnn_studio.core.validation import check_project
 
+    if ns.stream:
+        return _cmd_train_streaming(ns)
     project = _load_for_training(ns)
     check_project(project)
     fmt = None
@@ -472,10 +521,17 @@ def _cmd_train(ns: argparse.Namespace) -> int:
         from ffnn_studio.cli.folds import train_folds
 
         return train_folds(project, ns, interrupts=_interrupts)
-    session, finished, sink = _train(project, quiet=ns.quiet)
+    session, finished, sink = _train(
+        project, quiet=ns.quiet, tensorboard=ns.tensorboard, backup_dir=ns.backup_dir
+    )
     _print_scores(sink, finished)
     if finished.reason.is_failure:
         return EXIT_FAILED
+    if not getattr(session, "is_chief", True):
+        # TensorFlow's multi-worker rule: the chief alone writes the run's outputs.
+        if ns.history or ns.export:
+            print("Not writing the history or the model: the chief worker writes them.")
+        return EXIT_OK
     if ns.history:
         session.history.to_csv(ns.history)
         print(f"History written to {ns.history}")
@@ -486,6 +542,26 @@ def _cmd_train(ns: argparse.Namespace) -> int:
     if ns.export:
         return _export_session(session, ns.export, fmt)
     return EXIT_OK
+
+
+def _cmd_train_streaming(ns: argparse.Namespace) -> int:
+    from ffnn_studio.cli.stream_train import train_streaming
+
+    if ns.export or ns.format or ns.backup_dir or ns.tensorboard:
+        raise StudioError(
+            "--stream trains and reports; --export, --backup-dir and --tensorboard go without it"
+        )
+    if ns.history:
+        _check_output_folder(ns.history, "history")
+    sink = _TerminalSink(ns.quiet)
+    session, finished = train_streaming(ns, sink, _interrupts)
+    _print_scores(sink, finished)
+    if finished.reason.is_failure:
+        return EXIT_FAILED
+    if ns.history:
+        session.history.to_csv(ns.history)
+        print(f"History written to {ns.history}")
+    return _interrupts.exit_code if _interrupted(finished) else EXIT_OK
 
 
 def _interrupted(finished) -> bool:

@@ -18,6 +18,7 @@ import math
 import os
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, fields, replace
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +35,7 @@ from ffnn_studio.core.catalog import (
 )
 from ffnn_studio.core.errors import StudioError
 from ffnn_studio.core.project_file import EXTENSION, project_from_dict, project_to_dict
+from ffnn_studio.core.run_history import kept_epochs
 from ffnn_studio.core.spec import (
     BuiltinDataSource,
     CsvDataSource,
@@ -48,7 +50,9 @@ from ffnn_studio.core.spec import (
 )
 
 RUNS_FORMAT = "ffnn-studio-runs"
-RUNS_SCHEMA_VERSION = 1
+#: 2: a long run's history may be thinned (``core.run_history``): its "history"
+#: then has "epochs", the 1-based epoch of each point. Version 1 kept every epoch.
+RUNS_SCHEMA_VERSION = 2
 RUNS_SUFFIX = ".runs.json"
 #: The per-epoch curves a runs file keeps of each run (a subset of the session history's columns).
 RUN_CURVES: tuple[str, ...] = ("loss", "val_loss", "metric", "val_metric")
@@ -111,6 +115,9 @@ class RunRecord:
     variant: str = ""
     #: The data it trained on; None when not known (a runs file from before it was recorded).
     data: DataOrigin | None = None
+    #: The 1-based epoch of each history point: every epoch (None) or, for a long run
+    #: read from the runs file, the epochs kept of it (``core.run_history``).
+    epoch_numbers: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         n = max((len(v) for v in self.history.values()), default=0)
@@ -120,11 +127,22 @@ class RunRecord:
             if len(values) < n:
                 values = np.concatenate([values, np.full(n - len(values), math.nan)])
             hist[name] = values
+        numbers = np.arange(1, n + 1) if self.epoch_numbers is None else np.asarray(self.epoch_numbers)
+        if numbers.shape != (n,):
+            raise ValueError(f"{len(numbers)} epoch numbers for {n} history points")
+        # A record is what the runs file keeps: a long run's curves thinned here already,
+        # so the window's list of runs costs a bounded amount per run, not 32 B an epoch.
+        keep = kept_epochs(hist)
+        if len(keep) < n:
+            hist = {name: values[keep] for name, values in hist.items()}
+            numbers = numbers[keep]
         object.__setattr__(self, "history", hist)
+        object.__setattr__(self, "epoch_numbers", numbers.astype(np.int64))
 
     @property
     def epochs(self) -> int:
-        return len(self.history["loss"])
+        """Epochs the run trained (its last epoch's number)."""
+        return int(self.epoch_numbers[-1]) if len(self.epoch_numbers) else 0
 
     def final(self, column: str) -> float | None:
         """The last finite value of a history column, or None."""
@@ -137,7 +155,7 @@ class RunRecord:
         val = self.history["val_loss"]
         if not np.isfinite(val).any():
             return None
-        return int(np.nanargmin(val)) + 1
+        return int(self.epoch_numbers[int(np.nanargmin(val))])
 
     def settings_summary(self) -> str:
         return settings_summary(self.project)
@@ -409,6 +427,15 @@ def _origin_to_dict(origin: DataOrigin | None, base_dir: Path | None) -> dict[st
     return {"kind": origin.kind, "name": name, "target": origin.target}
 
 
+def _history_to_dict(run: RunRecord) -> dict[str, Any]:
+    """The curves (thinned beyond ``RUN_HISTORY_POINTS`` epochs: then with their epoch numbers)."""
+    out: dict[str, Any] = {c: _json_floats(run.history[c]) for c in RUN_CURVES}
+    numbers = run.epoch_numbers
+    if not np.array_equal(numbers, np.arange(1, len(numbers) + 1)):
+        out["epochs"] = numbers.tolist()
+    return out
+
+
 def run_to_dict(run: RunRecord, base_dir: Path | None = None) -> dict[str, Any]:
     return {
         "number": run.number,
@@ -421,7 +448,7 @@ def run_to_dict(run: RunRecord, base_dir: Path | None = None) -> dict[str, Any]:
         "variant": run.variant,
         "data": _origin_to_dict(run.data, base_dir),
         "final": {c: run.final(c) for c in RUN_CURVES},
-        "history": {c: _json_floats(run.history[c]) for c in RUN_CURVES},
+        "history": _history_to_dict(run),
         "project": project_to_dict(run.project, base_dir),
     }
 
@@ -464,6 +491,17 @@ def run_from_dict(data: object, where: str, base_dir: Path | None = None) -> Run
         for i, v in enumerate(values):
             _expect(v is None or _number(v), f"{where}.history.{column}[{i}]", "expected a number or null")
         history[column] = np.array([math.nan if v is None else v for v in values], dtype=np.float64)
+    numbers = data["history"].get("epochs")
+    if numbers is not None:
+        at = f"{where}.history.epochs"
+        _expect(isinstance(numbers, list), at, "expected a list of epoch numbers")
+        whole = all(isinstance(v, int) and not isinstance(v, bool) and v >= 1 for v in numbers)
+        _expect(whole, at, "expected whole numbers from 1")
+        _expect(all(a < b for a, b in pairwise(numbers)), at, "expected increasing epoch numbers")
+        for column in RUN_CURVES:
+            _expect(len(history[column]) == len(numbers), f"{where}.history.{column}",
+                    f"expected {len(numbers)} values, one per epoch in 'epochs'")
+        numbers = np.array(numbers, dtype=np.int64)
     origin = data.get("data")
     if origin is not None:
         _expect(isinstance(origin, dict), f"{where}.data", "expected an object or null")
@@ -491,6 +529,7 @@ def run_from_dict(data: object, where: str, base_dir: Path | None = None) -> Run
         group=data.get("group", ""),
         variant=data.get("variant", ""),
         data=origin,
+        epoch_numbers=numbers,
     )
 
 

@@ -29,8 +29,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QInputDialog,
     QLabel,
-    QMainWindow,
-    QMenu,
     QProgressBar,
     QPushButton,
     QVBoxLayout,
@@ -40,27 +38,13 @@ from PySide6.QtWidgets import (
 from ffnn_studio.core.spec import Project
 from ffnn_studio.ui.document.commands import EditOptimizerParamCommand
 from ffnn_studio.ui.insights.compare import ComparisonSweep
+from ffnn_studio.ui.menus import experiments_menu
 from ffnn_studio.ui.run.background import BackgroundTask, TaskState
 
 CROSSVAL_GROUP = "Cross-validation"
 DEFAULT_FOLDS = 5
 #: As ``data.folds`` bounds K (not imported here: scikit-learn would load with the window).
 MIN_FOLDS, MAX_FOLDS = 2, 20
-
-
-def experiments_menu(window: QMainWindow) -> QMenu:
-    """The window's Experiments menu (made before Help the first time it is asked for)."""
-    found = window.menuBar().findChild(QMenu, "experimentsMenu")
-    if found is not None:
-        return found
-    menu = QMenu("E&xperiments", window.menuBar())
-    menu.setObjectName("experimentsMenu")
-    help_menu = window.menuBar().findChild(QMenu, "helpMenu")
-    if help_menu is not None:
-        window.menuBar().insertMenu(help_menu.menuAction(), menu)
-    else:
-        window.menuBar().addMenu(menu)
-    return menu
 
 
 # ------------------------------------------------------------------ learning-rate finder
@@ -309,6 +293,8 @@ class ExperimentActions(QObject):
         self.cancel_crossval_action.setEnabled(False)
         self.cancel_crossval_action.triggered.connect(self.cancel_cross_validation)
         menu = experiments_menu(window)
+        if menu.actions():
+            menu.addSeparator()
         menu.addAction(self.find_lr_action)
         menu.addSeparator()
         menu.addAction(self.crossval_action)

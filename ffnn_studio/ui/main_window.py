@@ -47,6 +47,7 @@ from ffnn_studio.core.spec import Project
 from ffnn_studio.ui.build.inspector import LayerInspector
 from ffnn_studio.ui.build.layer_stack import LayerStackView
 from ffnn_studio.ui.build.palette import LayerPaletteView
+from ffnn_studio.ui.build.tensorboard_option import TensorBoardOption
 from ffnn_studio.ui.build.training_panel import TrainingPanel
 from ffnn_studio.ui.dataset.csv_flow import offer_to_locate_csv
 from ffnn_studio.ui.dataset.data_panel import DataPanel
@@ -63,13 +64,16 @@ from ffnn_studio.ui.exports.export_dialog import EXPORT_BUSY
 from ffnn_studio.ui.insights.panel import InsightsPanel, attach_fit_markers
 from ffnn_studio.ui.live.plots import LivePlots
 from ffnn_studio.ui.live.training_controls import TrainingControls
-from ffnn_studio.ui.menus import build_help_menu, build_view_menu, show_about
+from ffnn_studio.ui.menus import build_help_menu, build_view_menu, experiments_menu, show_about
+from ffnn_studio.ui.run.ahead import CompileAhead
 from ffnn_studio.ui.run.bridge import TrainingController
+from ffnn_studio.ui.search.dialog import SearchDialog
 from ffnn_studio.ui.widgets.app_icon import app_icon
 
 FILE_FILTER = f"FFNN Studio projects (*{EXTENSION});;All files (*)"
 INSIGHTS_HINT = "See what the network learned under “Inside the Network”."
 COMPARING = "A comparison is training: wait for it to finish or cancel it in the Runs tab."
+SEARCHING = "A hyper-parameter search is training: wait for it or cancel it in its window."
 RUN_LOCKED = "Training is running: the project cannot be edited until the run stops."
 
 
@@ -141,6 +145,8 @@ class MainWindow(QMainWindow):
             self.document.setParent(self)
         self.controller = controller if controller is not None else TrainingController(self)
         self.last_finish: RunFinished | None = None
+        #: Compiles the training program of a project that has settled, before Train.
+        self.compile_ahead = CompileAhead(self.document, self.controller, self)
         # Screenshot mode leaves no trace, recovery files included.
         self.autosave: AutosaveService | None = None
         if interactive:
@@ -149,6 +155,8 @@ class MainWindow(QMainWindow):
         self._insights_hinted = False
         #: The project of the run the plots show (None before the first run).
         self._run_project: Project | None = None
+        #: The hyper-parameter search window, made when first asked for.
+        self.search_dialog: SearchDialog | None = None
 
         self._build_widgets()
         self._build_docks()
@@ -168,6 +176,10 @@ class MainWindow(QMainWindow):
         self.layer_stack = LayerStackView(doc)
         self.inspector = LayerInspector(doc)
         self.training_panel = TrainingPanel(doc)
+        self.tensorboard_option = TensorBoardOption(self.settings)
+        self.training_panel.add_section(self.tensorboard_option)
+        self.tensorboard_option.changed.connect(self._apply_tensorboard_option)
+        self._apply_tensorboard_option()
         self.data_panel = DataPanel(doc)
         self.controls = TrainingControls()
         self.plots = LivePlots()
@@ -199,6 +211,10 @@ class MainWindow(QMainWindow):
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(self.plots)
         self.setCentralWidget(central)
+
+    def _apply_tensorboard_option(self) -> None:
+        """Runs started from now on are written for TensorBoard, or not, as the option says."""
+        self.controller.tensorboard_dir = self.tensorboard_option.log_dir()
 
     def _dock(self, title: str, name: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
         dock = QDockWidget(title, self)
@@ -342,6 +358,12 @@ class MainWindow(QMainWindow):
         run_menu.addSeparator()
         run_menu.addAction(c.reset_action)
 
+        # Experiments ▸ Hyper-parameter Search… (ui/search).
+        self.search_action = experiments_menu(self).addAction("Hyper-parameter &Search…")
+        self.search_action.setObjectName("searchAction")
+        self.search_action.setStatusTip("Search learning rate, units, layers and more over many trials")
+        self.search_action.triggered.connect(self.show_search)
+
         # View (every dock and tool bar) and Help: ui/menus.py.
         self.view_menu = build_view_menu(self, WINDOW_STATE_VERSION)
         self.help_menu = build_help_menu(self, self.about_action)
@@ -359,6 +381,21 @@ class MainWindow(QMainWindow):
         self.throughput_label.setAccessibleName("Training speed")
         status.addPermanentWidget(self.problems_label)
         status.addPermanentWidget(self.throughput_label)
+        # Filled once the warm-up has loaded TensorFlow and asked it (off the GUI thread).
+        self.devices_label = QLabel()
+        self.devices_label.setObjectName("devicesLabel")
+        self.devices_label.setAccessibleName("Devices TensorFlow sees")
+        status.addPermanentWidget(self.devices_label)
+        warmed = getattr(self.controller, "warmedUp", None)
+        if warmed is not None:
+            warmed.connect(self._show_devices)
+
+    def _show_devices(self) -> None:
+        from ffnn_studio.ui.devices_text import devices_status
+
+        text, tip = devices_status()
+        self.devices_label.setText(text)
+        self.devices_label.setToolTip(tip)
 
     def _connect(self) -> None:
         doc = self.document
@@ -439,8 +476,31 @@ class MainWindow(QMainWindow):
 
     @property
     def training_busy(self) -> bool:
-        """The document's run or a comparison is training."""
-        return self.controller.state is not RunState.IDLE or self.insights.runs.comparing
+        """The document's run, a comparison or a search is training."""
+        return self.controller.state is not RunState.IDLE or self.insights.runs.comparing or self.searching
+
+    @property
+    def searching(self) -> bool:
+        return self.search_dialog is not None and self.search_dialog.runner.running
+
+    def show_search(self) -> SearchDialog:
+        """Open (or raise) the hyper-parameter search window."""
+        if self.search_dialog is None:
+            self.search_dialog = SearchDialog(
+                self.document, self.controller, save=self.save, can_start=self._search_blocker, parent=self
+            )
+            self.search_dialog.searchingChanged.connect(self._on_comparing)
+        self.search_dialog.show()
+        self.search_dialog.raise_()
+        self.search_dialog.activateWindow()
+        return self.search_dialog
+
+    def _search_blocker(self) -> str:
+        if self.controller.state is not RunState.IDLE:
+            return "Stop training before starting a search."
+        if self.insights.runs.comparing:
+            return COMPARING
+        return ""
 
     def _refuse_while_running(self) -> bool:
         if self.training_busy:
@@ -575,6 +635,9 @@ class MainWindow(QMainWindow):
         if self.insights.runs.comparing:
             self.statusBar().showMessage(COMPARING, 6000)
             return False
+        if self.searching:
+            self.statusBar().showMessage(SEARCHING, 6000)
+            return False
         if self.export_actions.busy:
             # The export reads the weights the run would change.
             self.statusBar().showMessage(EXPORT_BUSY, 6000)
@@ -614,9 +677,9 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(text)
             self.throughput_label.setText("")
 
-    def _on_comparing(self, comparing: bool) -> None:
-        # The variants train on a controller of their own; the document's run waits.
-        self.controls.set_train_blocked(comparing)
+    def _on_comparing(self, _busy: bool) -> None:
+        # The variants (and a search's trials) train beside the window's run, which waits.
+        self.controls.set_train_blocked(self.insights.runs.comparing or self.searching)
         self._update_file_actions()
 
     def _on_locked(self, locked: bool) -> None:
@@ -732,6 +795,8 @@ class MainWindow(QMainWindow):
             return
         if self.autosave is not None:
             self.autosave.shutdown()
+        if self.search_dialog is not None:
+            self.search_dialog.shutdown()
         self.controller.shutdown()
         self._save_window()
         event.accept()

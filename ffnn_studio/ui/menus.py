@@ -1,4 +1,4 @@
-"""The window's View and Help menus: every dock and tool bar, the default layout, the
+"""The window's Experiments, View and Help menus: every dock and tool bar, the default layout, the
 keyboard shortcuts, the quick start, the license and About."""
 
 from __future__ import annotations
@@ -36,6 +36,18 @@ LICENSE_NAME = "MIT License"
 LICENSE_URL = "https://spdx.org/licenses/MIT.html"
 #: Distributions that provide ``import tensorflow`` (the first one installed is named).
 TENSORFLOW_DISTRIBUTIONS = ("tensorflow", "tensorflow-cpu", "tensorflow-macos", "tf-nightly")
+
+
+# ------------------------------------------------------------------ Experiments
+
+
+def experiments_menu(window: QMainWindow) -> QMenu:
+    """Experiments: runs about the project's settings (searches, studies); created once, shared."""
+    menu = window.findChild(QMenu, "experimentsMenu")
+    if menu is None:
+        menu = window.menuBar().addMenu("E&xperiments")
+        menu.setObjectName("experimentsMenu")
+    return menu
 
 
 # ------------------------------------------------------------------ View
@@ -313,7 +325,14 @@ def component_versions() -> list[tuple[str, str]]:
         ("Qt", qVersion()),
         ("pyqtgraph", pyqtgraph.__version__),
         ("Python", platform.python_version()),
+        *_device_rows(),
     ]
+
+
+def _device_rows() -> list[tuple[str, str]]:
+    from ffnn_studio.ui.devices_text import devices_about_rows
+
+    return devices_about_rows()
 
 
 def about_html() -> str:

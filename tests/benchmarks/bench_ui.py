@@ -16,6 +16,10 @@ Measured side by side in one process, repeats interleaved, medians reported:
 * ``train_ratio``: samples/s in the window ÷ a plain ``model.fit(verbose=0)``
   script on the same model and data (target ≥ 1.2).
 * ``startup_s``: process start → main window shown, in a subprocess.
+* ``ahead``: the same run in the window after its training program was compiled
+  ahead (``TrainingController.prepare_ahead``, as the window does once an edit
+  settles): the GUI timer from Train to the end, and while compiling ahead
+  (the window idle). The plain window arm compiles when Train is pressed.
 
 Samples/s count steady-state epochs only (from the end of the first epoch,
 which builds and traces the graph, to the end of the last), for all three.
@@ -38,6 +42,8 @@ import time
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+# The arms choose when the program compiles; the window's own settle timer stays off.
+os.environ["FFNN_STUDIO_COMPILE_AHEAD"] = "0"
 
 import numpy as np
 from PySide6.QtCore import QEventLoop, QObject, Qt, QTimer
@@ -213,6 +219,22 @@ def run_in_window(
     return out
 
 
+def compile_ahead(app: QApplication, controller: TrainingController, ticks: TickRecorder, project: Project):
+    """Build and compile the run's program ahead; the GUI timer meanwhile (p99, max)."""
+    built: list[object] = []
+    controller.aheadBuilt.connect(built.append)
+    ticks.begin()
+    ticks.phase = "ahead"
+    try:
+        if not controller.prepare_ahead(project, None, continue_run=False):
+            raise RuntimeError("the controller did not prepare ahead")
+        while not built or not built[0].program_ready:
+            app.processEvents(QEventLoop.ProcessEventsFlag.WaitForMoreEvents, 10)
+    finally:
+        controller.aheadBuilt.disconnect(built.append)
+    return stats(ticks.end().get("ahead", []))
+
+
 def run_headless(project: Project, prepared: object, epochs: int) -> float:
     from ffnn_studio.engine.training.session import TrainingSession
 
@@ -323,13 +345,13 @@ def main() -> int:
         flush=True,
     )
 
-    rows: dict[str, list[float]] = {k: [] for k in ("ui", "headless", "fit", "startup")}
+    rows: dict[str, list[float]] = {k: [] for k in ("ui", "ahead", "headless", "fit", "startup")}
     gui: dict[str, list[float]] = {}
     try:
         for r in range(args.repeats):
             # Rotate the order so drift in the machine's speed hits every variant alike.
-            order = ["ui", "headless", "fit", "startup"]
-            order = order[r % 4 :] + order[: r % 4]
+            order = ["ui", "ahead", "headless", "fit", "startup"]
+            order = order[r % 5 :] + order[: r % 5]
             for variant in order:
                 if variant == "ui":
                     m = run_in_window(app, controller, ticks, project, args.epochs)
@@ -343,6 +365,18 @@ def main() -> int:
                         f"steady {m['p99_steady']:.1f}/{m['max_steady']:.1f}, "
                         f"{m['n_train']:.0f} ticks); "
                         f"incl. preparing {m['p99_all']:.1f}/{m['max_all']:.1f}",
+                        flush=True,
+                    )
+                elif variant == "ahead":
+                    idle_p99, idle_max = compile_ahead(app, controller, ticks, project)
+                    m = run_in_window(app, controller, ticks, project, args.epochs)
+                    rows["ahead"].append(m["sps"])
+                    for k, v in (*m.items(), ("p99_idle", idle_p99), ("max_idle", idle_max)):
+                        gui.setdefault(f"ahead_{k}", []).append(v)
+                    print(
+                        f"  [{r}] ahead:    {m['sps']:9.0f} samples/s   GUI timer p99/max ms: "
+                        f"training {m['p99_train']:.1f}/{m['max_train']:.1f}; "
+                        f"compiling ahead (idle) {idle_p99:.1f}/{idle_max:.1f}",
                         flush=True,
                     )
                 elif variant == "headless":
@@ -381,6 +415,11 @@ def main() -> int:
         f"max < 100 ms {'ok' if g['max_train'] < 100 else 'MISSED'}, "
         f"ui_vs_headless >= 0.8 {'ok' if ui_vs_headless >= 0.8 else 'MISSED'}, "
         f"train_ratio >= 1.2 {'ok' if train_ratio >= 1.2 else 'MISSED'}"
+    )
+    print(
+        f"compiled ahead: window {med['ahead']:.0f} samples/s; GUI timer p99/max ms: training "
+        f"{g['ahead_p99_train']:.1f}/{g['ahead_max_train']:.1f}, while compiling ahead "
+        f"{g['ahead_p99_idle']:.1f}/{g['ahead_max_idle']:.1f}"
     )
     print(
         f"p99_ms={g['p99_train']:.1f} max_ms={g['max_train']:.1f} "

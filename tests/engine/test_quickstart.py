@@ -294,3 +294,30 @@ def test_a_run_that_compiles_lets_its_sink_catch_up_first(monkeypatch) -> None:
     assert s.wait_for_program(120)
     assert events.count("compiling") == 1
     assert events.index("chunk") < events.index("compiling")
+
+
+@pytest.mark.parametrize("quick", ["1", "0"])
+def test_a_program_compiled_ahead_serves_the_run_without_another_trace(monkeypatch, quick) -> None:
+    monkeypatch.setenv(QUICK_ENV, quick)
+    layers = (DenseLayer(16, "tanh"), DenseLayer(8, "relu"))
+
+    def curve(ahead: bool) -> tuple[TrainingSession, RecordingSink]:
+        sink = RecordingSink()
+        s = TrainingSession(project(layers, epochs=4, batch=16), xor_data(), sink)
+        if ahead:
+            s.compile_ahead()
+            assert s.wait_for_program(120) and s.program_ready
+            assert s._chunk_fn.experimental_get_tracing_count() == 1
+        assert s.run().reason == "completed"
+        return s, sink
+
+    s, sink = curve(ahead=True)
+    # The run trained on that program from its first step: no trace, no quick step.
+    assert s._chunk_fn.experimental_get_tracing_count() == 1
+    assert s._compiled and not s._quick_last
+    assert not sink.started[0].compiling
+    monkeypatch.setenv(QUICK_ENV, "0")
+    _, plain = curve(ahead=False)
+    np.testing.assert_array_equal(
+        [[e.loss, e.val_loss] for e in sink.epochs], [[e.loss, e.val_loss] for e in plain.epochs]
+    )

@@ -246,8 +246,11 @@ def test_a_run_stopped_in_mid_epoch_goes_on_with_that_epoch(reference, data) -> 
 def test_a_chunk_runs_many_short_epochs_and_each_is_reported(data, monkeypatch) -> None:
     from ffnn_studio.engine.training import session as session_module
 
-    # On one path throughout (a compilation in the background slows the quick steps).
+    # On one path throughout (a compilation in the background slows the quick steps),
+    # and chunks sized by their epoch limit, not by a time a loaded machine stretches
+    # (at load 12 on 2 cores the 0.1 s chunks held 7 steps: 279 calls).
     monkeypatch.setattr(session_module, "COMPILE_AFTER_S", 1e9)
+    monkeypatch.setattr(session_module, "TRAINING_CHUNK_S", 60.0)
     sink = RecordingSink()
     s = TrainingSession(project(epochs=200), data, sink)
     calls: list[int] = []
@@ -280,7 +283,14 @@ def test_a_chunk_runs_many_short_epochs_and_each_is_reported(data, monkeypatch) 
     assert reports[-1].step == 200 * s.steps_per_epoch and reports[-1].epoch == 200
 
 
-def test_pause_blocks_between_chunks_and_resume_continues_the_same_run(data) -> None:
+def test_pause_blocks_between_chunks_and_resume_continues_the_same_run(data, monkeypatch) -> None:
+    # Both runs on one path throughout: where the quick path hands over to the
+    # compiled program depends on when the compilation finishes, and the two paths
+    # round differently, so two runs handing over at different epochs part in the
+    # last digits (seen on a loaded machine).
+    from ffnn_studio.engine.training import session as session_module
+
+    monkeypatch.setattr(session_module, "COMPILE_AFTER_S", 1e9)
     # Enough epochs that the run is cut into several chunks (a chunk spans at most
     # max_chunk_epochs epochs, and ≈ 0.1 s).
     epochs = 200

@@ -45,13 +45,14 @@ def _window(qtbot) -> MainWindow:  # type: ignore[no-untyped-def]
     return window
 
 
-def test_the_experiments_menu_sits_before_help(qtbot) -> None:  # type: ignore[no-untyped-def]
+def test_the_experiments_menu_comes_before_help(qtbot) -> None:  # type: ignore[no-untyped-def]
     window = _window(qtbot)
     menus = [a.menu().objectName() for a in window.menuBar().actions() if a.menu()]
-    assert menus[-2:] == ["experimentsMenu", "helpMenu"]
+    assert menus.index("experimentsMenu") < menus.index("helpMenu")
     menu = window.menuBar().findChild(QMenu, "experimentsMenu")
     names = [a.objectName() for a in menu.actions() if a.objectName()]
-    assert names == ["findLearningRateAction", "crossValidateAction", "cancelCrossValidationAction"]
+    ours = ["findLearningRateAction", "crossValidateAction", "cancelCrossValidationAction"]
+    assert [n for n in names if n in ours] == ours
 
 
 def test_cross_validation_trains_each_fold_beside_the_windows_run(qtbot) -> None:  # type: ignore[no-untyped-def]

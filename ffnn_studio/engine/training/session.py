@@ -67,6 +67,7 @@ from ffnn_studio.engine.builder import (
 )
 from ffnn_studio.engine.quiet import import_tensorflow
 from ffnn_studio.engine.schedules import rate_reader
+from ffnn_studio.engine.training.gil import short_switch_interval
 from ffnn_studio.engine.training.quickstart import (
     QuickTrainer,
     one_blas_thread,
@@ -306,6 +307,14 @@ class TrainingSession:
     continues training with the same weights, optimizer state, shuffling
     sequence and epoch numbering, in mid-epoch if the last one stopped there.
     """
+
+    def __new__(cls, project: Project, data: Any = None, sink: TrainingSink | None = None):
+        # A project that trains under a tf.distribute strategy gets the distributed session.
+        if cls is TrainingSession and project.training.strategy != "default":
+            from ffnn_studio.engine.training.distributed import DistributedTrainingSession
+
+            return super().__new__(DistributedTrainingSession)
+        return super().__new__(cls)
 
     def __init__(self, project: Project, data: Any, sink: TrainingSink | None = None) -> None:
         self.project = project
@@ -599,6 +608,15 @@ class TrainingSession:
         return self._path
 
     def _choose_path(self, steps_left: int) -> str:
+        if not self._compiled and self._compile_thread is not None:
+            if self._quick is None:
+                self._compile_thread.join()  # compiling ahead: its program serves the run
+                if self._program_ok:
+                    self._compiled = True
+            else:
+                # Compiling ahead and still tracing: quick steps beside the trace fight
+                # it and the window for the GIL (see below); XLA's part is C++.
+                self._program_traced.wait()
         if self._compiled or self._quick is None:
             return "compiled" if self._compiled else "compile"
         if (
@@ -631,12 +649,26 @@ class TrainingSession:
             return "compiled"
         return "quick"
 
+    def compile_ahead(self) -> None:
+        """Start tracing and compiling the chunk program on its own thread before any run,
+        so that a run started later finds it ready (nothing is reported to the sink)."""
+        if self._compiled or self._compile_thread is not None or self._running:
+            return
+        self._compile_thread = threading.Thread(target=self._compile_program, name="ffnn-studio-compile")
+        self._compile_thread.start()
+
+    @property
+    def program_ready(self) -> bool:
+        """True once the chunk program is compiled (by a run or ahead of one)."""
+        return self._compiled or self._program_ok
+
     def _compile_program(self) -> None:
         """Trace and compile the chunk program by calling it for zero steps (on its own
         thread): it leaves the weights, the optimizer and the place in the epoch as they are."""
         try:
             try:
-                self._chunk_fn.get_concrete_function()  # the Python part: tracing
+                with short_switch_interval():  # the window's thread waits less for the GIL
+                    self._chunk_fn.get_concrete_function()  # the Python part: tracing
             finally:
                 self._program_traced.set()
             self._chunk_fn(tf.constant(0), np.zeros((self.max_chunk_epochs, self.n_train), np.int32)).numpy()
@@ -814,7 +846,7 @@ class TrainingSession:
             task=str(self.task.value),
             metric_name=self.metric_name,
             start_epoch=self._epochs_done,
-            compiling=not self._compiled and self._quick is None,
+            compiling=not self.program_ready and self._quick is None,
         )
 
     def run(self, epochs: int | None = None) -> RunFinished:

@@ -54,6 +54,7 @@ from PySide6.QtWidgets import (
 )
 
 from ffnn_studio.core.catalog import ACTIVATIONS, LAYER_KINDS
+from ffnn_studio.core.size import SizeBreakdown, count_text, size_breakdown
 from ffnn_studio.core.spec import DenseLayer, LayerSpec
 from ffnn_studio.core.validation import Problem
 from ffnn_studio.ui.document.commands import (
@@ -417,11 +418,39 @@ class LayerStackModel(QAbstractListModel):
 
 
 class NumberedRowDelegate(QStyledItemDelegate):
-    """Draws each row's text after its position in the stack ("2.  Dense 16 · ReLU")."""
+    """Draws each row's text after its position in the stack ("2.  Dense 16 · ReLU"),
+    and the row's parameter count at its right end."""
+
+    def __init__(self, parent: Any = None) -> None:
+        super().__init__(parent)
+        #: The right-hand text of a row (its parameter count), or "" for none.
+        self.side_text: Any = lambda _row: ""
 
     def initStyleOption(self, option: QStyleOptionViewItem, index: Index) -> None:
         super().initStyleOption(option, index)
         option.text = f"{index.row() + 1}.  {option.text}"
+        side = self.side_text(index.row())
+        if side and option.rect.width() > 0:
+            # Room for the side text: the row's own text is elided before it, never under it.
+            metrics = option.fontMetrics
+            room = option.rect.width() - option.decorationSize.width() - metrics.horizontalAdvance(side) - 28
+            option.text = metrics.elidedText(option.text, Qt.TextElideMode.ElideRight, max(room, 20))
+
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: Index) -> None:
+        super().paint(painter, option, index)
+        side = self.side_text(index.row())
+        if not side:
+            return
+        painter.save()
+        selected = bool(option.state & QStyle.StateFlag.State_Selected)
+        palette = option.palette
+        painter.setPen(palette.highlightedText().color() if selected else palette.placeholderText().color())
+        painter.drawText(
+            option.rect.adjusted(0, 0, -6, 0),
+            Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
+            side,
+        )
+        painter.restore()
 
 
 class LayerListView(QListView):
@@ -441,7 +470,8 @@ class LayerListView(QListView):
         self.setIconSize(QSize(40, 18))
         self.setSpacing(2)
         self.setUniformItemSizes(True)
-        self.setItemDelegate(NumberedRowDelegate(self))
+        self.row_delegate = NumberedRowDelegate(self)
+        self.setItemDelegate(self.row_delegate)
         self.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
         self.empty_text = "Drag a layer here from the palette\n(or double-click it there)"
 
@@ -505,6 +535,13 @@ class LayerStackView(QWidget):
         layout.addWidget(self.input_card)
         layout.addWidget(self.list_view, 1)
         layout.addWidget(self.output_card)
+        self.size_label = QLabel()
+        self.size_label.setObjectName("networkSizeLabel")
+        self.size_label.setAccessibleName("Network size")
+        self.size_label.setWordWrap(True)
+        layout.addWidget(self.size_label)
+        self.size: SizeBreakdown | None = None
+        self.list_view.row_delegate.side_text = self.row_size_text
 
         self.delete_action = self._action(
             "deleteLayerAction", "&Delete Layer", QKeySequence.StandardKey.Delete, self.delete_current
@@ -624,6 +661,48 @@ class LayerStackView(QWidget):
             self.input_card.setToolTip(f"The data set cannot be read: {shape}")
             self.output_card.setText("<b>Output</b> · depends on the data set")
             self.output_card.setToolTip(f"The data set cannot be read: {shape}")
+        self._show_size(shape)
         self.input_card.setAccessibleDescription(self.input_card.toolTip())
         self.output_card.setAccessibleDescription(self.output_card.toolTip())
         self._update_actions()
+
+    # -- size at a glance
+
+    def row_size_text(self, row: int) -> str:
+        """The parameter count shown at the right of a row ("" for a Dropout row; "?" unknown)."""
+        size = self.size
+        layers = self.document.project.network.layers
+        if size is None or not 0 <= row < len(size.layers) or not isinstance(layers[row], DenseLayer):
+            return ""
+        return count_text(size.layers[row].parameters)
+
+    def _show_size(self, shape: DataShape | Exception) -> None:
+        """Parameters per row and in total, and multiply-adds per sample, for the current data width."""
+        network = self.document.project.network
+        known = isinstance(shape, DataShape)
+        self.size = size_breakdown(
+            network, shape.n_features if known else None, shape.output_units if known else None
+        )
+        size = self.size
+        if known and size.output.parameters is not None:
+            self.output_card.setText(f"{self.output_card.text()} · {count_text(size.output.parameters)}&nbsp;params")
+        if size.parameters is not None:
+            text = (
+                f"<b>{size.parameters:,}</b> parameters · {count_text(size.multiply_adds)} "
+                "multiply-adds per sample"
+            )
+            tip = (
+                "Weights and biases of every Dense layer, the output layer's included; "
+                f"{size.output.parameters:,} of them in the output layer. One sample's forward "
+                f"pass takes {size.multiply_adds:,} multiply-adds."
+            )
+        elif not known:
+            text = "Parameters: unknown until the data set can be read (its width sets the first layer's)"
+            tip = f"The data set cannot be read: {shape}"
+        else:
+            text = "Parameters: unknown while a layer's unit count is out of range"
+            tip = "Fix the layer marked with a problem to see the network's size."
+        self.size_label.setText(text)
+        self.size_label.setToolTip(tip)
+        self.size_label.setAccessibleDescription(tip)
+        self.list_view.viewport().update()

@@ -31,6 +31,7 @@ from ffnn_studio.ui.build.param_widgets import (
     show_problems,
 )
 from ffnn_studio.ui.build.schedule_box import InitSeedSpin, ScheduleBox
+from ffnn_studio.ui.build.strategy_combo import make_strategy_combo, strategy_tooltip
 from ffnn_studio.ui.document.commands import (
     EditOptimizerParamCommand,
     EditTrainingCommand,
@@ -108,6 +109,8 @@ class TrainingPanel(QWidget):
         sched.addRow("&Seed:", self.seed)
         self.init_seed = InitSeedSpin(document)
         sched.addRow("&Initial-weights seed:", self.init_seed)
+        self.strategy = make_strategy_combo()
+        sched.addRow("Strate&gy:", self.strategy)
         layout.addWidget(sched_box)
         self.lr_schedule = ScheduleBox(document)
         layout.addWidget(self.lr_schedule)
@@ -138,6 +141,7 @@ class TrainingPanel(QWidget):
 
         self.loss.currentIndexChanged.connect(lambda i: self._edit("loss", self.loss.itemData(i)))
         self.optimizer.currentIndexChanged.connect(self._on_optimizer_chosen)
+        self.strategy.currentIndexChanged.connect(lambda i: self._edit("strategy", self.strategy.itemData(i)))
         for name in ("epochs", "batch_size", "validation_fraction", "seed", "patience"):
             widget = getattr(self, name)
             convert = float if name == "validation_fraction" else int
@@ -199,6 +203,11 @@ class TrainingPanel(QWidget):
                     )
                 )
 
+    def add_section(self, widget: QWidget) -> None:
+        """Add a box of the window's own (not a project setting) under the training settings."""
+        layout = self.layout()
+        layout.insertWidget(layout.indexOf(self.problems), widget)
+
     def refresh(self) -> None:
         training = self.document.project.training
         self.setEnabled(not self.document.locked)
@@ -229,6 +238,8 @@ class TrainingPanel(QWidget):
 
         for name in ("epochs", "batch_size", "validation_fraction", "seed", "patience"):
             set_editor_value(getattr(self, name), getattr(training, name))
+        select_combo_data(self.strategy, training.strategy)
+        self.strategy.setToolTip(strategy_tooltip(training.strategy))
         with QSignalBlocker(self.early_stopping):
             self.early_stopping.setChecked(training.early_stopping)
         # A checkable group box disables its children when unchecked; the signal

@@ -140,6 +140,8 @@ class DecisionBoundaryView(RefreshWhenShown, QWidget):
 
     #: A heatmap evaluation finished (the benchmark and tests count these).
     refreshed = Signal()
+    #: The plot was clicked at this point of the input plane (x, y).
+    pointClicked = Signal(float, float)
 
     def __init__(
         self,
@@ -197,6 +199,14 @@ class DecisionBoundaryView(RefreshWhenShown, QWidget):
         for item in (self.train_points, self.val_points):
             item.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
             self.plot.addItem(item)
+        # The point being tried (Try it): over the points, never part of the data's bounds.
+        self.probe = pg.ScatterPlotItem(
+            [], [], symbol="+", size=18, pen=pg.mkPen(20, 20, 20, width=2.5), brush=pg.mkBrush(None)
+        )
+        self.probe.setZValue(20)
+        self.plot.addItem(self.probe, ignoreBounds=True)
+        self.graphics.scene().sigMouseClicked.connect(self._on_scene_clicked)
+        self.graphics.setToolTip("Click a point of the plane to try it (Try it tab).")
         self.legend = pg.LegendItem(offset=(-6, 6), labelTextSize="8pt")
         self.legend.setParentItem(self.plot.getViewBox())
         self.legend.anchor(itemPos=(1, 0), parentPos=(1, 0), offset=(-6, 6))
@@ -520,6 +530,22 @@ class DecisionBoundaryView(RefreshWhenShown, QWidget):
     @property
     def refresh_interval_ms(self) -> int:
         return self._throttle.interval_ms
+
+    # --- the point tried ---------------------------------------------------------------
+
+    def _on_scene_clicked(self, event: Any) -> None:
+        if event.button() != Qt.MouseButton.LeftButton or not self.available:
+            return
+        vb = self.plot.getViewBox()
+        if not vb.sceneBoundingRect().contains(event.scenePos()):
+            return
+        point = vb.mapSceneToView(event.scenePos())
+        self.pointClicked.emit(float(point.x()), float(point.y()))
+
+    @Slot(float, float)
+    def show_probe(self, x: float, y: float) -> None:
+        """Mark the point of the plane that Try it is trying."""
+        self.probe.setData([x], [y])
 
     # --- looks -----------------------------------------------------------------------
 

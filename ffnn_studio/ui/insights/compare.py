@@ -216,7 +216,7 @@ class ComparisonPlot(QWidget):
         labels = run_labels(self.runs)
         for i, run in enumerate(self.runs):
             color = run_color(i)
-            x = np.arange(1, run.epochs + 1, dtype=np.float64)
+            x = run.epoch_numbers.astype(np.float64)
             for column, style, show in (
                 (key, Qt.PenStyle.SolidLine, self.show_train.isChecked()),
                 (f"val_{key}", Qt.PenStyle.DashLine, self.show_val.isChecked()),

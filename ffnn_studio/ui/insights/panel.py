@@ -371,7 +371,12 @@ class InsightsPanel(QTabWidget):
         self.addTab(self.diagram, "Network")
         self.addTab(self.health, "Layer health")
         self.addTab(self.runs, "Runs")
+        from ffnn_studio.ui.insights.try_it import TryItView
+
+        self.try_it = TryItView()
+        self.addTab(self.try_it, "Try it")
+        self.try_it.follow_boundary(self.boundary)
 
     def attach(self, controller: Any, document: Any) -> None:
-        for view in (self.boundary, self.diagram, self.health, self.runs):
+        for view in (self.boundary, self.diagram, self.health, self.runs, self.try_it):
             view.attach(controller, document)

@@ -54,6 +54,7 @@ from ffnn_studio.core.errors import StudioError
 from ffnn_studio.core.reports import (
     ChunkReport,
     FinishReason,
+    NullSink,
     RunFinished,
     RunnableSession,
     RunStarted,
@@ -141,6 +142,9 @@ def _warm_up_imports() -> None:
     from ffnn_studio.engine.training.session import warm_up_engine
 
     warm_up_engine()
+    from ffnn_studio.engine.devices import visible_devices
+
+    visible_devices()  # asked here, off the GUI thread: the status bar and About show them
 
 
 def _session_key(project: Project, base_dir: Path | None) -> tuple[Any, ...]:
@@ -164,6 +168,8 @@ class _Job:
     base_dir: Path | None
     epochs: int | None
     continue_run: bool
+    #: Write the run for TensorBoard into a new folder under this one (None: not).
+    tensorboard_dir: Path | None = None
     stop_requested: bool = False
     pause_requested: bool = False
     session: RunnableSession | None = None
@@ -176,6 +182,8 @@ class _Worker(QObject):
     reportsReady = Signal()
     runFailed = Signal(str)
     sessionCreated = Signal(object, object)
+    #: A session was built ahead of Train (its program compiles on its own thread).
+    aheadBuilt = Signal(object)
     warmedUp = Signal()
     weightsReset = Signal(bool)
 
@@ -197,6 +205,8 @@ class _Worker(QObject):
         self._session: RunnableSession | None = None
         self._prepared: Any = None
         self._key: tuple[Any, ...] | None = None
+        #: (key, session, prepared) built for a project before its Train; at most one.
+        self._ahead: tuple[tuple[Any, ...], RunnableSession, Any] | None = None
         self._mailbox: list[Report] = []
         self._mailbox_lock = threading.Lock()
         self._wake_posted = False
@@ -238,6 +248,37 @@ class _Worker(QObject):
         self._warmed = True
         self.warmedUp.emit()
 
+    @Slot(object, object, bool)
+    def prepare_ahead(self, project: Project, base_dir: Path | None, continue_run: bool) -> None:
+        """Build the session a Train of ``project`` would build, and start compiling its
+        program, so the Train finds it compiled; nothing if that Train would continue
+        the last session or such a session is already waiting."""
+        key = _session_key(project, base_dir)
+        if (continue_run and key == self._key and self._session is not None) or (
+            self._ahead is not None and self._ahead[0] == key
+        ):
+            return
+        self._ahead = None  # one at a time: the document's latest settled project
+        try:
+            prepared = self._prepare_data(project, base_dir)
+            session = self._session_factory(project, prepared, NullSink())
+        except Exception:
+            # Train reports the problem, with the message the user sees.
+            log.debug("building ahead of Train failed", exc_info=True)
+            return
+        compile_ahead = getattr(session, "compile_ahead", None)
+        if compile_ahead is not None:
+            compile_ahead()
+        self._ahead = (key, session, prepared)
+        self.aheadBuilt.emit(session)
+
+    def _take_ahead(self, key: tuple[Any, ...]) -> tuple[RunnableSession, Any] | None:
+        """The session built ahead for ``key`` (handed out once), or None."""
+        ahead, self._ahead = self._ahead, None
+        if ahead is None or ahead[0] != key:
+            return None
+        return ahead[1], ahead[2]
+
     @Slot(object)
     def run_job(self, job: _Job) -> None:
         self._job = job
@@ -263,13 +304,20 @@ class _Worker(QObject):
     def _run_job(self, job: _Job) -> None:
         key = _session_key(job.project, job.base_dir)
         session = self._session if job.continue_run and key == self._key else None
-        if session is None:
+        ahead = self._take_ahead(key) if session is None else None
+        if ahead is not None:
+            session, prepared = ahead
+            session.project = job.project  # the epoch count may differ
+            session.sink = self
+            self._session, self._prepared, self._key = session, prepared, key
+            self.sessionCreated.emit(session, prepared)
+        elif session is None:
             try:
                 prepared = self._prepare_data(job.project, job.base_dir)
                 if job.stop_requested:
                     self._finish_before_start(0)
                     return
-                session = self._session_factory(job.project, prepared, self)
+                session = self._session_factory(job.project, prepared, self._run_sink(job, prepared))
             except Exception as exc:
                 if not isinstance(exc, StudioError):
                     log.error("preparing the run failed\n%s", traceback.format_exc())
@@ -281,7 +329,11 @@ class _Worker(QObject):
             # The settings equal the session's but for the epoch count: the new project
             # is the one whose Epochs field this Train runs.
             session.project = job.project
-            session.sink = self
+            try:
+                session.sink = self._run_sink(job, self._prepared)
+            except Exception as exc:
+                self.runFailed.emit(_describe(exc))
+                return
         with self._lock:
             job.session = session
             stop = job.stop_requested
@@ -296,6 +348,14 @@ class _Worker(QObject):
             self.finished(
                 RunFinished(FinishReason.FAILED, _describe(exc), session.epochs_completed)
             )
+
+    def _run_sink(self, job: _Job, prepared: Any) -> Any:
+        """This worker, or a TensorBoard writer in front of it when the run is to be logged."""
+        if job.tensorboard_dir is None:
+            return self
+        from ffnn_studio.engine.tensorboard import TensorBoardSink
+
+        return TensorBoardSink(job.tensorboard_dir, job.project, prepared, self)
 
     def _finish_before_start(self, epochs_completed: int) -> None:
         self.finished(RunFinished(FinishReason.STOPPED, "Stopped before training started.", epochs_completed))
@@ -363,10 +423,13 @@ class TrainingController(QObject):
     warmedUp = Signal()
     #: ``reset_weights()`` is done; True if there was a session to reset.
     weightsReset = Signal(bool)
+    #: ``prepare_ahead`` built a session (its program may still be compiling).
+    aheadBuilt = Signal(object)
 
     _jobRequested = Signal(object)
     _warmUpRequested = Signal()
     _resetRequested = Signal()
+    _aheadRequested = Signal(object, object, bool)
 
     def __init__(
         self,
@@ -387,6 +450,8 @@ class TrainingController(QObject):
         self._closed = False
         self._thread: QThread | None = None
         self._companions: list[TrainingController] = []
+        #: Runs started from now on are written for TensorBoard under this folder (None: not).
+        self.tensorboard_dir: Path | None = None
         self._last_delivery = -math.inf
         self._delivery_timer = QTimer(self)
         self._delivery_timer.setSingleShot(True)
@@ -402,6 +467,8 @@ class TrainingController(QObject):
         self._jobRequested.connect(w.run_job, queued)
         self._warmUpRequested.connect(w.warm_up, queued)
         self._resetRequested.connect(w.reset_weights, queued)
+        self._aheadRequested.connect(w.prepare_ahead, queued)
+        w.aheadBuilt.connect(self.aheadBuilt, queued)
         w.reportsReady.connect(self._on_reports_ready, queued)
         w.runFailed.connect(self._on_failed, queued)
         w.sessionCreated.connect(self._on_session_created, queued)
@@ -473,9 +540,18 @@ class TrainingController(QObject):
         if self.busy or self._closed:
             return False
         self._ensure_thread()
-        self._job = _Job(project, base_dir, epochs, continue_run)
+        self._job = _Job(project, base_dir, epochs, continue_run, self.tensorboard_dir)
         self._set_state(PREPARING)
         self._jobRequested.emit(self._job)
+        return True
+
+    def prepare_ahead(self, project: Project, base_dir: Path | None, continue_run: bool = True) -> bool:
+        """Build, between runs, the session that ``start`` with these arguments would
+        build, and compile its program in the background; False if a run is going."""
+        if self.busy or self._closed:
+            return False
+        self._ensure_thread()
+        self._aheadRequested.emit(project, base_dir, continue_run)
         return True
 
     def pause(self) -> None:

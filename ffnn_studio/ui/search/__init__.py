@@ -1,0 +1,1 @@
+"""The hyper-parameter search window: space, budget and strategy; trials, plots and Apply best."""
