@@ -163,6 +163,12 @@ def _headless_parser() -> argparse.ArgumentParser:
     t.add_argument("--history", metavar="CSV", help="write the per-epoch history as CSV")
     t.add_argument("--quiet", action="store_true", help="print only the final scores")
     t.add_argument(
+        "--folds",
+        type=int,
+        metavar="K",
+        help="cross-validate: train K times, each fold of the data held out once",
+    )
+    t.add_argument(
         "--strategy",
         choices=("default", "mirrored", "multi-worker"),
         help="override the project's: one device, every local GPU mirrored, or the TF_CONFIG cluster",
@@ -519,6 +525,10 @@ def _cmd_train(ns: argparse.Namespace) -> int:
         raise StudioError("--format goes with --export")
     if ns.history:
         _check_output_folder(ns.history, "history")
+    if ns.folds is not None:
+        from ffnn_studio.cli.folds import train_folds
+
+        return train_folds(project, ns, interrupts=_interrupts)
     session, finished, sink = _train(
         project, quiet=ns.quiet, tensorboard=ns.tensorboard, backup_dir=ns.backup_dir
     )

@@ -25,7 +25,14 @@ from typing import Any
 import numpy as np
 
 from ffnn_studio.core.atomic import atomic_write_text
-from ffnn_studio.core.catalog import ACTIVATIONS, DATASETS, HIDDEN_ACTIVATIONS, LOSSES, OPTIMIZERS
+from ffnn_studio.core.catalog import (
+    ACTIVATIONS,
+    DATASETS,
+    HIDDEN_ACTIVATIONS,
+    LOSSES,
+    OPTIMIZERS,
+    SCHEDULES,
+)
 from ffnn_studio.core.errors import StudioError
 from ffnn_studio.core.project_file import EXTENSION, project_from_dict, project_to_dict
 from ffnn_studio.core.run_history import kept_epochs
@@ -38,6 +45,8 @@ from ffnn_studio.core.spec import (
     LayerSpec,
     OptimizerSpec,
     Project,
+    ScheduleSpec,
+    TrainingSettings,
 )
 
 RUNS_FORMAT = "ffnn-studio-runs"
@@ -290,11 +299,56 @@ def diff_projects(a: Project, b: Project) -> list[str]:
         for key in sorted(set(pa) ^ set(pb)):
             out.append(f"{key.replace('_', ' ')}: {_fmt(pa.get(key))} → {_fmt(pb.get(key))}")
     for f in fields(ta):
-        if f.name in ("loss", "optimizer"):
+        if f.name in ("loss", "optimizer", "init_seed", "lr_schedule"):
             continue
         va, vb = getattr(ta, f.name), getattr(tb, f.name)
         if va != vb:
             out.append(f"{f.name.replace('_', ' ')}: {_fmt(va)} → {_fmt(vb)}")
+    out.extend(_weights_seed_diff(ta, tb))
+    out.extend(_schedule_diff(ta.lr_schedule, tb.lr_schedule))
+    return out
+
+
+def _weights_seed_text(t: TrainingSettings) -> str:
+    return f"{t.weights_seed} (the seed's)" if t.init_seed is None else str(t.init_seed)
+
+
+def _weights_seed_diff(ta: TrainingSettings, tb: TrainingSettings) -> list[str]:
+    """The initial weights' seed as each run used it (following the seed or pinned)."""
+    # What counts is the seed the weights came from: pinning a run to the seed it
+    # followed anyway changes nothing.
+    if ta.weights_seed == tb.weights_seed:
+        return []
+    return [f"initial-weights seed: {_weights_seed_text(ta)} → {_weights_seed_text(tb)}"]
+
+
+def _schedule_text(spec: ScheduleSpec, params: Mapping[str, object]) -> str:
+    """"Step decay (every epochs 10, factor 0.5)"."""
+    entry = SCHEDULES.get(spec.name)
+    label = entry.label if entry else spec.name
+    if not params:
+        return label
+    shown = ", ".join(f"{k.replace('_', ' ')} {_fmt(v)}" for k, v in sorted(params.items()))
+    return f"{label} ({shown})"
+
+
+def _schedule_diff(a: ScheduleSpec, b: ScheduleSpec) -> list[str]:
+    """The learning-rate schedule's name, each resolved parameter and the warm-up."""
+    out: list[str] = []
+    ea, eb = SCHEDULES.get(a.name), SCHEDULES.get(b.name)
+    pa = {**(ea.defaults() if ea else {}), **a.params}
+    pb = {**(eb.defaults() if eb else {}), **b.params}
+    if a.name != b.name:
+        # Another schedule: each side with every parameter it runs with.
+        out.append(f"learning-rate schedule: {_schedule_text(a, pa)} → {_schedule_text(b, pb)}")
+    else:
+        for key in sorted(set(pa) | set(pb)):
+            if pa.get(key) != pb.get(key):
+                out.append(
+                    f"schedule {key.replace('_', ' ')}: {_fmt(pa.get(key))} → {_fmt(pb.get(key))}"
+                )
+    if a.warmup_epochs != b.warmup_epochs:
+        out.append(f"warm-up epochs: {a.warmup_epochs} → {b.warmup_epochs}")
     return out
 
 
@@ -315,18 +369,31 @@ def diff_runs(a: RunRecord, b: RunRecord) -> list[str]:
 def optimizer_variants(
     project: Project, names: Iterable[str] = COMPARE_OPTIMIZERS
 ) -> list[tuple[str, Project]]:
-    """The project once per optimizer, each with its catalog defaults; nothing else changes."""
+    """The project once per optimizer, each with its catalog defaults; nothing else changes.
+
+    Every variant is pinned to the project's initial weights (``init_seed``), so
+    all of them start from the same weights.
+    """
     out = []
     for name in names:
-        training = replace(project.training, optimizer=OptimizerSpec(name=name, params={}))
+        training = replace(
+            _pinned(project).training, optimizer=OptimizerSpec(name=name, params={})
+        )
         out.append((_optimizer_name(name), replace(project, training=training)))
     return out
+
+
+def _pinned(project: Project) -> Project:
+    """The project with its initial-weights seed fixed to the one it uses now."""
+    training = replace(project.training, init_seed=project.training.weights_seed)
+    return replace(project, training=training)
 
 
 def activation_variants(
     project: Project, names: Iterable[str] = COMPARE_ACTIVATIONS
 ) -> list[tuple[str, Project]]:
-    """The project once per activation, set on every hidden Dense layer (α at its default)."""
+    """The project once per activation, set on every hidden Dense layer (α at its default),
+    each pinned to the project's initial weights."""
     out = []
     for name in names:
         if name not in HIDDEN_ACTIVATIONS:
@@ -335,7 +402,7 @@ def activation_variants(
             replace(layer, activation=name, alpha=None) if isinstance(layer, DenseLayer) else layer
             for layer in project.network.layers
         )
-        variant = replace(project, network=project.network.with_layers(layers))
+        variant = replace(_pinned(project), network=project.network.with_layers(layers))
         out.append((ACTIVATIONS[name].label, variant))
     return out
 

@@ -67,6 +67,7 @@ from ffnn_studio.engine.builder import (
     metric_name,
 )
 from ffnn_studio.engine.quiet import import_tensorflow
+from ffnn_studio.engine.schedules import rate_reader
 from ffnn_studio.engine.training.gil import short_switch_interval
 from ffnn_studio.engine.training.quickstart import (
     QuickTrainer,
@@ -290,6 +291,12 @@ class RunHistory:
 # --------------------------------------------------------------------------- session
 
 
+def _steps_per_epoch(n_train: int, batch_size: int) -> int:
+    """Optimizer steps an epoch takes (the last batch may be short)."""
+    n = max(1, int(n_train))
+    return -(-n // max(1, min(int(batch_size), n)))
+
+
 def _none_if_nan(v: float) -> float | None:
     return None if not math.isfinite(v) else float(v)
 
@@ -342,6 +349,7 @@ class TrainingSession:
         self._loss_obj = self.model.loss
         self._tv = list(self.model.trainable_variables)
         self._opt.build(self._tv)
+        self._rates = rate_reader(self._opt)
 
         n_layers = len(self.built.blocks)
         self.history = RunHistory(n_layers, self.metric_name, tuple(b.info.name for b in self.built.blocks))
@@ -390,6 +398,7 @@ class TrainingSession:
             n_classes=d.n_classes,
             mean=d.mean,
             variance=d.variance,
+            steps_per_epoch=_steps_per_epoch(d.n_train, self.project.training.batch_size),
         )
 
     def _make_state(self) -> None:
@@ -997,8 +1006,11 @@ class TrainingSession:
             else:
                 rate_steps += k
 
+            epoch_rates = self._epoch_rates(step0, done, closed)
             for j in range(closed):
                 steps_in = (j + 1) * spe - done  # the chunk's steps up to this epoch's end
+                if epoch_rates is not None:
+                    lr = float(epoch_rates[j])
                 rec = records[j]
                 train_loss, train_metric = float(rec[0] / rec[2]), float(rec[1] / rec[2])
                 val_loss = val_metric = None
@@ -1068,6 +1080,14 @@ class TrainingSession:
         if self._eval_fn is not None:
             bad |= ~np.isfinite(records[:, 3])
         return int(np.argmax(bad)) if bad.any() else None
+
+    def _epoch_rates(self, step0: int, done: int, closed: int) -> np.ndarray | None:
+        """Under a schedule, the learning rate of each closed epoch's last update (the
+        schedule read at those steps); None for a constant rate."""
+        if self._rates is None:
+            return None
+        spe = self.steps_per_epoch
+        return self._rates(np.array([step0 + (j + 1) * spe - done - 1 for j in range(closed)]))
 
     def _learning_rate(self) -> float:
         lr = self._opt.learning_rate

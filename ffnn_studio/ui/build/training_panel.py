@@ -30,6 +30,7 @@ from ffnn_studio.ui.build.param_widgets import (
     set_editor_value,
     show_problems,
 )
+from ffnn_studio.ui.build.schedule_box import InitSeedSpin, ScheduleBox
 from ffnn_studio.ui.build.strategy_combo import make_strategy_combo, strategy_tooltip
 from ffnn_studio.ui.document.commands import (
     EditOptimizerParamCommand,
@@ -109,9 +110,13 @@ class TrainingPanel(QWidget):
         self.test_fraction.setSingleStep(0.05)  # type: ignore[attr-defined]
         sched.addRow("&Test fraction:", self.test_fraction)
         sched.addRow("&Seed:", self.seed)
+        self.init_seed = InitSeedSpin(document)
+        sched.addRow("&Initial-weights seed:", self.init_seed)
         self.strategy = make_strategy_combo()
         sched.addRow("Strate&gy:", self.strategy)
         layout.addWidget(sched_box)
+        self.lr_schedule = ScheduleBox(document)
+        layout.addWidget(self.lr_schedule)
 
         # -- early stopping
         self.early_stopping = QGroupBox("Early stopping")

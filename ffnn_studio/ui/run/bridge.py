@@ -506,16 +506,19 @@ class TrainingController(QObject):
     def busy(self) -> bool:
         return self._state != IDLE or self._resetting
 
-    def companion(self, parent: QObject | None = None) -> TrainingController:
+    def companion(
+        self, parent: QObject | None = None, prepare_data: DataPreparer | None = None
+    ) -> TrainingController:
         """Another controller, on its own thread, that prepares and trains the way this one does.
 
         Runs that must not replace this controller's session (a comparison's
-        variants) train there, so the views following this one keep its run.
+        variants, cross-validation's folds) train there, so the views following
+        this one keep its run. ``prepare_data`` replaces how its runs get their data.
         """
         w = self._worker
         other = TrainingController(
             parent if parent is not None else self,
-            prepare_data=w._prepare_data,
+            prepare_data=prepare_data or w._prepare_data,
             session_factory=w._session_factory,
             warm_up=w._warm_up,
         )
