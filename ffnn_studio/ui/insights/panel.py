@@ -385,6 +385,12 @@ class InsightsPanel(QTabWidget):
             index = self.addTab(view, title)
             self.setTabToolTip(index, tip)
         self.try_it.follow_boundary(self.boundary)
+        # Six tabs in a docked panel of ~400 px: narrower tab padding and, on a
+        # still narrower dock, elided titles rather than scroll arrows that hide tabs.
+        bar = self.tabBar()
+        bar.setStyleSheet("QTabBar::tab { padding: 4px 7px; }")
+        bar.setUsesScrollButtons(False)
+        bar.setElideMode(Qt.TextElideMode.ElideRight)
 
     def attach(self, controller: Any, document: Any) -> None:
         for view in (self.boundary, self.diagram, self.health, self.runs, self.evaluation, self.try_it):
