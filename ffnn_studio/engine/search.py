@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import logging
 import math
-import sys
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
@@ -33,7 +32,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from ffnn_studio.core.errors import StudioError
-from ffnn_studio.core.reports import EpochEnd, FinishReason, ReportSink
+from ffnn_studio.core.reports import EpochEnd, FinishReason, ReportSink, RunFinished
 from ffnn_studio.core.search_space import (
     ParamSpec,
     Value,
@@ -359,7 +358,9 @@ def prepare_data(project: Project, base_dir: Path | None):
     from ffnn_studio.data import load_dataset, prepare
 
     dataset = load_dataset(project.data, base_dir)
-    return prepare(dataset, project.training.validation_fraction, project.training.seed)
+    t = project.training
+    # The test rows are held out of every trial: only the final objective may read them.
+    return prepare(dataset, t.validation_fraction, t.seed, t.test_fraction)
 
 
 def _sampler(config: SearchConfig):
@@ -391,26 +392,19 @@ def _suggest(trial: optuna.Trial, spec: ParamSpec, grid: bool) -> Value:
     return trial.suggest_float(spec.name, float(spec.low), float(spec.high), log=spec.log)
 
 
-def _test_scores(session: Any) -> tuple[float, float] | None:
-    """The test split's (loss, metric) after training, where the session scores one."""
-    evaluate = getattr(session, "evaluate_test", None)
-    return evaluate() if callable(evaluate) else None
+def _test_score(finished: RunFinished, objective: str, metric_name: str) -> float | None:
+    """The trial's test objective from its finish report (scored once, after training)."""
+    scores = finished.test_scores
+    if not scores:
+        return None
+    value = scores.get("loss" if objective == "test_loss" else metric_name)
+    return None if value is None else float(value)
 
 
 def test_objective_available(project: Project, *, load: bool = True) -> bool:
-    """A test objective needs a test split and a session that scores it.
-
-    ``load=False`` answers without importing TensorFlow (the window asks on its
-    GUI thread): False until the engine is loaded.
-    """
-    if project.training.test_fraction <= 0:
-        return False
-    name = "ffnn_studio.engine.training.session"
-    if not load and name not in sys.modules:
-        return False
-    from ffnn_studio.engine.training.session import TrainingSession
-
-    return callable(getattr(TrainingSession, "evaluate_test", None))
+    """A test objective needs a test part (``test_fraction`` above 0); its scores come
+    with each trial's finish report. ``load`` is kept for callers; nothing is imported."""
+    return project.training.test_fraction > 0
 
 
 class _TrialSink(ReportSink):
@@ -542,6 +536,10 @@ def run_search(
         raise StudioError(
             "a test objective needs a test split: set the test fraction above 0, or search on the validation scores"
         )
+    if config.objective.startswith("test") and len(getattr(data, "x_test", ())) == 0:
+        raise StudioError(
+            "a test objective needs the test rows held out: prepare the data with the project's test fraction"
+        )
     widths = {"n_inputs": data.n_features, "n_outputs": output_units(data.task, data.n_classes)}
     # Every value of the space, alone, on the project: a mistake shows before any trial.
     check_project(project, data.task, **widths)
@@ -590,10 +588,11 @@ def run_search(
             trial.set_user_attr("note", finished.message)
             raise _TrialFailed(finished.message)
         if config.objective.startswith("test"):
-            scores = _test_scores(session)
-            if scores is None:
+            score = _test_score(finished, config.objective, metric_name)
+            if score is None or not math.isfinite(score):
+                trial.set_user_attr("note", "the run scored no test rows")
                 raise _TrialFailed("the run scored no test rows")
-            return float(scores[0] if config.objective == "test_loss" else scores[1])
+            return score
         curve = sink.history[sink.key]
         if not curve:
             raise _TrialFailed("the trial ended before its first epoch")

@@ -103,3 +103,18 @@ def test_two_workers_share_one_study_and_its_budget(tmp_path):
     assert study is not None
     assert [r.number for r in study.records] == list(range(budget))
     assert all(r.state == "complete" for r in study.records)
+
+
+def test_a_test_objective_needs_the_projects_test_part(tmp_path, capsys):
+    pytest.importorskip("tensorflow")
+    path = write_project(tmp_path)
+    argv = ["search", str(path), "--param", "units=4,8", "--sampler", "grid", "--objective", "test_loss"]
+    assert main(argv) == 2
+    assert "a test objective needs a test split: set the test fraction above 0" in capsys.readouterr().err
+    assert not (tmp_path / "tiny.search.log").exists()
+    with_test = json.loads(json.dumps(PROJECT))
+    with_test["training"]["test_fraction"] = 0.2
+    path.write_text(json.dumps(with_test))
+    assert main(argv) == 0
+    out = capsys.readouterr().out
+    assert re.search(r"Best trial \d: test loss \d\.\d+  units=(4|8)", out), out

@@ -213,3 +213,23 @@ def test_parallel_coordinates_draw_a_line_per_finished_trial(qtbot):
     assert list(x) == [0, 1, 2]
     assert y[0] == pytest.approx(2 / 3)  # 1e-2 on a log axis from 1e-4 to 1e-1
     assert y[1] == 1.0 and y[2] == 0.0  # the largest choice; the lowest loss
+
+
+def test_the_test_objectives_are_offered_only_with_a_test_part(qtbot, tmp_path):
+    from ffnn_studio.ui.document.commands import EditTrainingCommand
+
+    doc = saved_document(tmp_path)
+    dialog = SearchDialog(doc, fake_controller())
+    qtbot.addWidget(dialog)
+
+    def offered() -> list[str]:
+        return [dialog.objective_combo.itemData(i) for i in range(dialog.objective_combo.count())]
+
+    assert offered() == ["val_loss", "val_metric"]
+    assert doc.push(EditTrainingCommand(doc, "test_fraction", 0.2))
+    assert offered() == ["val_loss", "val_metric", "test_loss", "test_metric"]
+    assert dialog.objective_combo.itemText(3) == "Test accuracy"
+    dialog.objective_combo.setCurrentIndex(2)
+    doc.undo_stack.undo()
+    assert offered() == ["val_loss", "val_metric"]
+    assert dialog.objective_combo.currentData() == "val_loss"

@@ -56,13 +56,8 @@ def is_event(event: Any, kind: str) -> bool:
 
 
 def test_objective_available(project: Project) -> bool:
-    """Whether to offer the test objectives (asked without loading TensorFlow)."""
-    if project.training.test_fraction <= 0:
-        return False
-    try:
-        return _search().test_objective_available(project, load=False)
-    except ImportError:
-        return False
+    """Whether to offer the test objectives: the project holds a test part out."""
+    return project.training.test_fraction > 0
 
 
 def importances_task(storage: str, name: str, parent: QObject | None = None) -> BackgroundTask:

@@ -114,6 +114,8 @@ class SearchDialog(QDialog):
         self.runner.runningChanged.connect(self._on_running)
         document.pathChanged.connect(self.reload)
         document.loaded.connect(self.reload)
+        # The test objectives come and go with the project's test fraction.
+        document.trainingChanged.connect(lambda _name: self._fill_objectives())
         self.reload()
         self.resize(1280, 800)
 
