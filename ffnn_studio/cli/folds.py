@@ -1,6 +1,7 @@
 """``ffnn-studio train PROJECT --folds K``: k-fold cross-validation on the command line.
 
-Prints each fold's final validation scores and their mean ± standard
+Prints each fold's validation scores (of the weights it ends with), its scores on
+the project's test part when it holds one out, and their mean ± standard
 deviation; ``--history`` writes every fold's curves into one CSV (a ``fold``
 column first). ``--export`` is refused: no single fold's model is the project's.
 """
@@ -36,7 +37,8 @@ def train_folds(project, ns: argparse.Namespace, *, interrupts: Any = None) -> i
         n_inputs=dataset.n_features,
         n_outputs=output_units(dataset.task, dataset.n_classes),
     )
-    fold_indices(dataset, ns.folds, project.training.seed)  # a bad K fails before TensorFlow
+    t = project.training
+    fold_indices(dataset, ns.folds, t.seed, t.test_fraction)  # a bad K fails before TensorFlow
 
     from ffnn_studio.engine.crossval import CrossValidator
 
@@ -46,9 +48,15 @@ def train_folds(project, ns: argparse.Namespace, *, interrupts: Any = None) -> i
 
     def done(result, _session) -> None:
         if not ns.quiet:
+            m = _session.metric_name
+            test = (
+                f"  test_loss {result.test_loss:.4f}  test_{m} {result.test_metric:.4f}"
+                if len(validator.test_index)
+                else ""
+            )
             print(
                 f"fold {result.fold}/{ns.folds}: val_loss {result.val_loss:.4f}  "
-                f"val_{_session.metric_name} {result.val_metric:.4f}  ({result.reason})",
+                f"val_{m} {result.val_metric:.4f}{test}  ({result.reason})",
                 flush=True,
             )
 

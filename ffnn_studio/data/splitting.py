@@ -57,6 +57,23 @@ def _hold_out(
     return np.sort(keep), np.sort(out)
 
 
+def hold_out_test(dataset: Dataset, test_fraction: float, seed: int) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """(the other rows, the test rows, notes): the test part exactly as ``prepare`` holds it out."""
+    _check(test_fraction, "test_fraction")
+    _check(seed, "seed")
+    notes: list[str] = []
+    n_test = math.ceil(dataset.n_samples * test_fraction)
+    if n_test >= dataset.n_samples:
+        raise StudioError(
+            f"data set '{dataset.name}' has {dataset.n_samples} rows: too few to hold out "
+            f"{test_fraction:g} of them for testing and still train"
+        )
+    rest, test_index = _hold_out(
+        dataset, np.arange(dataset.n_samples), n_test, seed, "test", notes, "training and validation"
+    )
+    return rest, test_index, notes
+
+
 def prepare(
     dataset: Dataset, validation_fraction: float, seed: int, test_fraction: float = 0.0
 ) -> PreparedData:

@@ -1,8 +1,12 @@
 """k-fold cross-validation of a project: one fresh training session per fold.
 
-Each fold trains the project from its initial weights on the other folds'
-rows and is scored on its own rows (its validation part); the result holds
-each fold's curves and final scores, and their mean and standard deviation.
+The project's test part (``test_fraction``) is held out first, the same rows
+a single run holds out; the folds split the rest. Each fold trains the project
+from its initial weights on the other folds' rows and is scored on its own
+rows (its validation part) with the weights it ends with (the best epoch's
+when early stopping restored them), and on the test rows once its run ends;
+the result holds each fold's curves and scores, and their mean and standard
+deviation.
 Folds are an option of a run, not a project setting.
 
 Contract: imports the engine's session, the data layer's folds and the core;
@@ -13,7 +17,7 @@ from __future__ import annotations
 
 import math
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,7 +26,7 @@ import numpy as np
 from ffnn_studio.core.reports import NullSink
 from ffnn_studio.core.spec import Project
 from ffnn_studio.data.dataset import Dataset
-from ffnn_studio.data.folds import fold_indices, is_stratified, prepare_fold
+from ffnn_studio.data.folds import fold_indices, held_out_rows, is_stratified, prepare_fold
 
 CURVES = ("loss", "val_loss", "metric", "val_metric")
 
@@ -39,6 +43,22 @@ class FoldResult:
     val_metric: float
     reason: str
     epochs: int
+    #: The test part's scores after the fold's run ("loss", the metric, ...); None without one.
+    test_scores: Mapping[str, float] | None = None
+    metric_name: str = "accuracy"
+
+    @property
+    def test_loss(self) -> float:
+        return _score(self.test_scores, "loss")
+
+    @property
+    def test_metric(self) -> float:
+        return _score(self.test_scores, self.metric_name)
+
+
+def _score(scores: Mapping[str, float] | None, key: str) -> float:
+    value = None if scores is None else scores.get(key)
+    return math.nan if value is None else float(value)
 
 
 @dataclass(frozen=True)
@@ -50,6 +70,8 @@ class CrossValidation:
     metric_name: str
     stratified: bool
     cancelled: bool = False
+    #: Rows held out of every fold and scored after each one.
+    test_rows: int = 0
 
     def _scores(self, name: str) -> np.ndarray:
         return np.array([getattr(f, name) for f in self.folds], dtype=np.float64)
@@ -64,20 +86,23 @@ class CrossValidation:
     def summary_lines(self) -> list[str]:
         m = self.metric_name
         kind = "stratified " if self.stratified else ""
-        lines = [f"{self.k}-fold {kind}cross-validation"]
+        held = f", {self.test_rows} test rows held out" if self.test_rows else ""
+        lines = [f"{self.k}-fold {kind}cross-validation{held}"]
         for f in self.folds:
+            test = f"  test_loss {f.test_loss:.4f}  test_{m} {f.test_metric:.4f}" if self.test_rows else ""
             lines.append(
-                f"  fold {f.fold}: val_loss {f.val_loss:.4f}  val_{m} {f.val_metric:.4f}"
+                f"  fold {f.fold}: val_loss {f.val_loss:.4f}  val_{m} {f.val_metric:.4f}{test}"
                 f"  ({len(f.train_index)} training, {len(f.val_index)} validation rows,"
                 f" {f.epochs} epochs, {f.reason})"
             )
-        loss_mean, loss_std = self.mean_std("val_loss")
-        metric_mean, metric_std = self.mean_std("val_metric")
         done = f"{len(self.folds)} of {self.k} folds" if self.cancelled else f"{self.k} folds"
-        lines.append(
-            f"Mean ± std over {done}: val_loss {loss_mean:.4f} ± {loss_std:.4f}  "
-            f"val_{m} {metric_mean:.4f} ± {metric_std:.4f}"
+        parts = ["val_loss", "val_metric", *(("test_loss", "test_metric") if self.test_rows else ())]
+        figures = "  ".join(
+            f"{name.replace('metric', m)} {mean:.4f} ± {std:.4f}"
+            for name in parts
+            for mean, std in [self.mean_std(name)]
         )
+        lines.append(f"Mean ± std over {done}: {figures}")
         return lines
 
 
@@ -94,7 +119,9 @@ class CrossValidator:
         self.project = project
         self.dataset = dataset
         self.k = k
-        self.splits = fold_indices(dataset, k, project.training.seed)
+        t = project.training
+        self.splits = fold_indices(dataset, k, t.seed, t.test_fraction)
+        self.test_index = held_out_rows(dataset, t.test_fraction, t.seed)
         self._cancel = threading.Event()
         self._lock = threading.Lock()
         self._session: Any = None
@@ -120,7 +147,7 @@ class CrossValidator:
         for i, (train_index, val_index) in enumerate(self.splits):
             if self._cancel.is_set():
                 break
-            data = prepare_fold(self.dataset, train_index, val_index)
+            data = prepare_fold(self.dataset, train_index, val_index, self.test_index)
             sink = _FoldProgress(progress, i, self.k, epochs)
             session = TrainingSession(self.project, data, sink)
             with self._lock:
@@ -143,6 +170,8 @@ class CrossValidator:
                 val_metric=val_metric,
                 reason=str(finished.reason),
                 epochs=session.epochs_completed,
+                test_scores=finished.test_scores,
+                metric_name=metric,
             )
             results.append(result)
             if on_fold is not None:
@@ -153,8 +182,9 @@ class CrossValidator:
             tuple(results),
             self.k,
             metric,
-            is_stratified(self.dataset, self.k),
+            is_stratified(self.dataset, self.k, self.project.training.test_fraction, self.project.training.seed),
             cancelled=len(results) < self.k,
+            test_rows=len(self.test_index),
         )
 
 

@@ -227,6 +227,7 @@ class CrossValidationSweep(ComparisonSweep):
     ) -> None:
         self.k = 0
         self._splits: list[tuple[np.ndarray, np.ndarray]] = []
+        self._test: np.ndarray = np.arange(0)
         self._dataset: Any = None
         super().__init__(make_controller(self._prepare_fold), parent)
         self.setObjectName("crossValidationSweep")
@@ -234,13 +235,16 @@ class CrossValidationSweep(ComparisonSweep):
     def _prepare_fold(self, project: Project, base_dir: Path | None) -> Any:
         """The current fold's data (called on the controller's worker thread)."""
         from ffnn_studio.data import load_dataset
-        from ffnn_studio.data.folds import fold_indices, prepare_fold
+        from ffnn_studio.data.folds import fold_indices, held_out_rows, prepare_fold
 
+        t = project.training
         if self._dataset is None:
             self._dataset = load_dataset(project.data, base_dir)
-            self._splits = fold_indices(self._dataset, self.k, project.training.seed)
+            # The test part is held out of every fold, scored once each fold's run ends.
+            self._splits = fold_indices(self._dataset, self.k, t.seed, t.test_fraction)
+            self._test = held_out_rows(self._dataset, t.test_fraction, t.seed)
         train, val = self._splits[self.index]
-        return prepare_fold(self._dataset, train, val)
+        return prepare_fold(self._dataset, train, val, self._test)
 
     def start_folds(self, project: Project, k: int, group: str, base_dir: Path | None) -> bool:
         self.k = k
@@ -249,18 +253,59 @@ class CrossValidationSweep(ComparisonSweep):
         return self.start(variants, group, base_dir)
 
 
+def end_index(run: Any) -> int:
+    """The history point of the weights a run ended with: the best epoch's when early
+    stopping stopped it and restored them, else the last one (-1 for an empty history)."""
+    val_loss = np.asarray(run.history.get("val_loss", ()), dtype=np.float64)
+    last = len(val_loss) - 1
+    t = run.project.training
+    if last < 0 or not (t.early_stopping and t.restore_best_weights) or str(run.finish_reason) != "completed":
+        return last
+    finite = np.where(np.isfinite(val_loss), val_loss, np.inf)
+    if not np.isfinite(finite).any():
+        return last
+    # The session keeps the first lowest validation loss and stops ``patience`` epochs after it.
+    best = int(np.argmin(finite))
+    epochs = np.asarray(run.epoch_numbers)
+    return best if int(epochs[last]) - int(epochs[best]) >= t.patience else last
+
+
+def fold_scores(run: Any) -> dict[str, float]:
+    """A fold's validation scores of the weights it ended with, and its test scores."""
+    i = end_index(run)
+    out = {}
+    for name in ("val_loss", "val_metric"):
+        values = np.asarray(run.history.get(name, ()), dtype=np.float64)
+        out[name] = float(values[i]) if i >= 0 and values.size > i else math.nan
+    tests = getattr(run, "test_scores", None) or {}
+    out["test_loss"] = float(tests.get("loss", math.nan))
+    out["test_metric"] = float(tests.get(run.metric_name, math.nan))
+    return out
+
+
+def _mean_std(values: list[float]) -> tuple[float, float, int] | None:
+    finite = np.array([v for v in values if math.isfinite(v)])
+    return (float(finite.mean()), float(finite.std()), int(finite.size)) if finite.size else None
+
+
 def fold_summary(runs: list[Any], metric: str) -> tuple[str, list[str]]:
-    """("val_accuracy 0.91 ± 0.02 over 5 folds", one line per fold) from the folds' records."""
-    lines, scores = [], []
-    for r in runs:
-        val = np.asarray(r.history.get("val_metric", ()), dtype=np.float64)
-        score = float(val[-1]) if val.size else math.nan
-        scores.append(score)
-        lines.append(f"{r.variant}: val_{metric} {score:.4f}")
-    finite = np.array([s for s in scores if math.isfinite(s)])
-    if not finite.size:
+    """("val_accuracy 0.91 ± 0.02 over 5 folds · test_accuracy 0.90 ± 0.01", one line per
+    fold) from the folds' records; each fold scored with the weights it ended with."""
+    lines: list[str] = []
+    scores = [fold_scores(r) for r in runs]
+    with_test = any(math.isfinite(s["test_metric"]) for s in scores)
+    for r, s in zip(runs, scores, strict=True):
+        line = f"{r.variant}: val_{metric} {s['val_metric']:.4f}"
+        if with_test:
+            line += f" · test_{metric} {s['test_metric']:.4f}"
+        lines.append(line)
+    val = _mean_std([s["val_metric"] for s in scores])
+    if val is None:
         return "no scores", lines
-    head = f"val_{metric} {finite.mean():.4f} ± {finite.std():.4f} over {finite.size} folds"
+    head = f"val_{metric} {val[0]:.4f} ± {val[1]:.4f} over {val[2]} folds"
+    test = _mean_std([s["test_metric"] for s in scores]) if with_test else None
+    if test is not None:
+        head += f" · test_{metric} {test[0]:.4f} ± {test[1]:.4f}"
     return head, lines
 
 

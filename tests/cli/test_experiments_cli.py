@@ -59,3 +59,17 @@ def test_lr_find_prints_a_suggestion_and_writes_the_curve(tmp_path, capsys) -> N
     assert float(rows[0]["learning_rate"]) == pytest.approx(1e-6)
     suggested = float(out.split("Suggested learning rate: ")[1].split()[0])
     assert min(float(r["learning_rate"]) for r in rows) < suggested < 1.0
+
+
+def test_train_with_folds_scores_each_fold_on_the_held_out_test_rows(tmp_path, capsys) -> None:
+    project = json.loads(json.dumps(PROJECT))
+    project["training"]["test_fraction"] = 0.2
+    path = tmp_path / "t.ffnn.json"
+    path.write_text(json.dumps(project))
+    assert main(["train", str(path), "--folds", "3"]) == 0
+    out = capsys.readouterr().out
+    folds = [line for line in out.splitlines() if line.startswith("fold ")]
+    assert len(folds) == 3 and all("test_loss" in f and "test_accuracy" in f for f in folds)
+    assert "3-fold stratified cross-validation, 18 test rows held out" in out
+    summary = next(line for line in out.splitlines() if line.startswith("Mean ± std over 3 folds"))
+    assert "test_loss" in summary and "test_accuracy" in summary and "nan" not in summary
