@@ -42,6 +42,10 @@ from ffnn_studio.ui.menus import experiments_menu
 from ffnn_studio.ui.run.background import BackgroundTask, TaskState
 
 CROSSVAL_GROUP = "Cross-validation"
+CROSS_VALIDATING = (
+    "A cross-validation is training: wait for it or cancel it (Experiments ▸ Cancel Cross-Validation)."
+)
+FINDING_LR = "The learning-rate finder is training: wait for it or cancel it in its window."
 DEFAULT_FOLDS = 5
 #: As ``data.folds`` bounds K (not imported here: scikit-learn would load with the window).
 MIN_FOLDS, MAX_FOLDS = 2, 20
@@ -53,8 +57,18 @@ MIN_FOLDS, MAX_FOLDS = 2, 20
 class LrFinderDialog(QDialog):
     """Runs the range test for the document's project; plots it; applies the suggestion."""
 
-    def __init__(self, document: Any, parent: QWidget | None = None) -> None:
+    #: The range test started (True) or ended (False).
+    runningChanged = Signal(bool)
+
+    def __init__(
+        self,
+        document: Any,
+        parent: QWidget | None = None,
+        can_start: Callable[[], str] | None = None,
+    ) -> None:
         super().__init__(parent)
+        #: Why the test may not start now (another training runs), or "".
+        self.can_start = can_start
         self.setObjectName("lrFinderDialog")
         self.setWindowTitle("Find Learning Rate")
         self.setAccessibleName("Find learning rate")
@@ -131,6 +145,10 @@ class LrFinderDialog(QDialog):
         if problems:
             self._show_status("Fix the project's problems first: " + "; ".join(map(str, problems)))
             return
+        blocked = self.can_start() if self.can_start is not None else ""
+        if blocked:
+            self._show_status(blocked)
+            return
         project: Project = self.document.project
         base_dir: Path | None = getattr(self.document, "base_dir", None)
 
@@ -156,9 +174,21 @@ class LrFinderDialog(QDialog):
         task.failed.connect(self._on_failed)
         task.cancelled_.connect(lambda: self._show_status("Cancelled."))
         task.finished.connect(self._update_buttons)
+        task.finished.connect(lambda: self.runningChanged.emit(False))
         self.task = task
         task.start()
         self._update_buttons()
+        self.runningChanged.emit(True)
+
+    @property
+    def running(self) -> bool:
+        return self.task is not None and self.task.running
+
+    def shutdown(self) -> None:
+        """Cancel the test and wait for its thread (the window closes)."""
+        if self.task is not None:
+            self.task.cancel()
+            self.task.wait()
 
     def cancel(self) -> None:
         if self.task is not None and self.task.running:
@@ -313,6 +343,8 @@ class ExperimentActions(QObject):
     """The Experiments menu's learning-rate finder and cross-validation actions."""
 
     crossValidationFinished = Signal(str, str)  # group, summary
+    #: The folds or the finder started (True) or ended (False).
+    busyChanged = Signal(bool)
 
     def __init__(self, window: Any) -> None:
         super().__init__(window)
@@ -363,12 +395,36 @@ class ExperimentActions(QObject):
         self.sweep.sweepFinished.connect(self._on_finished)
         self.sweep.sweepFailed.connect(self._on_failed)
 
+    @property
+    def busy(self) -> bool:
+        """Cross-validation folds or the learning-rate finder are training."""
+        return self.sweep.active or (self.dialog is not None and self.dialog.running)
+
+    @property
+    def busy_message(self) -> str:
+        if self.sweep.active:
+            return CROSS_VALIDATING
+        return FINDING_LR if self.busy else ""
+
+    def _blocker(self) -> str:
+        """Why an experiment may not start now (the window's run, a comparison, a search, the
+        other experiment), or ""."""
+        blocker = getattr(self.window, "experiment_blocker", None)
+        return (blocker() if blocker is not None else "") or self.busy_message
+
+    def shutdown(self) -> None:
+        """Stop the folds and the finder and wait for the finder's thread (the window closes)."""
+        self.sweep.cancel()
+        if self.dialog is not None:
+            self.dialog.shutdown()
+
     # -- the finder
 
     def find_learning_rate(self) -> LrFinderDialog:
         if self.dialog is None:
-            self.dialog = LrFinderDialog(self.document, self.window)
+            self.dialog = LrFinderDialog(self.document, self.window, can_start=self._blocker)
             self.dialog.resize(640, 460)
+            self.dialog.runningChanged.connect(self.busyChanged)
         self.dialog.show()
         self.dialog.raise_()
         self.dialog.start()
@@ -401,6 +457,10 @@ class ExperimentActions(QObject):
         if self.sweep.active or self.runs.comparing:
             self._warn("Another comparison or cross-validation is running.")
             return False
+        blocked = self._blocker()
+        if blocked:
+            self._warn(blocked)
+            return False
         if not MIN_FOLDS <= k <= MAX_FOLDS:
             self._warn(f"The number of folds must be from {MIN_FOLDS} to {MAX_FOLDS}.")
             return False
@@ -409,6 +469,8 @@ class ExperimentActions(QObject):
         ok = self.sweep.start_folds(project, k, group, getattr(self.document, "base_dir", None))
         self.cancel_crossval_action.setEnabled(ok)
         self.crossval_action.setEnabled(not ok)
+        if ok:
+            self.busyChanged.emit(True)
         return ok
 
     def cancel_cross_validation(self) -> None:
@@ -437,6 +499,7 @@ class ExperimentActions(QObject):
         self.runs.select_group(group)
         self.cancel_crossval_action.setEnabled(False)
         self.crossval_action.setEnabled(True)
+        self.busyChanged.emit(False)
         self.crossValidationFinished.emit(group, self.last_summary)
 
     @Slot(str)

@@ -383,6 +383,7 @@ class MainWindow(QMainWindow):
         self.help_menu = build_help_menu(self, self.about_action)
         # Experiments (learning-rate finder, cross-validation), before Help: ui/experiments.py.
         self.experiments = ExperimentActions(self)
+        self.experiments.busyChanged.connect(self._on_comparing)
 
     def _build_status_bar(self) -> None:
         status = self.statusBar()
@@ -490,8 +491,19 @@ class MainWindow(QMainWindow):
 
     @property
     def training_busy(self) -> bool:
-        """The document's run, a comparison or a search is training."""
-        return self.controller.state is not RunState.IDLE or self.insights.runs.comparing or self.searching
+        """The document's run, a comparison, a search or an experiment is training."""
+        return (
+            self.controller.state is not RunState.IDLE
+            or self.insights.runs.comparing
+            or self.searching
+            or self.experimenting
+        )
+
+    @property
+    def experimenting(self) -> bool:
+        """Cross-validation folds or the learning-rate finder are training."""
+        experiments = getattr(self, "experiments", None)
+        return experiments is not None and experiments.busy
 
     @property
     def searching(self) -> bool:
@@ -514,6 +526,18 @@ class MainWindow(QMainWindow):
             return "Stop training before starting a search."
         if self.insights.runs.comparing:
             return COMPARING
+        if self.experimenting:
+            return self.experiments.busy_message
+        return ""
+
+    def experiment_blocker(self) -> str:
+        """Why cross-validation or the learning-rate finder may not start now, or ""."""
+        if self.controller.state is not RunState.IDLE:
+            return "Stop training before starting an experiment."
+        if self.insights.runs.comparing:
+            return COMPARING
+        if self.searching:
+            return SEARCHING
         return ""
 
     def _refuse_while_running(self) -> bool:
@@ -655,6 +679,9 @@ class MainWindow(QMainWindow):
         if self.searching:
             self.statusBar().showMessage(SEARCHING, 6000)
             return False
+        if self.experimenting:
+            self.statusBar().showMessage(self.experiments.busy_message, 6000)
+            return False
         if self.export_actions.busy:
             # The export reads the weights the run would change.
             self.statusBar().showMessage(EXPORT_BUSY, 6000)
@@ -699,7 +726,7 @@ class MainWindow(QMainWindow):
 
     def _on_comparing(self, _busy: bool) -> None:
         # The variants (and a search's trials) train beside the window's run, which waits.
-        self.controls.set_train_blocked(self.insights.runs.comparing or self.searching)
+        self.controls.set_train_blocked(self.insights.runs.comparing or self.searching or self.experimenting)
         self._update_file_actions()
 
     def _on_locked(self, locked: bool) -> None:
@@ -817,6 +844,7 @@ class MainWindow(QMainWindow):
             self.autosave.shutdown()
         if self.search_dialog is not None:
             self.search_dialog.shutdown()
+        self.experiments.shutdown()
         self.controller.shutdown()
         self._save_window()
         event.accept()
