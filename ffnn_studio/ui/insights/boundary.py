@@ -230,6 +230,8 @@ class DecisionBoundaryView(RefreshWhenShown, QWidget):
         """Follow a controller's runs and (optionally) a ``ProjectDocument``."""
         self._controller = controller
         controller.started.connect(self._on_started)
+        # A model opened from a file is shown as a finished run's is, before any training.
+        controller.modelLoaded.connect(self._on_started)
         controller.stateChanged.connect(self._on_state)
         controller.reported.connect(self._on_report)
         controller.finished.connect(self._on_finished)

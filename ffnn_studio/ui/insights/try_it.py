@@ -232,6 +232,8 @@ class TryItView(RefreshWhenShown, QWidget):
         """Follow a controller's runs and (optionally) a ``ProjectDocument``."""
         self._controller = controller
         controller.started.connect(self._on_started)
+        # A model opened from a file is shown as a finished run's is, before any training.
+        controller.modelLoaded.connect(self._on_started)
         controller.stateChanged.connect(self._on_state)
         controller.reported.connect(self._on_report)
         controller.finished.connect(self._on_finished)
@@ -337,8 +339,12 @@ class TryItView(RefreshWhenShown, QWidget):
             log.debug("try-it weights do not fit", exc_info=True)
             return False
         epochs = getattr(session, "epochs_completed", None)
+        c = self._controller
+        loaded = getattr(c, "loaded_from", None) if c is not None and c.session is session else None
         if live:
             self.source_label.setText("Live: the latest weights of the run in progress.")
+        elif loaded is not None:
+            self.source_label.setText(f"The model opened from {loaded}, not trained here.")
         else:
             done = (
                 f" after {epochs} epoch{'s' if epochs != 1 else ''}"
