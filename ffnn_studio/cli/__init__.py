@@ -163,6 +163,12 @@ def _headless_parser() -> argparse.ArgumentParser:
     t.add_argument("--history", metavar="CSV", help="write the per-epoch history as CSV")
     t.add_argument("--quiet", action="store_true", help="print only the final scores")
     t.add_argument(
+        "--folds",
+        type=int,
+        metavar="K",
+        help="cross-validate: train K times, each fold of the data held out once",
+    )
+    t.add_argument(
         "--strategy",
         choices=("default", "mirrored", "multi-worker"),
         help="override the project's: one device, every local GPU mirrored, or the TF_CONFIG cluster",
@@ -461,7 +467,8 @@ def _train(project, *, quiet: bool, tensorboard: str | None = None, backup_dir: 
     check_project(project, dataset.task, **widths)
     for warning in size_warnings(project.network, **widths):
         print(f"ffnn-studio: warning: {warning}", file=sys.stderr)
-    prepared = prepare(dataset, project.training.validation_fraction, project.training.seed)
+    t = project.training
+    prepared = prepare(dataset, t.validation_fraction, t.seed, t.test_fraction)
 
     from ffnn_studio.engine.training.session import TrainingSession  # imports TensorFlow quietly
 
@@ -492,6 +499,8 @@ def _print_scores(sink: _TerminalSink, finished) -> None:
         if e.val_loss is not None:
             parts += [f"val_loss {e.val_loss:.4f}", f"val_{sink.metric} {e.val_metric:.4f}"]
         print("Final scores: " + "  ".join(parts))
+    if finished.test_scores:
+        print("Test scores: " + "  ".join(f"{k} {v:.4f}" for k, v in finished.test_scores.items()))
 
 
 def _check_output_folder(path: str, what: str) -> None:
@@ -516,6 +525,10 @@ def _cmd_train(ns: argparse.Namespace) -> int:
         raise StudioError("--format goes with --export")
     if ns.history:
         _check_output_folder(ns.history, "history")
+    if ns.folds is not None:
+        from ffnn_studio.cli.folds import train_folds
+
+        return train_folds(project, ns, interrupts=_interrupts)
     session, finished, sink = _train(
         project, quiet=ns.quiet, tensorboard=ns.tensorboard, backup_dir=ns.backup_dir
     )

@@ -671,6 +671,89 @@ class TrainingParams:
 
 TRAINING = TrainingParams()
 
+#: Learning-rate schedules: how the optimizer's learning rate moves over the run.
+#: Parameters count epochs (the engine turns them into optimizer steps); the
+#: schedule starts from the optimizer's learning rate. ``engine.plan`` maps each
+#: to Keras's ``keras.optimizers.schedules`` class.
+SCHEDULES: dict[str, Entry] = {
+    e.name: e
+    for e in (
+        Entry(
+            "constant",
+            "Constant",
+            "The optimizer's learning rate for the whole run.",
+            formula="η(t) = η₀",
+        ),
+        Entry(
+            "step",
+            "Step decay",
+            "Multiplies the learning rate by a factor every few epochs: large steps "
+            "first, finer ones later.",
+            params=(
+                Param(
+                    "every_epochs",
+                    "Every (epochs)",
+                    "int",
+                    10,
+                    1,
+                    100_000,
+                    help="Epochs between two drops of the learning rate.",
+                ),
+                Param(
+                    "factor",
+                    "Factor",
+                    "float",
+                    0.5,
+                    0.0,
+                    1.0,
+                    min_inclusive=False,
+                    help="What each drop multiplies the learning rate by.",
+                ),
+            ),
+            formula="η(t) = η₀ · factor^⌊epoch / every⌋",
+            keras=KerasCall("keras.optimizers.schedules.ExponentialDecay"),
+        ),
+        Entry(
+            "exponential",
+            "Exponential decay",
+            "Shrinks the learning rate smoothly by the same factor every epoch.",
+            params=(
+                Param(
+                    "decay_rate",
+                    "Rate per epoch",
+                    "float",
+                    0.95,
+                    0.0,
+                    1.0,
+                    min_inclusive=False,
+                    help="What one epoch multiplies the learning rate by.",
+                ),
+            ),
+            formula="η(t) = η₀ · rate^epoch",
+            keras=KerasCall("keras.optimizers.schedules.ExponentialDecay"),
+        ),
+        Entry(
+            "cosine",
+            "Cosine decay",
+            "Lowers the learning rate along half a cosine wave over the run's epochs, "
+            "down to a fraction of the start value (Loshchilov & Hutter, SGDR).",
+            params=(
+                Param(
+                    "alpha",
+                    "Final fraction",
+                    "float",
+                    0.0,
+                    0.0,
+                    1.0,
+                    help="The learning rate at the end, as a fraction of the start value.",
+                ),
+            ),
+            formula="η(t) = η₀ · (α + (1 − α) · ½(1 + cos(π · epoch / epochs)))",
+            keras=KerasCall("keras.optimizers.schedules.CosineDecay"),
+        ),
+    )
+}
+
 #: Where training runs: TensorFlow's default device placement, one machine's
 #: devices mirrored, or a cluster described by the ``TF_CONFIG`` variable.
 STRATEGIES: dict[str, str] = {

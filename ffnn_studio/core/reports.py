@@ -15,7 +15,7 @@ without importing each other.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, Literal, Protocol, runtime_checkable
@@ -141,6 +141,9 @@ class RunFinished:
     message: str
     epochs_completed: int
     elapsed_s: float = 0.0
+    #: Scores on the test part ("loss", the metric, "accuracy"/"r2", ...), taken once the
+    #: run ended; None without a test part.
+    test_scores: Mapping[str, float] | None = None
 
     def __post_init__(self) -> None:
         # Accepts the plain strings too; an unknown reason is a bug, raised here.

@@ -25,7 +25,14 @@ from typing import Any
 import numpy as np
 
 from ffnn_studio.core.atomic import atomic_write_text
-from ffnn_studio.core.catalog import ACTIVATIONS, DATASETS, HIDDEN_ACTIVATIONS, LOSSES, OPTIMIZERS
+from ffnn_studio.core.catalog import (
+    ACTIVATIONS,
+    DATASETS,
+    HIDDEN_ACTIVATIONS,
+    LOSSES,
+    OPTIMIZERS,
+    SCHEDULES,
+)
 from ffnn_studio.core.errors import StudioError
 from ffnn_studio.core.project_file import EXTENSION, project_from_dict, project_to_dict
 from ffnn_studio.core.run_history import kept_epochs
@@ -38,6 +45,8 @@ from ffnn_studio.core.spec import (
     LayerSpec,
     OptimizerSpec,
     Project,
+    ScheduleSpec,
+    TrainingSettings,
 )
 
 RUNS_FORMAT = "ffnn-studio-runs"
@@ -109,6 +118,8 @@ class RunRecord:
     #: The 1-based epoch of each history point: every epoch (None) or, for a long run
     #: read from the runs file, the epochs kept of it (``core.run_history``).
     epoch_numbers: np.ndarray | None = None
+    #: Scores on the test part after training ("loss", the metric, ...); None without one.
+    test_scores: Mapping[str, float] | None = None
 
     def __post_init__(self) -> None:
         n = max((len(v) for v in self.history.values()), default=0)
@@ -140,6 +151,10 @@ class RunRecord:
         values = self.history[column]
         finite = values[np.isfinite(values)]
         return float(finite[-1]) if finite.size else None
+
+    def test_score(self, name: str) -> float | None:
+        """One score on the test part ("loss", the metric, "accuracy", ...), or None."""
+        return None if self.test_scores is None else self.test_scores.get(name)
 
     def best_epoch(self) -> int | None:
         """The epoch (1-based) with the lowest validation loss, or None."""
@@ -284,11 +299,56 @@ def diff_projects(a: Project, b: Project) -> list[str]:
         for key in sorted(set(pa) ^ set(pb)):
             out.append(f"{key.replace('_', ' ')}: {_fmt(pa.get(key))} → {_fmt(pb.get(key))}")
     for f in fields(ta):
-        if f.name in ("loss", "optimizer"):
+        if f.name in ("loss", "optimizer", "init_seed", "lr_schedule"):
             continue
         va, vb = getattr(ta, f.name), getattr(tb, f.name)
         if va != vb:
             out.append(f"{f.name.replace('_', ' ')}: {_fmt(va)} → {_fmt(vb)}")
+    out.extend(_weights_seed_diff(ta, tb))
+    out.extend(_schedule_diff(ta.lr_schedule, tb.lr_schedule))
+    return out
+
+
+def _weights_seed_text(t: TrainingSettings) -> str:
+    return f"{t.weights_seed} (the seed's)" if t.init_seed is None else str(t.init_seed)
+
+
+def _weights_seed_diff(ta: TrainingSettings, tb: TrainingSettings) -> list[str]:
+    """The initial weights' seed as each run used it (following the seed or pinned)."""
+    # What counts is the seed the weights came from: pinning a run to the seed it
+    # followed anyway changes nothing.
+    if ta.weights_seed == tb.weights_seed:
+        return []
+    return [f"initial-weights seed: {_weights_seed_text(ta)} → {_weights_seed_text(tb)}"]
+
+
+def _schedule_text(spec: ScheduleSpec, params: Mapping[str, object]) -> str:
+    """"Step decay (every epochs 10, factor 0.5)"."""
+    entry = SCHEDULES.get(spec.name)
+    label = entry.label if entry else spec.name
+    if not params:
+        return label
+    shown = ", ".join(f"{k.replace('_', ' ')} {_fmt(v)}" for k, v in sorted(params.items()))
+    return f"{label} ({shown})"
+
+
+def _schedule_diff(a: ScheduleSpec, b: ScheduleSpec) -> list[str]:
+    """The learning-rate schedule's name, each resolved parameter and the warm-up."""
+    out: list[str] = []
+    ea, eb = SCHEDULES.get(a.name), SCHEDULES.get(b.name)
+    pa = {**(ea.defaults() if ea else {}), **a.params}
+    pb = {**(eb.defaults() if eb else {}), **b.params}
+    if a.name != b.name:
+        # Another schedule: each side with every parameter it runs with.
+        out.append(f"learning-rate schedule: {_schedule_text(a, pa)} → {_schedule_text(b, pb)}")
+    else:
+        for key in sorted(set(pa) | set(pb)):
+            if pa.get(key) != pb.get(key):
+                out.append(
+                    f"schedule {key.replace('_', ' ')}: {_fmt(pa.get(key))} → {_fmt(pb.get(key))}"
+                )
+    if a.warmup_epochs != b.warmup_epochs:
+        out.append(f"warm-up epochs: {a.warmup_epochs} → {b.warmup_epochs}")
     return out
 
 
@@ -309,18 +369,31 @@ def diff_runs(a: RunRecord, b: RunRecord) -> list[str]:
 def optimizer_variants(
     project: Project, names: Iterable[str] = COMPARE_OPTIMIZERS
 ) -> list[tuple[str, Project]]:
-    """The project once per optimizer, each with its catalog defaults; nothing else changes."""
+    """The project once per optimizer, each with its catalog defaults; nothing else changes.
+
+    Every variant is pinned to the project's initial weights (``init_seed``), so
+    all of them start from the same weights.
+    """
     out = []
     for name in names:
-        training = replace(project.training, optimizer=OptimizerSpec(name=name, params={}))
+        training = replace(
+            _pinned(project).training, optimizer=OptimizerSpec(name=name, params={})
+        )
         out.append((_optimizer_name(name), replace(project, training=training)))
     return out
+
+
+def _pinned(project: Project) -> Project:
+    """The project with its initial-weights seed fixed to the one it uses now."""
+    training = replace(project.training, init_seed=project.training.weights_seed)
+    return replace(project, training=training)
 
 
 def activation_variants(
     project: Project, names: Iterable[str] = COMPARE_ACTIVATIONS
 ) -> list[tuple[str, Project]]:
-    """The project once per activation, set on every hidden Dense layer (α at its default)."""
+    """The project once per activation, set on every hidden Dense layer (α at its default),
+    each pinned to the project's initial weights."""
     out = []
     for name in names:
         if name not in HIDDEN_ACTIVATIONS:
@@ -329,7 +402,7 @@ def activation_variants(
             replace(layer, activation=name, alpha=None) if isinstance(layer, DenseLayer) else layer
             for layer in project.network.layers
         )
-        variant = replace(project, network=project.network.with_layers(layers))
+        variant = replace(_pinned(project), network=project.network.with_layers(layers))
         out.append((ACTIVATIONS[name].label, variant))
     return out
 
@@ -382,6 +455,7 @@ def run_to_dict(run: RunRecord, base_dir: Path | None = None) -> dict[str, Any]:
         "data": _origin_to_dict(run.data, base_dir),
         "final": {c: run.final(c) for c in RUN_CURVES},
         "history": _history_to_dict(run),
+        "test": None if run.test_scores is None else {k: float(v) for k, v in run.test_scores.items()},
         "project": project_to_dict(run.project, base_dir),
     }
 
@@ -445,6 +519,13 @@ def run_from_dict(data: object, where: str, base_dir: Path | None = None) -> Run
         if origin["kind"] == "csv" and name and base_dir is not None and not os.path.isabs(name):
             name = os.path.normpath(base_dir / name)
         origin = DataOrigin(origin["kind"], name, origin.get("target", ""))
+    # Files written before there was a test part have no "test": the run had none.
+    test = data.get("test")
+    if test is not None:
+        _expect(isinstance(test, dict), f"{where}.test", "expected an object or null")
+        for key, value in test.items():
+            _expect(_number(value), f"{where}.test.{key}", "expected a number")
+        test = {str(k): float(v) for k, v in test.items()}
     try:
         project = project_from_dict(data["project"], base_dir)
     except StudioError as exc:
@@ -463,6 +544,7 @@ def run_from_dict(data: object, where: str, base_dir: Path | None = None) -> Run
         variant=data.get("variant", ""),
         data=origin,
         epoch_numbers=numbers,
+        test_scores=test,
     )
 
 

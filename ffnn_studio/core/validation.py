@@ -20,6 +20,7 @@ from ffnn_studio.core.catalog import (
     LOSSES,
     OPTIMIZERS,
     REGULARIZERS,
+    SCHEDULES,
     STRATEGIES,
     TRAINING,
     UNITS,
@@ -34,6 +35,7 @@ from ffnn_studio.core.spec import (
     LayerSpec,
     NetworkSpec,
     Project,
+    ScheduleSpec,
     Task,
     TrainingSettings,
 )
@@ -287,6 +289,35 @@ def size_warnings(
     return warnings
 
 
+def validate_schedule(schedule: ScheduleSpec) -> list[Problem]:
+    """Problems of the learning-rate schedule: an unknown name, parameter or value."""
+    problems: list[Problem] = []
+    entry = SCHEDULES.get(schedule.name)
+    if entry is None:
+        problems.append(
+            Problem(
+                "Training › schedule",
+                f"'{clip(schedule.name, 60)}' is an {_choice('schedule', SCHEDULES)}",
+                field="lr_schedule",
+            )
+        )
+        return problems
+    known = {p.name for p in entry.params}
+    for name, value in schedule.params.items():
+        if name not in known:
+            takes = f"it takes: {', '.join(sorted(known))}" if known else "it takes none"
+            problems.append(
+                Problem(
+                    f"Training › schedule › {clip(name, 60)}",
+                    f"{entry.label} has no parameter '{clip(name, 60)}'; {takes}",
+                    field=name,
+                )
+            )
+        else:
+            _check_param(problems, f"Training › {entry.label}", entry.param(name), value)
+    return problems
+
+
 def validate_training(training: TrainingSettings, task: Task | None) -> list[Problem]:
     """Problems of the loss, optimizer and schedule (``task`` None: not yet known)."""
     problems: list[Problem] = []
@@ -343,6 +374,7 @@ def validate_training(training: TrainingSettings, task: Task | None) -> list[Pro
     _check_param(
         problems, "Training › schedule", TRAINING.warmup_epochs, training.lr_schedule.warmup_epochs
     )
+    problems += validate_schedule(training.lr_schedule)
     if training.strategy not in STRATEGIES:
         problems.append(
             Problem(

@@ -85,7 +85,7 @@ class Dataset:
 
 @dataclass(frozen=True, eq=False)
 class PreparedData:
-    """A data set split into training and validation parts, with the training part's statistics.
+    """A data set split into training, validation and test parts, with the training part's statistics.
 
     Features stay raw: the model normalizes them itself with ``mean`` and
     ``variance`` (a Keras ``Normalization`` layer), so an exported model takes
@@ -103,9 +103,20 @@ class PreparedData:
     val_index: np.ndarray
     #: The data set's import notes followed by the split's (e.g. a stratification fallback).
     notes: tuple[str, ...] = ()
+    #: Rows held out from training, validation and early stopping; scored after training.
+    x_test: np.ndarray | None = None
+    y_test: np.ndarray | None = None
+    test_index: np.ndarray | None = None
 
     def __post_init__(self) -> None:
+        if self.test_index is None:  # built without a test part: empty ones of the right kind
+            object.__setattr__(self, "x_test", self.x_train[:0])
+            object.__setattr__(self, "y_test", self.y_train[:0])
+            object.__setattr__(self, "test_index", self.train_index[:0])
         for name in (
+            "x_test",
+            "y_test",
+            "test_index",
             "x_train",
             "y_train",
             "x_val",
@@ -144,3 +155,19 @@ class PreparedData:
     @property
     def n_val(self) -> int:
         return int(self.x_val.shape[0])
+
+    @property
+    def n_test(self) -> int:
+        assert self.x_test is not None
+        return int(self.x_test.shape[0])
+
+    def split(self, name: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(x, y, row indices into the data set) of the part ``name``: "train", "validation" or "test"."""
+        if name == "train":
+            return self.x_train, self.y_train, self.train_index
+        if name == "validation":
+            return self.x_val, self.y_val, self.val_index
+        if name == "test":
+            assert self.x_test is not None and self.y_test is not None and self.test_index is not None
+            return self.x_test, self.y_test, self.test_index
+        raise ValueError(f"no part {name!r}; parts: train, validation, test")

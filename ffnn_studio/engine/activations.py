@@ -31,5 +31,8 @@ def step(x):
     return surrogate + ops.stop_gradient(hard - surrogate)
 
 
+# A saved optimizer's warm-up schedule loads after this one import, like the step.
+import ffnn_studio.engine.schedules  # noqa: E402,F401
+
 #: The studio's custom activations by registered name, as the catalog names them.
 CUSTOM_OBJECTS = {"ffnn_studio>step": step}

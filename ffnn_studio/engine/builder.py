@@ -33,8 +33,10 @@ from ffnn_studio.engine.plan import (
     Custom,
     DataValue,
     DensePlan,
+    InitSeed,
     Seed,
     Setting,
+    Steps,
     Value,
     loss_call,
     metric_call,
@@ -70,15 +72,30 @@ class BuiltModel:
         return tuple(b.info for b in self.blocks)
 
 
-def instantiate(value: Value, *, seed: int = 0, data: Mapping[str, object] | None = None):
-    """The Keras object a plan value stands for (calls are made, seeds resolved)."""
+def instantiate(
+    value: Value,
+    *,
+    seed: int = 0,
+    data: Mapping[str, object] | None = None,
+    weights_seed: int | None = None,
+):
+    """The Keras object a plan value stands for (calls are made, seeds resolved).
+
+    ``weights_seed`` (default: ``seed``) resolves the initializers' seeds; ``data``
+    holds the figures known from the data ("n_classes", "steps_per_epoch").
+    """
     if isinstance(value, Call):
         cls = _keras_attribute(value.path)
-        args = [instantiate(a, seed=seed, data=data) for a in value.args]
-        kwargs = {k: instantiate(v, seed=seed, data=data) for k, v in value.kwargs}
+        make = partial(instantiate, seed=seed, data=data, weights_seed=weights_seed)
+        args = [make(a) for a in value.args]
+        kwargs = {k: make(v) for k, v in value.kwargs}
         return cls(*args, **kwargs)
     if isinstance(value, Seed):
         return seed + value.offset
+    if isinstance(value, InitSeed):
+        return (seed if weights_seed is None else weights_seed) + value.offset
+    if isinstance(value, Steps):
+        return value.epochs * int((data or {}).get("steps_per_epoch", 1))  # type: ignore[call-overload]
     if isinstance(value, Setting):
         return value.value
     if isinstance(value, DataValue):
@@ -91,8 +108,14 @@ def instantiate(value: Value, *, seed: int = 0, data: Mapping[str, object] | Non
 
 
 def _keras_attribute(path: str):
-    """``keras.optimizers.Adam`` → the class, looked up on the imported ``keras``."""
+    """``keras.optimizers.Adam`` → the class, looked up on the imported ``keras``
+    (``ffnn_studio>Name``: one of the studio's registered schedules)."""
     import keras
+
+    if path.startswith("ffnn_studio>"):
+        from ffnn_studio.engine.schedules import CUSTOM_SCHEDULES
+
+        return CUSTOM_SCHEDULES[path]
 
     head, *parts = path.split(".")
     if head != "keras":
@@ -103,9 +126,10 @@ def _keras_attribute(path: str):
     return obj
 
 
-def make_optimizer(training: TrainingSettings):
-    """The Keras optimizer for the spec's optimizer, hyper-parameters one to one."""
-    return instantiate(optimizer_call(training))
+def make_optimizer(training: TrainingSettings, steps_per_epoch: int = 1):
+    """The Keras optimizer for the spec's optimizer, hyper-parameters one to one (and
+    its learning-rate schedule, counted in steps of ``steps_per_epoch`` an epoch)."""
+    return instantiate(optimizer_call(training), data={"steps_per_epoch": steps_per_epoch})
 
 
 def make_loss(training: TrainingSettings, task: Task):
@@ -137,11 +161,13 @@ def build_model(
     mean: np.ndarray | None = None,
     variance: np.ndarray | None = None,
     compile: bool = True,
+    steps_per_epoch: int = 1,
 ) -> BuiltModel:
     """Build (and compile) the model the project describes for data of this shape.
 
     ``mean``/``variance`` are the training part's feature statistics; they
     become a ``Normalization`` layer so the model takes raw features.
+    ``steps_per_epoch`` turns a learning-rate schedule's epochs into steps.
     """
     import keras
 
@@ -159,7 +185,12 @@ def build_model(
     )(inputs)
     plan = plan_model(project, task)
     seed = plan.seed
-    make = partial(instantiate, seed=seed, data={"n_classes": n_classes})
+    make = partial(
+        instantiate,
+        seed=seed,
+        data={"n_classes": n_classes, "steps_per_epoch": steps_per_epoch},
+        weights_seed=plan.weights_seed,
+    )
     blocks: list[DenseBlock] = []
     for step in plan.layers:
         if isinstance(step, DensePlan):

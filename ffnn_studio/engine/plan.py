@@ -24,11 +24,13 @@ from ffnn_studio.core.catalog import (
     METRIC_NAMES,
     OPTIMIZERS,
     REGULARIZERS,
+    SCHEDULES,
     KerasCall,
     KerasLoss,
     Param,
 )
 from ffnn_studio.core.naming import slugify
+from ffnn_studio.core.schedule_math import cosine_decay_epochs, schedule_params
 from ffnn_studio.core.spec import (
     DenseLayer,
     DropoutLayer,
@@ -52,6 +54,20 @@ class Seed:
     """The project's seed plus ``offset``, so every layer draws its own numbers."""
 
     offset: int = 0
+
+
+@dataclass(frozen=True)
+class InitSeed:
+    """The initial-weights seed plus ``offset`` (``TrainingSettings.weights_seed``)."""
+
+    offset: int = 0
+
+
+@dataclass(frozen=True)
+class Steps:
+    """``epochs`` epochs as optimizer steps: epochs × the run's steps per epoch."""
+
+    epochs: int
 
 
 @dataclass(frozen=True)
@@ -98,7 +114,9 @@ class Call:
 
 #: An argument of a call: a literal, a seed, a data figure, a custom object,
 #: a hyper-parameter or another call (an initializer inside a layer).
-Value = bool | int | float | str | None | Seed | DataValue | Custom | Setting | Call
+Value = (
+    bool | int | float | str | None | Seed | InitSeed | Steps | DataValue | Custom | Setting | Call
+)
 
 
 @dataclass(frozen=True)
@@ -140,6 +158,14 @@ class ModelPlan:
     metric: Call
     #: The loss and metric as the catalog describes them for this task.
     keras_loss: KerasLoss
+    #: The initializers' seed (``TrainingSettings.weights_seed``); ``seed`` is dropout's.
+    weights_seed: int = 0
+
+    @property
+    def schedule(self) -> Call | None:
+        """The optimizer's learning-rate schedule, if it has one."""
+        lr = self.optimizer.get("learning_rate")
+        return lr if isinstance(lr, Call) else None
 
     @property
     def metric_name(self) -> str:
@@ -196,12 +222,80 @@ def model_name(name: str) -> str:
 
 
 def optimizer_call(training: TrainingSettings) -> Call:
-    """The optimizer: the catalog's Keras class, each hyper-parameter one to one."""
+    """The optimizer: the catalog's Keras class, each hyper-parameter one to one; a
+    learning-rate schedule takes the learning rate's place (starting from it)."""
     entry = OPTIMIZERS[training.optimizer.name]
     assert entry.keras is not None, entry.name
     values = training.optimizer.resolved()
-    settings = {p.name: Setting(p, _coerce(p, values[p.name])) for p in entry.params}
+    settings: dict[str, Value] = {
+        p.name: Setting(p, _coerce(p, values[p.name])) for p in entry.params
+    }
+    if "learning_rate" in settings:
+        lr = settings["learning_rate"]
+        schedule = schedule_call(training, lr)
+        if schedule is not None:
+            settings["learning_rate"] = schedule
     return _call(entry.keras, settings)
+
+
+#: The studio's warm-up schedule (``engine.schedules``), for the schedules without their own.
+WARMUP_SCHEDULE = "ffnn_studio>LinearWarmup"
+
+
+def schedule_call(training: TrainingSettings, learning_rate: Value) -> Call | None:
+    """The Keras schedule of ``training.lr_schedule`` starting from ``learning_rate``;
+    None for a constant rate without warm-up.
+
+    Epoch counts become steps (``Steps``). Cosine decay uses Keras's own warm-up
+    (from 0 to the rate); step and exponential decay, and a constant rate, are
+    wrapped in the studio's ``LinearWarmup``.
+    """
+    spec = training.lr_schedule
+    entry = SCHEDULES[spec.name]
+    p = schedule_params(spec)
+    warm = int(spec.warmup_epochs)
+    decay: Call | None = None
+    if spec.name == "cosine":
+        kwargs: list[tuple[str, Value]] = [
+            ("initial_learning_rate", 0.0 if warm else learning_rate),
+            ("decay_steps", Steps(cosine_decay_epochs(spec, training.epochs))),
+            ("alpha", Setting(entry.param("alpha"), float(p["alpha"]))),
+        ]
+        if warm:
+            kwargs += [("warmup_target", learning_rate), ("warmup_steps", Steps(warm))]
+        assert entry.keras is not None
+        return Call(entry.keras.path, kwargs=tuple(kwargs))
+    if spec.name == "step":
+        assert entry.keras is not None
+        decay = Call(
+            entry.keras.path,
+            kwargs=(
+                ("initial_learning_rate", learning_rate),
+                ("decay_steps", Steps(int(p["every_epochs"]))),
+                ("decay_rate", Setting(entry.param("factor"), float(p["factor"]))),
+                ("staircase", True),
+            ),
+        )
+    elif spec.name == "exponential":
+        assert entry.keras is not None
+        decay = Call(
+            entry.keras.path,
+            kwargs=(
+                ("initial_learning_rate", learning_rate),
+                ("decay_steps", Steps(1)),
+                ("decay_rate", Setting(entry.param("decay_rate"), float(p["decay_rate"]))),
+            ),
+        )
+    if not warm:
+        return decay
+    return Call(
+        WARMUP_SCHEDULE,
+        kwargs=(
+            ("initial_learning_rate", learning_rate),
+            ("warmup_steps", Steps(warm)),
+            ("after", decay),
+        ),
+    )
 
 
 def keras_loss(training: TrainingSettings, task: Task) -> KerasLoss:
@@ -222,9 +316,10 @@ def metric_call(training: TrainingSettings, task: Task) -> Call:
 
 
 def initializer_call(name: str, seed_offset: int) -> Call:
+    """An initializer drawing from the initial-weights seed (not the shuffling seed)."""
     entry = INITIALIZERS[name]
     assert entry.keras is not None, name
-    return _call(entry.keras, {}, ("seed", Seed(seed_offset)))
+    return _call(entry.keras, {}, ("seed", InitSeed(seed_offset)))
 
 
 def regularizer_call(layer: DenseLayer) -> Call | None:
@@ -308,4 +403,5 @@ def plan_model(project: Project, task: Task) -> ModelPlan:
         loss=loss_call(project.training, task),
         metric=metric_call(project.training, task),
         keras_loss=loss,
+        weights_seed=project.training.weights_seed,
     )

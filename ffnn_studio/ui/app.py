@@ -81,6 +81,10 @@ def _train_for_screenshot(window, epochs: int) -> str | None:
         return window.errors[-1] if window.errors else "training could not start"
     if not outcome:
         _wait([controller.finished, controller.failed])
+    # The status bar's devices, as the interactive window shows them after its
+    # warm-up (TensorFlow is loaded by now: this is quick).
+    controller.warm_up()
+    _wait([controller.warmedUp], 30_000)
     result = outcome[0]
     if isinstance(result, RunFinished):
         if result.reason.is_failure:

@@ -58,6 +58,7 @@ from ffnn_studio.ui.document.autosave import (
     orphaned_recoveries,
 )
 from ffnn_studio.ui.document.document import ProjectDocument
+from ffnn_studio.ui.experiments import ExperimentActions
 from ffnn_studio.ui.exports.actions import ExportActions
 from ffnn_studio.ui.exports.export_dialog import EXPORT_BUSY
 from ffnn_studio.ui.exports.predict_action import PredictCsvAction
@@ -380,6 +381,8 @@ class MainWindow(QMainWindow):
         # View (every dock and tool bar) and Help: ui/menus.py.
         self.view_menu = build_view_menu(self, WINDOW_STATE_VERSION)
         self.help_menu = build_help_menu(self, self.about_action)
+        # Experiments (learning-rate finder, cross-validation), before Help: ui/experiments.py.
+        self.experiments = ExperimentActions(self)
 
     def _build_status_bar(self) -> None:
         status = self.statusBar()

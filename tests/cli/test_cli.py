@@ -59,6 +59,19 @@ def test_usage_errors_exit_2_with_a_message(argv, fragment, capsys, tmp_path, mo
     assert "Traceback" not in err
 
 
+def test_train_prints_the_test_scores_of_a_project_with_a_test_part(tmp_path, capsys) -> None:
+    doc = json.loads(json.dumps(PROJECT))
+    doc["schema_version"] = 2
+    doc["training"]["test_fraction"] = 0.25
+    assert main(["train", str(write(tmp_path, doc)), "--epochs", "2"]) == 0
+    out = capsys.readouterr().out
+    line = next(line for line in out.splitlines() if line.startswith("Test scores:"))
+    scores = dict(re.findall(r"(\w+) (-?[\d.]+)", line.removeprefix("Test scores:")))
+    assert {"loss", "accuracy", "roc_auc"} <= set(scores) and 0 <= float(scores["accuracy"]) <= 1
+    assert main(["train", str(write(tmp_path, PROJECT)), "--epochs", "1"]) == 0
+    assert "Test scores:" not in capsys.readouterr().out
+
+
 def test_bad_project_file_exits_2_naming_the_field(tmp_path, capsys) -> None:
     doc = json.loads(json.dumps(PROJECT))
     doc["network"]["layers"][0]["units"] = 0

@@ -137,7 +137,10 @@ def test_optimizer_variants_differ_only_in_the_optimizer() -> None:
     assert [label for label, _ in variants] == [OPTIMIZERS[n].label for n in COMPARE_OPTIMIZERS]
     for (_label, p), name in zip(variants, COMPARE_OPTIMIZERS, strict=True):
         assert p.training.optimizer == OptimizerSpec(name, {})
-        assert replace(p, training=replace(p.training, optimizer=base.training.optimizer)) == base
+        # Pinned to the weights the base run starts from; nothing else changes.
+        assert p.training.init_seed == base.training.weights_seed
+        restored = replace(p.training, optimizer=base.training.optimizer, init_seed=base.training.init_seed)
+        assert replace(p, training=restored) == base
         assert [d.split(":")[0] for d in diff_projects(base, p)] in (
             [],
             ["optimizer"],
@@ -154,7 +157,8 @@ def test_activation_variants_set_every_dense_layer() -> None:
         assert [layer.activation for layer in p.network.dense_layers] == [act, act]
         assert all(layer.alpha is None for layer in p.network.dense_layers)
         assert isinstance(p.network.layers[1], DropoutLayer)
-        assert p.training == base.training and p.data == base.data
+        assert p.training == replace(base.training, init_seed=base.training.weights_seed)
+        assert p.data == base.data
     with pytest.raises(ValueError):
         activation_variants(base, ["softmax"])
 
@@ -293,3 +297,25 @@ def test_labels_and_differences_show_the_data_when_it_differs() -> None:
     unknown = replace(_record(4), data=None)
     assert run_labels([unknown, wine])[0].endswith("· data unknown")
     assert diff_runs(unknown, wine)[0] == "data: unknown → wine.csv → target"
+
+
+def test_test_scores_round_trip_and_old_files_open_without_them(tmp_path: Path) -> None:
+    project_path = tmp_path / "demo.ffnn.json"
+    scored = replace(_record(1), test_scores={"loss": 0.31, "accuracy": 0.875})
+    raw = json.loads(save_runs(project_path, [scored, _record(2)]).read_text())
+    assert raw["runs"][0]["test"] == {"loss": 0.31, "accuracy": 0.875}
+    assert raw["runs"][1]["test"] is None
+    loaded = load_runs(project_path)
+    assert loaded[0].test_scores == {"loss": 0.31, "accuracy": 0.875}
+    assert loaded[0].test_score("accuracy") == 0.875 and loaded[1].test_score("accuracy") is None
+
+    # A runs file written before runs had a test part: no "test" key at all.
+    for run in raw["runs"]:
+        del run["test"]
+    sidecar_path(project_path).write_text(json.dumps(raw))
+    assert [r.test_scores for r in load_runs(project_path)] == [None, None]
+
+    raw["runs"][0]["test"] = {"accuracy": "high"}
+    sidecar_path(project_path).write_text(json.dumps(raw))
+    with pytest.raises(RunsFileError, match=r"test\.accuracy"):
+        load_runs(project_path)

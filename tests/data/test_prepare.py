@@ -136,3 +136,45 @@ def test_prepared_data_exposes_the_data_set() -> None:
     assert p.feature_names == data.feature_names and p.class_names == data.class_names
     with pytest.raises(ValueError, match="read-only"):
         p.x_train[0, 0] = 0.0
+
+
+def test_test_part_is_stratified_disjoint_and_drawn_from_the_seed() -> None:
+    data = _classification([0] * 60 + [1] * 30 + [2] * 10, names=("a", "b", "c"))
+    a, b, c = prepare(data, 0.2, 5, 0.3), prepare(data, 0.2, 5, 0.3), prepare(data, 0.2, 6, 0.3)
+    assert (a.n_train, a.n_val, a.n_test) == (50, 20, 30)
+    parts = [set(a.train_index.tolist()), set(a.val_index.tolist()), set(a.test_index.tolist())]
+    assert parts[0].isdisjoint(parts[1]) and parts[0].isdisjoint(parts[2]) and parts[1].isdisjoint(parts[2])
+    assert set().union(*parts) == set(range(100))
+    # Every part keeps the 6 : 3 : 1 proportions.
+    assert np.bincount(a.y_test).tolist() == [18, 9, 3]
+    assert np.bincount(a.y_val).tolist() == [12, 6, 2]
+    np.testing.assert_array_equal(a.test_index, b.test_index)
+    assert not np.array_equal(a.test_index, c.test_index)
+    np.testing.assert_array_equal(a.x_test, data.x[a.test_index])
+    np.testing.assert_array_equal(a.y_test, data.y[a.test_index])
+    # The scaling statistics never see the held-out rows.
+    np.testing.assert_allclose(a.mean, data.x[a.train_index].mean(axis=0), rtol=1e-5)
+
+
+def test_zero_test_fraction_keeps_the_split_of_projects_without_one() -> None:
+    data = load_dataset(BuiltinDataSource("blobs", {"n_samples": 90}))
+    old, new = prepare(data, 0.2, 3), prepare(data, 0.2, 3, 0.0)
+    np.testing.assert_array_equal(old.val_index, new.val_index)
+    assert new.n_test == 0 and new.x_test.shape == (0, data.n_features) and new.test_index.shape == (0,)
+
+
+def test_test_and_validation_parts_leaving_nothing_to_train_on_are_refused() -> None:
+    data = _classification([0, 1] * 5)
+    with pytest.raises(StudioError, match=r"too few to hold out 0\.6 of them for validation and 0\.4 for testing"):
+        prepare(data, 0.6, 0, 0.4)
+
+
+def test_split_by_name_gives_each_part() -> None:
+    data = load_dataset(BuiltinDataSource("iris"))
+    p = prepare(data, 0.2, 0, 0.2)
+    for name, n in (("train", p.n_train), ("validation", p.n_val), ("test", p.n_test)):
+        x, y, rows = p.split(name)
+        assert len(x) == len(y) == len(rows) == n
+        np.testing.assert_array_equal(y, data.y[rows])
+    with pytest.raises(ValueError):
+        p.split("holdout")

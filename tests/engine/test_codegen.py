@@ -575,3 +575,41 @@ def test_invalid_projects_are_refused() -> None:
     bad = Project(network=NetworkSpec((DenseLayer(0, "relu"),)), data=BuiltinDataSource("xor"))
     with pytest.raises(StudioError):
         generate_script(bad)
+
+
+@pytest.mark.parametrize(
+    ("source", "loss"),
+    [(BuiltinDataSource("iris"), "cross_entropy"), (BuiltinDataSource("plane", {"n_samples": 90}), "mse")],
+)
+def test_the_script_holds_out_the_studios_test_rows(source, loss, tmp_path: Path) -> None:
+    from ffnn_studio.data import load_dataset, prepare
+
+    project = project_for(source, loss=loss, test_fraction=0.2, validation_fraction=0.25, seed=4)
+    module = load_script(generate_script(project), tmp_path)
+    data = load_dataset(source)
+    prepared = prepare(data, 0.25, 4, 0.2)
+    # Row numbers as the one feature: the parts show which rows they hold.
+    rows = np.arange(data.n_samples)
+    x_train, x_val, x_test, _, _, y_test = module.split(rows, data.y)
+    np.testing.assert_array_equal(x_test, prepared.test_index)
+    np.testing.assert_array_equal(x_val, prepared.val_index)
+    np.testing.assert_array_equal(x_train, prepared.train_index)
+    np.testing.assert_array_equal(y_test, prepared.y_test)
+
+
+def test_a_script_with_a_test_part_is_tidy_and_prints_its_test_score(tmp_path: Path) -> None:
+    pytest.importorskip("ruff")
+    project = project_for(BuiltinDataSource("iris"), test_fraction=0.2, epochs=2)
+    script = write_script(project, tmp_path / "train.py")
+    for args in (("check", "--isolated", "--line-length", "88", "--select", "E,F,W,I,UP,B,SIM,RUF",
+                  "--ignore", "RUF001,RUF002,RUF003"), ("format", "--isolated", "--check", "--diff")):
+        done = _ruff(*args, os.fspath(script))
+        assert done.returncode == 0, done.stdout + done.stderr
+    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3")
+    done = subprocess.run(
+        [sys.executable, os.fspath(script), os.fspath(tmp_path / "m.keras")],
+        capture_output=True, text=True, cwd=tmp_path, env=env, timeout=600,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "90 training rows, 30 validation rows, 30 test rows" in done.stdout
+    assert re.search(r"^\s+test\s+loss \d+\.\d+\s+accuracy \d+\.\d+$", done.stdout, re.MULTILINE), done.stdout

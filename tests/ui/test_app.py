@@ -65,10 +65,16 @@ def test_screenshot_of_the_default_project(qtbot, tmp_path, monkeypatch) -> None
 
 def test_screenshot_after_training(qtbot, tmp_path, monkeypatch, capsys) -> None:
     made = use_fake_controller(monkeypatch)
+    shown_devices: list[bool] = []
+    monkeypatch.setattr(
+        main_window_module.MainWindow, "_show_devices", lambda self: shown_devices.append(True)
+    )
     png = tmp_path / "trained.png"
     assert app_module.run_window(None, str(png), 2) == 0
     assert png.is_file()
     assert made[0].session is not None and made[0].session.epochs_completed == 2
+    # The status bar names the devices, as the interactive window's does after its warm-up.
+    assert shown_devices
 
 
 def test_screenshot_reports_a_failed_run(qtbot, tmp_path, monkeypatch, capsys) -> None:

@@ -145,3 +145,19 @@ def test_every_catalog_optimizer_is_in_the_picker_with_its_form(qtbot, training_
     assert document.project.training.optimizer.name == name
     assert set(training_panel.optimizer_editors) == {p.name for p in OPTIMIZERS[name].params}
     assert OPTIMIZERS[name].help in training_panel.optimizer_help.text()
+
+
+def test_test_fraction_is_edited_undone_and_its_problems_shown(qtbot, training_panel, document) -> None:
+    panel = training_panel
+    spin = panel.test_fraction
+    assert spin.objectName() == "testFractionSpin" and spin.accessibleName() == "Test fraction"
+    assert spin.value() == 0.0 and spin.maximum() < TRAINING.test_fraction.maximum + 1e-9
+    spin.setValue(0.2)
+    assert document.project.training.test_fraction == pytest.approx(0.2)
+    assert "test_fraction" not in panel.problems.text()
+    panel.validation_fraction.setValue(0.8)
+    assert not panel.problems.isHidden() and "less than a tenth of the data" in panel.problems.text()
+    document.undo_stack.undo()
+    document.undo_stack.undo()
+    assert document.project.training.test_fraction == 0.0 and spin.value() == 0.0
+    assert "less than a tenth" not in panel.problems.text()

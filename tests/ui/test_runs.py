@@ -286,8 +286,13 @@ def test_compare_optimizers_with_real_training(qtbot, real_controller, tmp_path:
     for r in runs:
         assert r.epochs == 2 and np.isfinite(r.history["loss"]).all()
         assert r.project.training.optimizer.params == {}
-        # Nothing but the optimizer differs from the document's project.
-        same = replace(r.project, training=replace(r.project.training, optimizer=XOR.training.optimizer))
+        # Nothing but the optimizer differs from the document's project; the initial
+        # weights are pinned to the ones the project starts from.
+        assert r.project.training.init_seed == doc.project.training.weights_seed
+        same = replace(
+            r.project,
+            training=replace(r.project.training, optimizer=XOR.training.optimizer, init_seed=None),
+        )
         assert same == doc.project
     assert all(
         {line.split(":")[0] for line in diff_projects(runs[0].project, r.project)} <= {"optimizer", "learning rate"}
@@ -500,3 +505,25 @@ def test_the_best_epoch_label_fits_beside_its_line(qtbot, width: int) -> None:
         assert text == texts[0]
     else:
         assert text != texts[0]
+
+
+def test_the_runs_table_shows_the_test_metric_of_runs_with_a_test_part(qtbot, tmp_path: Path) -> None:
+    from ffnn_studio.ui.insights.runs_panel import TEST_COLUMN
+
+    panel = RunsPanel()
+    qtbot.addWidget(panel)
+    controller = FakeController()
+    panel.store.follow(controller)
+    session = FakeSession(XOR, 3)
+    controller.session = session
+    controller.started.emit(_started())
+    controller.finished.emit(RunFinished("completed", "done", 3, 1.0, {"loss": 0.4, "accuracy": 0.8125}))
+    controller.started.emit(_started())
+    controller.session = FakeSession(XOR, 2)
+    controller.finished.emit(RunFinished("completed", "done", 2, 1.0))
+    model = panel.model
+    assert model.headerData(TEST_COLUMN, Qt.Orientation.Horizontal) == "Test accuracy"
+    assert model.data(model.index(0, TEST_COLUMN)) == "0.8125"
+    assert model.data(model.index(1, TEST_COLUMN)) == "—"
+    assert "test: loss 0.4 · accuracy 0.8125" in model.data(model.index(0, 0), Qt.ItemDataRole.ToolTipRole)
+    assert panel.store.runs[0].test_scores == {"loss": 0.4, "accuracy": 0.8125}

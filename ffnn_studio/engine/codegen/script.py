@@ -30,7 +30,7 @@ import os
 import textwrap
 from pathlib import Path
 
-from ffnn_studio.core.catalog import ACTIVATIONS, DATASETS, OPTIMIZERS
+from ffnn_studio.core.catalog import ACTIVATIONS, DATASETS, OPTIMIZERS, SCHEDULES
 from ffnn_studio.core.errors import StudioError
 from ffnn_studio.core.naming import slugify
 from ffnn_studio.core.spec import (
@@ -45,14 +45,17 @@ from ffnn_studio.core.validation import check_project
 from ffnn_studio.engine.plan import (
     INPUT_NAME,
     SCALING_NAME,
+    WARMUP_SCHEDULE,
     Call,
     Custom,
     DataValue,
     DensePlan,
     DropoutPlan,
+    InitSeed,
     ModelPlan,
     Seed,
     Setting,
+    Steps,
     Value,
     plan_model,
 )
@@ -68,6 +71,8 @@ _REAL_LOADERS = {
 
 #: Comment and docstring width.
 _WIDTH = 79
+#: The line length the formatters keep code lines within.
+_CODE_WIDTH = 88
 #: Code line width: ruff format's and black's default.
 _LINE = 88
 
@@ -136,9 +141,14 @@ def _code(value: Value) -> str:
     """A plan value as source: calls written out, seeds as ``SEED + k``, settings by name."""
     if isinstance(value, Call):
         args = [_code(a) for a in value.args] + [f"{k}={_code(v)}" for k, v in value.kwargs]
-        return f"{value.path}({', '.join(args)})"
+        # A studio class ("ffnn_studio>LinearWarmup") is defined in the script itself.
+        return f"{value.path.rpartition('>')[2]}({', '.join(args)})"
     if isinstance(value, Seed):
         return f"SEED + {value.offset}" if value.offset else "SEED"
+    if isinstance(value, InitSeed):
+        return f"INIT_SEED + {value.offset}" if value.offset else "INIT_SEED"
+    if isinstance(value, Steps):
+        return f"{value.epochs} * steps_per_epoch" if value.epochs != 1 else "steps_per_epoch"
     if isinstance(value, Setting):
         return value.param.name.upper()
     if isinstance(value, DataValue):
@@ -603,7 +613,17 @@ def _dense_code(step: DensePlan) -> list[str]:
         lines.append(_comment(f"{what}.", "    "))
     args = [_code(a) for a in step.dense.args] + [f"{k}={_code(v)}" for k, v in step.dense.kwargs]
     lines.append(f"    x = {step.dense.path}(")
-    lines.extend(f"        {a}," for a in args)
+    for (keyword, value), arg in zip(
+        [(None, None)] * len(step.dense.args) + list(step.dense.kwargs), args, strict=True
+    ):
+        if len(arg) + 9 > _CODE_WIDTH and isinstance(value, Call):
+            # As the formatters break it: the call's arguments on a line of their own.
+            inner = ", ".join(
+                [_code(a) for a in value.args] + [f"{k}={_code(v)}" for k, v in value.kwargs]
+            )
+            lines += [f"        {keyword}={value.path}(", f"            {inner}", "        ),"]
+        else:
+            lines.append(f"        {arg},")
     lines.append("    )(x)")
     if step.activation is not None:
         lines.append(f"    x = {_code(step.activation)}(x)")
@@ -636,11 +656,80 @@ def _optimizer_code(plan: ModelPlan, project: Project) -> tuple[list[str], list[
     """(settings lines, the optimizer's construction lines)."""
     entry = OPTIMIZERS[project.training.optimizer.name]
     settings = [_comment(f"The optimizer: {entry.label}. {entry.help}")]
+    schedule = plan.schedule
     for _, value in plan.optimizer.kwargs:
         if isinstance(value, Setting):
             settings.append(f"{_code(value)} = {_lit(value.value)}")
+        elif value is schedule and schedule is not None:
+            settings.extend(_schedule_settings(project, schedule))
     args = [f"{k}={_code(v)}" for k, v in plan.optimizer.kwargs]
     return settings, _call(f"return {plan.optimizer.path}", args)
+
+
+def _settings_in(value: Value) -> list[Setting]:
+    if isinstance(value, Setting):
+        return [value]
+    if isinstance(value, Call):
+        return [s for v in (*value.args, *(kw for _, kw in value.kwargs)) for s in _settings_in(v)]
+    return []
+
+
+def _schedule_settings(project: Project, schedule: Call) -> list[str]:
+    """The learning rate's setting lines, and the schedule's, with a comment on the schedule."""
+    spec = project.training.lr_schedule
+    entry = SCHEDULES[spec.name]
+    text = f"The learning-rate schedule: {entry.label}, {entry.formula}. {entry.help}"
+    if spec.warmup_epochs:
+        text += (
+            f" The first {spec.warmup_epochs} epochs warm up: the rate rises linearly "
+            "from 0 to LEARNING_RATE."
+        )
+    lines = [_comment(text)]
+    seen: set[str] = set()
+    for setting in _settings_in(schedule):
+        name = _code(setting)
+        if name not in seen:
+            seen.add(name)
+            lines.append(f"{name} = {_lit(setting.value)}")
+    return lines
+
+
+_WARMUP_CLASS = """
+# A linear warm-up in front of a learning-rate schedule: the rate rises from 0 to
+# initial_learning_rate over warmup_steps, then follows `after` (counted from the
+# warm-up's end). Registered under the same name as in FFNN Studio, so a model
+# saved by this script also loads there.
+@keras.saving.register_keras_serializable(package="ffnn_studio", name="LinearWarmup")
+class LinearWarmup(keras.optimizers.schedules.LearningRateSchedule):
+    def __init__(self, initial_learning_rate, warmup_steps, after=None, name="LinearWarmup"):
+        self.initial_learning_rate = initial_learning_rate
+        self.warmup_steps = warmup_steps
+        if isinstance(after, dict):
+            after = keras.optimizers.schedules.deserialize(after)
+        self.after = after
+        self.name = name
+
+    def __call__(self, step):
+        ops = keras.ops
+        lr = ops.convert_to_tensor(self.initial_learning_rate)
+        t = ops.cast(step, lr.dtype)
+        warm = ops.cast(self.warmup_steps, lr.dtype)
+        rising = lr * t / ops.maximum(warm, 1.0)
+        if self.after is None:
+            later = lr
+        else:
+            later = ops.cast(self.after(ops.maximum(t - warm, 0.0)), lr.dtype)
+        return ops.where(t < warm, rising, later)
+
+    def get_config(self):
+        after = None if self.after is None else keras.optimizers.schedules.serialize(self.after)
+        return {
+            "initial_learning_rate": self.initial_learning_rate,
+            "warmup_steps": self.warmup_steps,
+            "after": after,
+            "name": self.name,
+        }
+"""
 
 
 _STEP_FUNCTION = '''
@@ -682,8 +771,11 @@ def _network_summary(project: Project, task: Task) -> str:
 
 
 def _build_model_code(plan: ModelPlan) -> str:
+    scheduled = plan.schedule is not None
     lines = [
-        "def build_model(n_features, n_classes, normalizer):",
+        "def build_model(n_features, n_classes, normalizer, steps_per_epoch):"
+        if scheduled
+        else "def build_model(n_features, n_classes, normalizer):",
         '    """The network: raw features in, probabilities (or values) out."""',
         f"    inputs = keras.Input(shape=(n_features,), name={_lit(INPUT_NAME)})",
         "    # Scale every feature to mean 0 and variance 1 with the training part's statistics.",
@@ -708,7 +800,9 @@ def _build_model_code(plan: ModelPlan) -> str:
         "",
         _comment(f"The loss: {plan.keras_loss.note}.", "    "),
         "    model.compile(",
-        "        optimizer=make_optimizer(),",
+        "        optimizer=make_optimizer(steps_per_epoch),"
+        if scheduled
+        else "        optimizer=make_optimizer(),",
         f"        loss={_code(plan.loss)},",
         f"        metrics=[{_code(plan.metric)}],",
         "    )",
@@ -817,10 +911,13 @@ def generate_script(
         "# The project's settings. Change them here to experiment.",
         "# ---------------------------------------------------------------------------",
         "",
-        "# One seed for the data split, the initial weights, dropout and shuffling.",
+        "# One seed for the data split, dropout and shuffling.",
         f"SEED = {training.seed}",
+        "# The initial weights' seed: runs with the same one start from the same weights.",
+        "INIT_SEED = SEED" if training.init_seed is None else f"INIT_SEED = {training.init_seed}",
         "# Share of the rows held out (never trained on) to measure generalization.",
         f"VALIDATION_FRACTION = {_lit(float(training.validation_fraction))}",
+        *_test_settings(training.test_fraction),
         "# Passes over the training part, and rows per gradient step.",
         f"EPOCHS = {training.epochs}",
         f"BATCH_SIZE = {training.batch_size}",
@@ -856,9 +953,12 @@ def generate_script(
             _block(_CUSTOM_SOURCES[registered]),
         ]
         number += 1
+    if plan.schedule is not None and plan.schedule.path == WARMUP_SCHEDULE:
+        sections += [_section(f"{number}. The learning-rate warm-up"), _block(_WARMUP_CLASS)]
+        number += 1
     optimizer = "\n".join(
         [
-            "def make_optimizer():",
+            "def make_optimizer(steps_per_epoch):" if plan.schedule else "def make_optimizer():",
             '    """The optimizer with the project\'s hyper-parameters."""',
             *optimizer_code,
         ]
@@ -868,8 +968,8 @@ def generate_script(
         optimizer,
         _build_model_code(plan),
         _section(f"{number + 1}. Training"),
-        _split_code(task),
-        _main_code(plan, project, is_csv),
+        _split_with_test_code(task) if training.test_fraction else _split_code(task),
+        _with_test_part(_main_code(plan, project, is_csv), plan, project),
         'if __name__ == "__main__":\n    main()',
     ]
     # Two blank lines between top-level blocks, as PEP 8 and the formatters want.
@@ -947,6 +1047,77 @@ def _split_code(task: Task) -> str:
     )
 
 
+def _test_settings(test_fraction: float) -> list[str]:
+    if not test_fraction:
+        return []
+    return [
+        "# Share of the rows kept aside and scored once, after training (the test part).",
+        f"TEST_FRACTION = {_lit(float(test_fraction))}",
+    ]
+
+
+def _split_with_test_code(task: Task) -> str:
+    """``split`` holding out the test part first, then the validation part, as ``data.prepare`` does."""
+    stratify = "stratify=y[rows]" if task.is_classification else "stratify=None"
+    return _block(
+        f'''
+        def hold_out(rows, y, n):
+            """``rows`` split into (kept, held out ``n``), both sorted, as the studio does."""
+            if n == 0:
+                return rows, rows[:0]
+            try:
+                keep, out = train_test_split(
+                    rows, test_size=n, random_state=SEED, {stratify}
+                )
+            except ValueError:  # a class too small to keep its share in both parts
+                keep, out = train_test_split(rows, test_size=n, random_state=SEED)
+            return np.sort(keep), np.sort(out)
+
+
+        def split(x, y):
+            """Hold out TEST_FRACTION of the rows, then VALIDATION_FRACTION of them from the
+            rest: the same rows as FFNN Studio (per class for classification)."""
+            n = len(x)
+            rest, test = hold_out(np.arange(n), y, int(np.ceil(n * TEST_FRACTION)))
+            train, val = hold_out(rest, y, int(np.ceil(n * VALIDATION_FRACTION)))
+            return x[train], x[val], x[test], y[train], y[val], y[test]
+        '''
+    )
+
+
+def _with_test_part(main: str, plan: ModelPlan, project: Project) -> str:
+    """``main`` that also splits off, encodes and finally scores the test part."""
+    if not project.training.test_fraction:
+        return main
+    metric = plan.metric_name
+    main = main.replace(
+        "    x_train, x_val, y_train, y_val = split(x, y)",
+        "    x_train, x_val, x_test, y_train, y_val, y_test = split(x, y)",
+    )
+    main = main.replace(
+        '        f"{len(x_val)} validation rows"',
+        '        f"{len(x_val)} validation rows, {len(x_test)} test rows"',
+    )
+    for encode in (
+        "keras.utils.to_categorical(y_val, len(class_names))",
+        'y_val.reshape(-1, 1).astype("float32")',
+    ):
+        line = f"    y_val = {encode}"
+        main = main.replace(line, line + "\n" + line.replace("y_val", "y_test"))
+    scores = "\n".join(
+        [
+            "\n",
+            "    # The test rows were never trained on, nor used to stop early: scored once, now.",
+            "    scores = model.evaluate(x_test, y_test, verbose=0, return_dict=True)",
+            f'    loss, score = scores["loss"], scores["{metric}"]',
+            f'    print(f"  {"test":<10}  loss {{loss:.4f}}  {metric} {{score:.4f}}")',
+            "",
+            "    model.save(args.output)",
+        ]
+    )
+    return main.replace("\n\n    model.save(args.output)", scores, 1)
+
+
 def _main_code(plan: ModelPlan, project: Project, is_csv: bool) -> str:
     training = project.training
     task = plan.task
@@ -1002,7 +1173,15 @@ def _main_code(plan: ModelPlan, project: Project, is_csv: bool) -> str:
         "    # rows must stay unseen.",
         f"    normalizer = keras.layers.Normalization(name={_lit(SCALING_NAME)})",
         "    normalizer.adapt(x_train)",
-        "    model = build_model(x.shape[1], len(class_names), normalizer)",
+        *(
+            [
+                "    # The schedule counts optimizer steps: this many make an epoch.",
+                "    steps_per_epoch = -(-len(x_train) // BATCH_SIZE)",
+                "    model = build_model(x.shape[1], len(class_names), normalizer, steps_per_epoch)",
+            ]
+            if plan.schedule is not None
+            else ["    model = build_model(x.shape[1], len(class_names), normalizer)"]
+        ),
         "    model.summary()",
         "",
         "    has_validation = len(x_val) > 0",

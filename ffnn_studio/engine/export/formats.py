@@ -578,6 +578,15 @@ def uses_step(model: Any) -> bool:
     return any(getattr(layer, "activation", None) is step for layer in model.layers)
 
 
+def uses_studio_schedule(model: Any) -> bool:
+    """True if the model's optimizer follows one of the studio's own schedules (a warm-up)."""
+    from ffnn_studio.engine.schedules import CUSTOM_SCHEDULES
+
+    optimizer = getattr(model, "optimizer", None)
+    schedule = getattr(optimizer, "_learning_rate", None)
+    return isinstance(schedule, tuple(CUSTOM_SCHEDULES.values()))
+
+
 def _short(exc: BaseException, limit: int = 400) -> str:
     text = str(exc).strip().splitlines()
     first = text[0] if text else type(exc).__name__
@@ -728,7 +737,8 @@ def export_model(
             )
         n_rows = len(x)
     expected = _reference(model, x)
-    needs_import = name in ("keras", "h5") and uses_step(model)
+    step_units = uses_step(model)
+    needs_import = name in ("keras", "h5") and (step_units or uses_studio_schedule(model))
     meta = _full_metadata(metadata or {}, info, target, model, needs_import)
     embedded = _dumps(meta)
 
@@ -801,10 +811,13 @@ def export_model(
         f"predictions match within {diff:.2g} (max |difference| over {n_rows} rows)."
     )
     if needs_import:
+        what = (
+            "The network uses step units, a custom activation"
+            if step_units
+            else "The optimizer's learning-rate warm-up is the studio's own schedule"
+        )
         message += (
-            " The network uses step units, a custom activation: run "
-            "`import ffnn_studio.engine.activations` "
-            "before keras.models.load_model."
+            f" {what}: run `import ffnn_studio.engine.activations` before keras.models.load_model."
         )
     return ExportResult(
         target,

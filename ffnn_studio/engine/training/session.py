@@ -58,6 +58,7 @@ from ffnn_studio.core.reports import (
     TrainingSink,
 )
 from ffnn_studio.core.series import BoundedSeries
+from ffnn_studio.core.snapshots import EpochSnapshots
 from ffnn_studio.core.spec import Project, Task
 from ffnn_studio.engine.builder import (
     BuiltModel,
@@ -66,6 +67,7 @@ from ffnn_studio.engine.builder import (
     metric_name,
 )
 from ffnn_studio.engine.quiet import import_tensorflow
+from ffnn_studio.engine.schedules import rate_reader
 from ffnn_studio.engine.training.gil import short_switch_interval
 from ffnn_studio.engine.training.quickstart import (
     QuickTrainer,
@@ -73,6 +75,7 @@ from ffnn_studio.engine.training.quickstart import (
     quick_start_enabled,
     quick_trainer_for,
 )
+from ffnn_studio.engine.training.test_part import score_test_part
 
 tf = import_tensorflow()
 import keras  # noqa: E402  (after TensorFlow's quiet import)
@@ -288,6 +291,12 @@ class RunHistory:
 # --------------------------------------------------------------------------- session
 
 
+def _steps_per_epoch(n_train: int, batch_size: int) -> int:
+    """Optimizer steps an epoch takes (the last batch may be short)."""
+    n = max(1, int(n_train))
+    return -(-n // max(1, min(int(batch_size), n)))
+
+
 def _none_if_nan(v: float) -> float | None:
     return None if not math.isfinite(v) else float(v)
 
@@ -340,9 +349,12 @@ class TrainingSession:
         self._loss_obj = self.model.loss
         self._tv = list(self.model.trainable_variables)
         self._opt.build(self._tv)
+        self._rates = rate_reader(self._opt)
 
         n_layers = len(self.built.blocks)
         self.history = RunHistory(n_layers, self.metric_name, tuple(b.info.name for b in self.built.blocks))
+        #: The weights at a few dozen epochs of the runs, for replaying them.
+        self.epoch_snapshots = EpochSnapshots()
         self._epochs_done = 0
         self._step = 0
         self._elapsed_total = 0.0
@@ -386,6 +398,7 @@ class TrainingSession:
             n_classes=d.n_classes,
             mean=d.mean,
             variance=d.variance,
+            steps_per_epoch=_steps_per_epoch(d.n_train, self.project.training.batch_size),
         )
 
     def _make_state(self) -> None:
@@ -815,6 +828,7 @@ class TrainingSession:
         if self._quick is not None:
             self._quick.reset_random()
         self.history.clear()
+        self.epoch_snapshots.clear()
         self._epochs_done = 0
         self._step = 0
         self._elapsed_total = 0.0
@@ -852,7 +866,8 @@ class TrainingSession:
         self._blocked.clear()
         self._running = True
         self._clock = _Clock()
-        self._read_weights()  # the cache weights_snapshot serves while the run goes
+        # The cache weights_snapshot serves while the run goes; the first replay snapshot.
+        self.epoch_snapshots.plan(self._epochs_done, self._epochs_done + epochs, self._read_weights())
         self._pending = _PendingReports()
         try:
             try:
@@ -872,7 +887,14 @@ class TrainingSession:
         except Exception as exc:  # a sink that fails on the last chunk fails the run, as on any other
             log.exception("reporting the run's last chunk failed")
             reason, message = "failed", f"{type(exc).__name__}: {exc}"
-        report = RunFinished(reason, message, self._epochs_done, self._clock.elapsed())
+        elapsed = self._clock.elapsed()
+        test_scores = None
+        if reason != "failed":
+            try:
+                test_scores = score_test_part(self)
+            except Exception:  # the run's result stands without its test scores
+                log.exception("scoring the test part failed")
+        report = RunFinished(reason, message, self._epochs_done, elapsed, test_scores)
         self.sink.finished(report)
         return report
 
@@ -944,6 +966,12 @@ class TrainingSession:
             # Early stopping decides after every epoch: then a chunk ends with its epoch.
             span = 1 if es else min(cap, target - first)
             k = self._next_chunk(span * spe - done)
+            # A chunk ends at the next replay snapshot's epoch; its time then says
+            # nothing about a step's (the call's fixed cost is spread over fewer steps).
+            snapshot = self.epoch_snapshots.next_due(first)
+            cut = snapshot is not None and 0 < (snapshot - first) * spe - done < k
+            if cut:
+                k = (snapshot - first) * spe - done
             for j in range(-(-(done + k) // spe)):
                 if row_epochs[j] != first + j:
                     orders[j], row_epochs[j] = self._epoch_order(first + j), first + j
@@ -962,7 +990,7 @@ class TrainingSession:
                 # chunk's epochs are undone with it, so none of them is reported.
                 self._restore_backup()
                 return "diverged", self._diverged_message(first + (closed if bad is None else bad))
-            if not compiling:  # the compiling call's time says nothing about a step
+            if not compiling and not cut:  # the compiling call's time says nothing about a step
                 per_step = dt / k
                 self._step_seconds = (
                     per_step if self._step_seconds is None else 0.7 * self._step_seconds + 0.3 * per_step
@@ -978,8 +1006,11 @@ class TrainingSession:
             else:
                 rate_steps += k
 
+            epoch_rates = self._epoch_rates(step0, done, closed)
             for j in range(closed):
                 steps_in = (j + 1) * spe - done  # the chunk's steps up to this epoch's end
+                if epoch_rates is not None:
+                    lr = float(epoch_rates[j])
                 rec = records[j]
                 train_loss, train_metric = float(rec[0] / rec[2]), float(rec[1] / rec[2])
                 val_loss = val_metric = None
@@ -1027,6 +1058,8 @@ class TrainingSession:
                             flush_progress()
                             return "completed", msg
 
+            if not self._pos_host:
+                self.epoch_snapshots.offer(self._epochs_done, self._read_weights)
             if self._pos_host:  # the chunk ended in mid-epoch
                 pending_probe = (self._step, self._epochs_done + self._pos_host / spe, last_probes)
                 if now - last_probe >= ENGINE_REPORT_INTERVAL_S:
@@ -1047,6 +1080,14 @@ class TrainingSession:
         if self._eval_fn is not None:
             bad |= ~np.isfinite(records[:, 3])
         return int(np.argmax(bad)) if bad.any() else None
+
+    def _epoch_rates(self, step0: int, done: int, closed: int) -> np.ndarray | None:
+        """Under a schedule, the learning rate of each closed epoch's last update (the
+        schedule read at those steps); None for a constant rate."""
+        if self._rates is None:
+            return None
+        spe = self.steps_per_epoch
+        return self._rates(np.array([step0 + (j + 1) * spe - done - 1 for j in range(closed)]))
 
     def _learning_rate(self) -> float:
         lr = self._opt.learning_rate

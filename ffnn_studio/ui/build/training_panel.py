@@ -30,6 +30,7 @@ from ffnn_studio.ui.build.param_widgets import (
     set_editor_value,
     show_problems,
 )
+from ffnn_studio.ui.build.schedule_box import InitSeedSpin, ScheduleBox
 from ffnn_studio.ui.build.strategy_combo import make_strategy_combo, strategy_tooltip
 from ffnn_studio.ui.document.commands import (
     EditOptimizerParamCommand,
@@ -105,10 +106,17 @@ class TrainingPanel(QWidget):
         sched.addRow("&Epochs:", self.epochs)
         sched.addRow("&Batch size:", self.batch_size)
         sched.addRow("&Validation fraction:", self.validation_fraction)
+        self.test_fraction = make_param_editor(TRAINING.test_fraction, "testFractionSpin")
+        self.test_fraction.setSingleStep(0.05)  # type: ignore[attr-defined]
+        sched.addRow("&Test fraction:", self.test_fraction)
         sched.addRow("&Seed:", self.seed)
+        self.init_seed = InitSeedSpin(document)
+        sched.addRow("&Initial-weights seed:", self.init_seed)
         self.strategy = make_strategy_combo()
         sched.addRow("Strate&gy:", self.strategy)
         layout.addWidget(sched_box)
+        self.lr_schedule = ScheduleBox(document)
+        layout.addWidget(self.lr_schedule)
 
         # -- early stopping
         self.early_stopping = QGroupBox("Early stopping")
@@ -141,6 +149,7 @@ class TrainingPanel(QWidget):
             widget = getattr(self, name)
             convert = float if name == "validation_fraction" else int
             editor_signal(widget).connect(lambda v, n=name, c=convert: self._edit(n, c(v)))
+        editor_signal(self.test_fraction).connect(lambda v: self._edit("test_fraction", float(v)))
         self.early_stopping.toggled.connect(lambda v: self._edit("early_stopping", bool(v)))
         self.restore_best.toggled.connect(lambda v: self._edit("restore_best_weights", bool(v)))
 
@@ -235,6 +244,7 @@ class TrainingPanel(QWidget):
             set_editor_value(getattr(self, name), getattr(training, name))
         select_combo_data(self.strategy, training.strategy)
         self.strategy.setToolTip(strategy_tooltip(training.strategy))
+        set_editor_value(self.test_fraction, training.test_fraction)
         with QSignalBlocker(self.early_stopping):
             self.early_stopping.setChecked(training.early_stopping)
         # A checkable group box disables its children when unchecked; the signal

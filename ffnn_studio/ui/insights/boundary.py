@@ -44,6 +44,7 @@ from ffnn_studio.core.forward import (
 )
 from ffnn_studio.core.reports import ChunkReport, RunState
 from ffnn_studio.core.spec import Project, Task
+from ffnn_studio.ui.insights.replay import ReplaySlider
 from ffnn_studio.ui.insights.shown import LiveThrottle, RefreshWhenShown
 from ffnn_studio.ui.run.background import BackgroundTask
 from ffnn_studio.ui.run.protocols import RunController
@@ -216,7 +217,13 @@ class DecisionBoundaryView(RefreshWhenShown, QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.message)
         layout.addWidget(self.graphics, 1)
+        # Replays the run: the heatmap of the weights kept at earlier epochs.
+        self.replay = ReplaySlider("boundaryReplay")
+        self.replay.setContentsMargins(6, 0, 6, 4)
+        self.replay.moved.connect(self.refresh)
+        layout.addWidget(self.replay)
         self.graphics.hide()
+        self.replay.hide()
         self._apply_palette()
 
         self._base_interval = interval_ms
@@ -263,17 +270,19 @@ class DecisionBoundaryView(RefreshWhenShown, QWidget):
     @Slot(object)
     def _on_state(self, state: RunState | str) -> None:
         if RunState(state) in (RunState.PAUSED, RunState.IDLE):
+            self.replay.sync()
             self.refresh_if_shown()
 
     @Slot(object)
     def _on_report(self, report: ChunkReport) -> None:
         """A delivery during a run: draw the weights it carries (throttled; hidden: no work)."""
-        weights = self.live_weights(report)
+        weights = self.live_weights(report) if self.replay.at_end else None
         if weights is not None and self.refresh(weights):
             self._adapt_interval(self.last_refresh_ms)
 
     @Slot(object)
     def _on_finished(self, _report: Any) -> None:
+        self.replay.sync()
         self.refresh_if_shown()
 
     @Slot()
@@ -288,7 +297,8 @@ class DecisionBoundaryView(RefreshWhenShown, QWidget):
         if doc is None:
             return
         project: Project = doc.project
-        key = repr((project.data, project.training.validation_fraction, project.training.seed, doc.base_dir))
+        t = project.training
+        key = repr((project.data, t.validation_fraction, t.test_fraction, t.seed, doc.base_dir))
         if key == self._preview_key:
             return
         self._preview_key = key
@@ -313,7 +323,8 @@ class DecisionBoundaryView(RefreshWhenShown, QWidget):
             from ffnn_studio.data import load_dataset, prepare
 
             dataset = load_dataset(project.data, base_dir)
-            return prepare(dataset, project.training.validation_fraction, project.training.seed)
+            t = project.training
+            return prepare(dataset, t.validation_fraction, t.seed, t.test_fraction)
 
         self._preview_generation += 1
         generation = self._preview_generation
@@ -349,6 +360,7 @@ class DecisionBoundaryView(RefreshWhenShown, QWidget):
         self.message.setText(text)
         self.message.show()
         self.graphics.hide()
+        self.replay.hide()
 
     @property
     def available(self) -> bool:
@@ -358,6 +370,7 @@ class DecisionBoundaryView(RefreshWhenShown, QWidget):
     def clear_session(self) -> None:
         """Forget the session: the heatmap goes, the points stay."""
         self._session = None
+        self.replay.set_session(None)
         self.grid_output = None
         self.image.clear()
 
@@ -372,6 +385,7 @@ class DecisionBoundaryView(RefreshWhenShown, QWidget):
         if project is None:
             raise ValueError("the project of the session is needed for its activations")
         self._session = session
+        self.replay.set_session(session)
         self._project = project
         self._activations = activations_for(project, prepared.task)
 
@@ -406,6 +420,7 @@ class DecisionBoundaryView(RefreshWhenShown, QWidget):
             return
         self.message.hide()
         self.graphics.show()
+        self.replay.show()
         self._task = prepared.task
         self._n_classes = prepared.n_classes
         x_range, y_range = data_extent([prepared.x_train, prepared.x_val], margin=0.1)
@@ -504,6 +519,8 @@ class DecisionBoundaryView(RefreshWhenShown, QWidget):
             return False
         start = time.perf_counter()
         try:
+            if weights is None:
+                weights = self.replay.weights()  # an earlier epoch the slider replays, or None
             if weights is None:
                 weights = session.weights_snapshot()
             out = self.evaluate(weights)

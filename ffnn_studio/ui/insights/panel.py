@@ -352,12 +352,13 @@ def attach_fit_markers(
 
 
 class InsightsPanel(QTabWidget):
-    """Decision boundary, network diagram, layer health and runs, as tabs."""
+    """Decision boundary, network diagram, layer health, runs and evaluation, as tabs."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         from ffnn_studio.ui.insights.boundary import DecisionBoundaryView
         from ffnn_studio.ui.insights.diagram import NetworkDiagramView
+        from ffnn_studio.ui.insights.evaluation import EvaluationView
         from ffnn_studio.ui.insights.health import LayerHealthView
         from ffnn_studio.ui.insights.runs_panel import RunsPanel
 
@@ -367,16 +368,30 @@ class InsightsPanel(QTabWidget):
         self.diagram = NetworkDiagramView()
         self.health = LayerHealthView()
         self.runs = RunsPanel()
-        self.addTab(self.boundary, "Decision boundary")
-        self.addTab(self.diagram, "Network")
-        self.addTab(self.health, "Layer health")
-        self.addTab(self.runs, "Runs")
+        self.evaluation = EvaluationView()
         from ffnn_studio.ui.insights.try_it import TryItView
 
         self.try_it = TryItView()
-        self.addTab(self.try_it, "Try it")
+        # Short tab titles, so the six tabs fit the docked panel's width at 1280×800
+        # without scroll arrows; the tooltip gives the whole name.
+        for view, title, tip in (
+            (self.boundary, "Boundary", "Decision boundary: the class the network gives each point of the plane"),
+            (self.diagram, "Network", "The network's units and weights"),
+            (self.health, "Health", "Layer health: weight and gradient norms, update ratio, dead and saturated units"),
+            (self.runs, "Runs", "Every run of this project, its settings and scores"),
+            (self.evaluation, "Evaluation", "Confusion matrix, ROC and per-class scores on a chosen split"),
+            (self.try_it, "Try it", "Set each input and see the model's output"),
+        ):
+            index = self.addTab(view, title)
+            self.setTabToolTip(index, tip)
         self.try_it.follow_boundary(self.boundary)
+        # Six tabs in a docked panel of ~400 px: narrower tab padding and, on a
+        # still narrower dock, elided titles rather than scroll arrows that hide tabs.
+        bar = self.tabBar()
+        bar.setStyleSheet("QTabBar::tab { padding: 4px 7px; }")
+        bar.setUsesScrollButtons(False)
+        bar.setElideMode(Qt.TextElideMode.ElideRight)
 
     def attach(self, controller: Any, document: Any) -> None:
-        for view in (self.boundary, self.diagram, self.health, self.runs, self.try_it):
+        for view in (self.boundary, self.diagram, self.health, self.runs, self.evaluation, self.try_it):
             view.attach(controller, document)

@@ -83,7 +83,10 @@ RUN_COLUMNS: tuple[tuple[str, str], ...] = (
     ("Best epoch", "The epoch with the lowest validation loss."),
     ("Epochs", "Epochs trained."),
     ("Duration", "Training time."),
+    ("Test metric", "The metric on the test part, scored once after training (— without a test part)."),
 )
+#: The column of the test part's metric.
+TEST_COLUMN = len(RUN_COLUMNS) - 1
 
 
 class RunsTableModel(QAbstractTableModel):
@@ -110,11 +113,14 @@ class RunsTableModel(QAbstractTableModel):
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if orientation == Qt.Orientation.Horizontal and 0 <= section < len(RUN_COLUMNS):
             if role == Qt.ItemDataRole.DisplayRole:
-                if section in (4, 5):
+                if section in (4, 5, TEST_COLUMN):
                     names = {r.metric_name for r in self.store.runs}
                     if len(names) == 1:
                         label = _METRIC_LABELS.get(next(iter(names)), next(iter(names)))
-                        return label if section == 4 else f"Val {label.lower() if label != 'MAE' else label}"
+                        short = label.lower() if label != "MAE" else label
+                        if section == TEST_COLUMN:
+                            return f"Test {short}"
+                        return label if section == 4 else f"Val {short}"
                 return RUN_COLUMNS[section][0]
             if role == Qt.ItemDataRole.ToolTipRole:
                 return RUN_COLUMNS[section][1]
@@ -145,6 +151,8 @@ class RunsTableModel(QAbstractTableModel):
             return str(r.epochs)
         if col == 8:
             return format_run_time(r.duration_s)
+        if col == TEST_COLUMN:
+            return _fmt_score(r.test_score(r.metric_name))
         return ""
 
     def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
@@ -161,6 +169,8 @@ class RunsTableModel(QAbstractTableModel):
                 lines.append(f"{r.group}: {r.variant}")
             if r.finished_at:
                 lines.append(f"finished {r.finished_at.replace('T', ' ')}")
+            if r.test_scores:
+                lines.append("test: " + " · ".join(f"{k} {v:.4g}" for k, v in r.test_scores.items()))
             return "\n".join(lines)
         if role == Qt.ItemDataRole.TextAlignmentRole and col >= 2:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)

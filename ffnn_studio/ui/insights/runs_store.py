@@ -182,6 +182,7 @@ class RunsStore(QObject):
                 group=last.group,
                 variant=last.variant,
                 data=origin,
+                test_scores=report.test_scores,
             )
             self.runs[-1] = record
             row = len(self.runs) - 1
@@ -202,6 +203,7 @@ class RunsStore(QObject):
                 group=group,
                 variant=variant,
                 data=origin,
+                test_scores=report.test_scores,
             )
             self.runs.append(record)
             row = len(self.runs) - 1

@@ -95,7 +95,8 @@ def prepare_project_data(project: Project, base_dir: Path | None) -> Any:
     from ffnn_studio.data import load_dataset, prepare
 
     dataset = load_dataset(project.data, base_dir)
-    return prepare(dataset, project.training.validation_fraction, project.training.seed)
+    t = project.training
+    return prepare(dataset, t.validation_fraction, t.seed, t.test_fraction)
 
 
 def create_training_session(project: Project, prepared: Any, sink: Any) -> Any:
@@ -558,16 +559,19 @@ class TrainingController(QObject):
             return False
         return self._loaded is not None or int(getattr(session, "epochs_completed", 0)) > 0
 
-    def companion(self, parent: QObject | None = None) -> TrainingController:
+    def companion(
+        self, parent: QObject | None = None, prepare_data: DataPreparer | None = None
+    ) -> TrainingController:
         """Another controller, on its own thread, that prepares and trains the way this one does.
 
         Runs that must not replace this controller's session (a comparison's
-        variants) train there, so the views following this one keep its run.
+        variants, cross-validation's folds) train there, so the views following
+        this one keep its run. ``prepare_data`` replaces how its runs get their data.
         """
         w = self._worker
         other = TrainingController(
             parent if parent is not None else self,
-            prepare_data=w._prepare_data,
+            prepare_data=prepare_data or w._prepare_data,
             session_factory=w._session_factory,
             warm_up=w._warm_up,
         )
