@@ -148,6 +148,13 @@ def test_an_opened_model_is_exported_and_tried_before_any_training_then_trains_f
     grid = np.asarray(boundary.grid_points, np.float32)
     np.testing.assert_allclose(boundary.grid_output, np.asarray(model(grid)), atol=1e-5)
 
+    # The Evaluation view scores the opened model's own outputs.
+    evaluation = window.insights.evaluation
+    window.insights.setCurrentWidget(evaluation)
+    qtbot.waitUntil(lambda: evaluation.outputs is not None, timeout=5_000)
+    x_part, _y, _rows = prepared.split(evaluation.part_key)
+    np.testing.assert_allclose(evaluation.outputs, np.asarray(model(x_part)), atol=1e-5)
+
     # Train trains that same session further: its epochs count on from the loaded weights.
     with qtbot.waitSignal(controller.finished, timeout=TRAIN_TIMEOUT_MS) as done:
         assert window.train(2)

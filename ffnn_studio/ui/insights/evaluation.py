@@ -363,6 +363,8 @@ class EvaluationView(RefreshWhenShown, QWidget):
         """Follow a controller's runs (the document is not needed)."""
         self._controller = controller
         controller.started.connect(self._on_started)
+        # A model opened from a file is evaluated as a finished run is, before any training.
+        controller.modelLoaded.connect(self._on_started)
         controller.stateChanged.connect(self._on_state)
         controller.reported.connect(self._on_report)
         controller.finished.connect(self._on_finished)
