@@ -34,16 +34,6 @@ keras = pytest.importorskip("keras")
 ALLOWED_IMPORTS = {"argparse", "keras", "numpy", "os", "pandas", "sklearn", "tensorflow"}
 
 
-@pytest.fixture
-def keras_registry():
-    """Restore Keras's custom-object registry: a generated script registers its own step()."""
-    saved = dict(keras.saving.get_custom_objects())
-    yield
-    registry = keras.saving.get_custom_objects()
-    registry.clear()
-    registry.update(saved)
-
-
 def load_script(source: str, folder: Path, name: str = "generated") -> ModuleType:
     """Import generated source as a module (its main() does not run)."""
     path = folder / f"{name}.py"

@@ -38,16 +38,6 @@ keras = pytest.importorskip("keras")
 TASK_DATA = {Task.BINARY: ("circle", 0), Task.MULTICLASS: ("blobs", 3), Task.REGRESSION: ("plane", 0)}
 
 
-@pytest.fixture
-def keras_registry():
-    """Restore Keras's custom-object registry: a generated script registers its own step()."""
-    saved = dict(keras.saving.get_custom_objects())
-    yield
-    registry = keras.saving.get_custom_objects()
-    registry.clear()
-    registry.update(saved)
-
-
 def _keras_class(path: str):
     head, *parts = path.split(".")
     assert head == "keras", path

@@ -136,18 +136,6 @@ def test_a_scheduled_project_round_trips_through_its_file(tmp_path: Path, schedu
     assert loaded == project
 
 
-@pytest.fixture
-def keras_registry():
-    """Restore Keras's custom-object registry: a generated script registers its own warm-up."""
-    import keras
-
-    saved = dict(keras.saving.get_custom_objects())
-    yield
-    registry = keras.saving.get_custom_objects()
-    registry.clear()
-    registry.update(saved)
-
-
 def _without_modules(config):
     """A serialized config without the Python module names (the script's class lives elsewhere)."""
     if isinstance(config, dict):

@@ -21,16 +21,26 @@ class FakeRunController(QObject):
     failed = Signal(str)
     warmedUp = Signal()
     weightsReset = Signal(bool)
+    modelLoaded = Signal(object)
+    loadFailed = Signal(str)
 
     def __init__(self) -> None:
         super().__init__()
         self.state: RunState = RunState.IDLE
         self.session: Any = None
         self.last_prepared: Any = None
+        self.loaded_from: str | None = None
 
     @property
     def busy(self) -> bool:
         return self.state != RunState.IDLE
+
+    @property
+    def has_model(self) -> bool:
+        session = self.session
+        return session is not None and (
+            self.loaded_from is not None or int(getattr(session, "epochs_completed", 0)) > 0
+        )
 
     def start(
         self, project: Project, base_dir: Path | None, epochs: int | None = None, continue_run: bool = False

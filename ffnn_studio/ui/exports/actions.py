@@ -74,7 +74,7 @@ class ExportActions(QObject):
         )
 
         c = window.controller
-        for signal in (c.stateChanged, c.started, c.finished, c.failed, c.weightsReset):
+        for signal in (c.stateChanged, c.started, c.finished, c.failed, c.weightsReset, c.modelLoaded):
             signal.connect(self.update_actions)
         window.document.changed.connect(self.update_actions)
         window.document.loaded.connect(self.update_actions)
@@ -119,8 +119,8 @@ class ExportActions(QObject):
 
     def update_actions(self, *_args: Any) -> None:
         controller = self.window.controller
-        session = self._session()
-        trained = session is not None and int(getattr(session, "epochs_completed", 0)) > 0
+        # Trained here, or opened from a .keras file: either has weights worth exporting.
+        trained = controller.has_model
         if self.busy:
             self._set(self.model_action, False, "An export is running.")
         elif controller.busy:
@@ -133,7 +133,8 @@ class ExportActions(QObject):
             self._set(
                 self.model_action,
                 False,
-                "Train the network first: there is no trained model to export yet.",
+                "Train the network first (or open a .keras model): there is no trained "
+                "model to export yet.",
             )
         else:
             self._set(
@@ -225,7 +226,12 @@ class ExportActions(QObject):
             return None
         if self.model_dialog is not None:
             self.model_dialog.deleteLater()
-        dialog = ExportDialog(self._session(), default_dir=self._start_dir(), parent=self.window)
+        dialog = ExportDialog(
+            self._session(),
+            default_dir=self._start_dir(),
+            parent=self.window,
+            loaded_from=self.window.controller.loaded_from,
+        )
         dialog.busyChanged.connect(self._on_busy)
         dialog.exported.connect(self._on_model_exported)
         dialog.exportFailed.connect(lambda text: self._status(f"Export failed: {text}", 10_000))

@@ -14,6 +14,7 @@ inside the task, the code generator.
 
 from __future__ import annotations
 
+import html
 import logging
 import os
 import threading
@@ -198,9 +199,12 @@ class ExportDialog(QDialog):
         *,
         default_dir: Path | None = None,
         parent: QWidget | None = None,
+        loaded_from: str | None = None,
     ) -> None:
         super().__init__(parent)
         self.setObjectName("exportDialog")
+        #: The file the session's weights were opened from, when it has not trained here.
+        self.loaded_from = loaded_from
         self.setAccessibleName("Export model")
         self.setWindowTitle("Export Model")
         self.session = session
@@ -226,10 +230,11 @@ class ExportDialog(QDialog):
     def _build(self) -> None:
         epochs = int(getattr(self.session, "epochs_completed", 0))
         rows = check_rows(self.session)
-        self.summary_label = QLabel(
-            f"<b>{self.project.name or 'Untitled'}</b> · trained {epochs} "
-            f"epoch{'' if epochs == 1 else 's'}"
-        )
+        if self.loaded_from is not None:
+            done = f"opened from {html.escape(self.loaded_from)}, not trained here"
+        else:
+            done = f"trained {epochs} epoch{'' if epochs == 1 else 's'}"
+        self.summary_label = QLabel(f"<b>{self.project.name or 'Untitled'}</b> · {done}")
         _named(self.summary_label, "exportSummaryLabel", "Model to export")
         self.summary_label.setTextFormat(Qt.TextFormat.RichText)
 

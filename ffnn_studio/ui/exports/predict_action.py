@@ -46,7 +46,7 @@ class PredictCsvAction(QObject):
         self.action.triggered.connect(lambda _checked=False: self.predict())
         window.addAction(self.action)
         c = window.controller
-        for signal in (c.stateChanged, c.started, c.finished, c.failed, c.weightsReset):
+        for signal in (c.stateChanged, c.started, c.finished, c.failed, c.weightsReset, c.modelLoaded):
             signal.connect(self.update_action)
         window.document.loaded.connect(self.update_action)
         self.update_action()
@@ -59,8 +59,7 @@ class PredictCsvAction(QObject):
         return self.window.controller.session
 
     def update_action(self, *_args: Any) -> None:
-        session = self._session()
-        trained = session is not None and int(getattr(session, "epochs_completed", 0)) > 0
+        trained = self.window.controller.has_model  # trained here or opened from a file
         if self.busy:
             enabled, tip = False, "A prediction is running."
         elif self.window.controller.busy:

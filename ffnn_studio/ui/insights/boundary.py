@@ -235,12 +235,7 @@ class DecisionBoundaryView(RefreshWhenShown, QWidget):
 
     def attach(self, controller: RunController, document: Any = None) -> None:
         """Follow a controller's runs and (optionally) a ``ProjectDocument``."""
-        self._controller = controller
-        controller.started.connect(self._on_started)
-        controller.stateChanged.connect(self._on_state)
-        controller.reported.connect(self._on_report)
-        controller.finished.connect(self._on_finished)
-        controller.weightsReset.connect(self._refresh_after_reset)
+        self.follow_runs(controller, self._refresh_after_reset)
         if document is not None:
             self._document = document
             document.loaded.connect(self._on_document_loaded)

@@ -646,6 +646,8 @@ class NetworkDiagramView(RefreshWhenShown, QWidget):
         """Follow a ``TrainingController`` and (optionally) the document's architecture."""
         self._controller = controller
         controller.started.connect(self._on_started)
+        # A model opened from a file is shown as a finished run's is, before any training.
+        controller.modelLoaded.connect(self._on_started)
         controller.reported.connect(self._on_report)
         # Bound slots, not lambdas: Qt drops them when this view is destroyed.
         controller.finished.connect(self._refresh_after)

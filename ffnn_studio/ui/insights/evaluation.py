@@ -361,12 +361,7 @@ class EvaluationView(RefreshWhenShown, QWidget):
 
     def attach(self, controller: RunController, document: Any = None) -> None:
         """Follow a controller's runs (the document is not needed)."""
-        self._controller = controller
-        controller.started.connect(self._on_started)
-        controller.stateChanged.connect(self._on_state)
-        controller.reported.connect(self._on_report)
-        controller.finished.connect(self._on_finished)
-        controller.weightsReset.connect(self._on_weights_reset)
+        self.follow_runs(controller, self._on_weights_reset)
 
     @Slot(object)
     def _on_started(self, _info: Any) -> None:

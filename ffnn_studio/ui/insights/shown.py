@@ -33,6 +33,19 @@ class RefreshWhenShown:
             self._stale = False
             self.refresh()  # type: ignore[attr-defined]
 
+    def follow_runs(self, controller: Any, on_weights_reset: Any) -> None:
+        """Connect a run controller's signals to this view's ``_on_started``,
+        ``_on_state``, ``_on_report`` and ``_on_finished`` slots (bound methods, which
+        Qt drops with the view). A model opened from a file is shown as a finished
+        run's is, before any training: ``modelLoaded`` goes to ``_on_started`` too."""
+        self._controller = controller
+        controller.started.connect(self._on_started)  # type: ignore[attr-defined]
+        controller.modelLoaded.connect(self._on_started)  # type: ignore[attr-defined]
+        controller.stateChanged.connect(self._on_state)  # type: ignore[attr-defined]
+        controller.reported.connect(self._on_report)  # type: ignore[attr-defined]
+        controller.finished.connect(self._on_finished)  # type: ignore[attr-defined]
+        controller.weightsReset.connect(on_weights_reset)
+
     def live_weights(self, report: Any) -> Any:
         """The weights a run's delivery carries, if the view should draw them now: it has a
         session, is visible (hidden: it only turns stale) and its ``_throttle`` lets it through."""

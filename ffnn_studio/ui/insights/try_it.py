@@ -230,12 +230,7 @@ class TryItView(RefreshWhenShown, QWidget):
 
     def attach(self, controller: RunController, document: Any = None) -> None:
         """Follow a controller's runs and (optionally) a ``ProjectDocument``."""
-        self._controller = controller
-        controller.started.connect(self._on_started)
-        controller.stateChanged.connect(self._on_state)
-        controller.reported.connect(self._on_report)
-        controller.finished.connect(self._on_finished)
-        controller.weightsReset.connect(self._on_weights_reset)
+        self.follow_runs(controller, self._on_weights_reset)
         if document is not None:
             self._document = document
             document.loaded.connect(self._on_document_loaded)
@@ -337,8 +332,12 @@ class TryItView(RefreshWhenShown, QWidget):
             log.debug("try-it weights do not fit", exc_info=True)
             return False
         epochs = getattr(session, "epochs_completed", None)
+        c = self._controller
+        loaded = getattr(c, "loaded_from", None) if c is not None and c.session is session else None
         if live:
             self.source_label.setText("Live: the latest weights of the run in progress.")
+        elif loaded is not None:
+            self.source_label.setText(f"The model opened from {loaded}, not trained here.")
         else:
             done = (
                 f" after {epochs} epoch{'s' if epochs != 1 else ''}"

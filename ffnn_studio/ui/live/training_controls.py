@@ -218,7 +218,12 @@ class TrainingControls(QWidget):
         controller.finished.connect(self.on_finished)
         controller.failed.connect(self.on_failed)
         controller.weightsReset.connect(self._on_weights_reset)
+        controller.modelLoaded.connect(self._on_model_loaded)
         self.set_state(controller.state)
+
+    @Slot(object)
+    def _on_model_loaded(self, _weights: object) -> None:
+        self._update_actions()  # an opened model's session can be reset like a trained one
 
     @property
     def state(self) -> RunState:

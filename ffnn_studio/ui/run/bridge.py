@@ -189,6 +189,9 @@ class _Worker(QObject):
     aheadBuilt = Signal(object)
     warmedUp = Signal()
     weightsReset = Signal(bool)
+    #: A session was built from an opened model's weights, without training: (session, prepared, weights).
+    modelLoaded = Signal(object, object, object)
+    loadFailed = Signal(str)
 
     def __init__(
         self,
@@ -208,6 +211,8 @@ class _Worker(QObject):
         self._session: RunnableSession | None = None
         self._prepared: Any = None
         self._key: tuple[Any, ...] | None = None
+        #: The opened model's weights ``self._session`` was built from, until it first trains.
+        self._loaded: Any = None
         #: (key, session, prepared) built for a project before its Train; at most one.
         self._ahead: tuple[tuple[Any, ...], RunnableSession, Any] | None = None
         self._mailbox: list[Report] = []
@@ -282,6 +287,23 @@ class _Worker(QObject):
             return None
         return ahead[1], ahead[2]
 
+    @Slot(object, object, object)
+    def load_model(self, project: Project, base_dir: Path | None, weights: Any) -> None:
+        """Build the session of ``project`` from an opened model's ``weights`` and run nothing:
+        the model can be exported, tried and evaluated before any training."""
+        try:
+            prepared = weights.prepared(self._prepare_data(project, base_dir))
+            session = self._session_factory(project, prepared, NullSink())
+            weights.apply(session)
+        except Exception as exc:
+            if not isinstance(exc, StudioError):
+                log.error("loading the opened model failed\n%s", traceback.format_exc())
+            self.loadFailed.emit(_describe(exc))
+            return
+        self._session, self._prepared = session, prepared
+        self._key, self._loaded = _session_key(project, base_dir), weights
+        self.modelLoaded.emit(session, prepared, weights)
+
     @Slot(object)
     def run_job(self, job: _Job) -> None:
         self._job = job
@@ -297,6 +319,7 @@ class _Worker(QObject):
             return
         try:
             self._session.reset_weights()
+            self._loaded = None
         except Exception as exc:
             log.warning("reset_weights failed", exc_info=True)
             self.runFailed.emit(f"Could not reset the weights: {_describe(exc)}")
@@ -307,8 +330,10 @@ class _Worker(QObject):
     def _run_job(self, job: _Job) -> None:
         key = _session_key(job.project, job.base_dir)
         initial = job.initial_weights
-        reuse = job.continue_run and key == self._key and initial is None
+        # A session loaded from the same opened model and not trained yet is that model's run.
+        reuse = job.continue_run and key == self._key and (initial is None or initial is self._loaded)
         session = self._session if reuse else None
+        self._loaded = None  # whichever session trains now, it is no longer just the opened model
         # A session built ahead starts from fresh weights: not the run of an opened model.
         ahead = self._take_ahead(key) if session is None and initial is None else None
         if ahead is not None:
@@ -418,6 +443,10 @@ class TrainingController(QObject):
     → ``stopping`` → ``idle``. ``failed`` carries problems before a run starts
     (a ``StudioError``'s message); a run that fails ends with ``finished``
     and reason ``"failed"``. Either way the controller returns to ``idle``.
+
+    ``load_model`` builds, while ``idle``, the session of a model opened from a
+    file (``modelLoaded`` or ``loadFailed`` follows; ``busy`` meanwhile): it
+    holds those weights untrained (``loaded_from``) until it trains or is reset.
     """
 
     #: The new ``RunState`` (a ``str`` enum).
@@ -436,11 +465,16 @@ class TrainingController(QObject):
     weightsReset = Signal(bool)
     #: ``prepare_ahead`` built a session (its program may still be compiling).
     aheadBuilt = Signal(object)
+    #: ``load_model`` built the session from an opened model's weights (``LoadedWeights``), untrained.
+    modelLoaded = Signal(object)
+    #: ``load_model`` could not build the session (the message says why).
+    loadFailed = Signal(str)
 
     _jobRequested = Signal(object)
     _warmUpRequested = Signal()
     _resetRequested = Signal()
     _aheadRequested = Signal(object, object, bool)
+    _loadRequested = Signal(object, object, object)
 
     def __init__(
         self,
@@ -458,6 +492,9 @@ class TrainingController(QObject):
         self._session: RunnableSession | None = None
         self._prepared: Any = None
         self._resetting = False
+        self._loading = False
+        #: The opened model's weights the session holds, until it trains or is reset.
+        self._loaded: Any = None
         self._closed = False
         self._thread: QThread | None = None
         self._companions: list[TrainingController] = []
@@ -479,6 +516,9 @@ class TrainingController(QObject):
         self._warmUpRequested.connect(w.warm_up, queued)
         self._resetRequested.connect(w.reset_weights, queued)
         self._aheadRequested.connect(w.prepare_ahead, queued)
+        self._loadRequested.connect(w.load_model, queued)
+        w.modelLoaded.connect(self._on_model_loaded, queued)
+        w.loadFailed.connect(self._on_load_failed, queued)
         w.aheadBuilt.connect(self.aheadBuilt, queued)
         w.reportsReady.connect(self._on_reports_ready, queued)
         w.runFailed.connect(self._on_failed, queued)
@@ -504,7 +544,20 @@ class TrainingController(QObject):
 
     @property
     def busy(self) -> bool:
-        return self._state != IDLE or self._resetting
+        return self._state != IDLE or self._resetting or self._loading
+
+    @property
+    def loaded_from(self) -> str | None:
+        """The file the session's weights were opened from while it has not trained, or None."""
+        return None if self._loaded is None else str(self._loaded.source)
+
+    @property
+    def has_model(self) -> bool:
+        """True when the session holds weights worth using: trained here, or opened from a file."""
+        session = self._session
+        if session is None:
+            return False
+        return self._loaded is not None or int(getattr(session, "epochs_completed", 0)) > 0
 
     def companion(
         self, parent: QObject | None = None, prepare_data: DataPreparer | None = None
@@ -551,7 +604,9 @@ class TrainingController(QObject):
         ``initial_weights`` (``engine.model_import.LoadedWeights``) starts a fresh
         session from an opened model's weights.
         """
-        if self.busy or self._closed:
+        # A load under way is not in the way: the worker handles it first, and a run
+        # from the same opened model then trains the loaded session further.
+        if self._state != IDLE or self._resetting or self._closed:
             return False
         self._ensure_thread()
         self._job = _Job(
@@ -560,6 +615,17 @@ class TrainingController(QObject):
         )
         self._set_state(PREPARING)
         self._jobRequested.emit(self._job)
+        return True
+
+    def load_model(self, project: Project, base_dir: Path | None, weights: Any) -> bool:
+        """Build, on the worker thread and without training, the session of ``project``
+        starting from an opened model's ``weights`` (``engine.model_import.LoadedWeights``);
+        ``modelLoaded`` or ``loadFailed`` follows. False if a run is going."""
+        if self.busy or self._closed:
+            return False
+        self._ensure_thread()
+        self._loading = True
+        self._loadRequested.emit(project, base_dir, weights)
         return True
 
     def prepare_ahead(self, project: Project, base_dir: Path | None, continue_run: bool = True) -> bool:
@@ -634,6 +700,7 @@ class TrainingController(QObject):
         self._thread = None
         self._job = None
         self._resetting = False
+        self._loading = False
         self._set_state(IDLE)
 
     # --- worker thread ---------------------------------------------------------------
@@ -661,6 +728,18 @@ class TrainingController(QObject):
     @Slot(object, object)
     def _on_session_created(self, session: Any, prepared: Any) -> None:
         self._session, self._prepared = session, prepared
+        self._loaded = None
+
+    @Slot(object, object, object)
+    def _on_model_loaded(self, session: Any, prepared: Any, weights: Any) -> None:
+        self._loading = False
+        self._session, self._prepared, self._loaded = session, prepared, weights
+        self.modelLoaded.emit(weights)
+
+    @Slot(str)
+    def _on_load_failed(self, message: str) -> None:
+        self._loading = False
+        self.loadFailed.emit(message)
 
     @Slot()
     def _on_reports_ready(self) -> None:
@@ -694,6 +773,7 @@ class TrainingController(QObject):
         self.reported.emit(ChunkReport.merge(chunks))
 
     def _on_started(self, info: RunStarted) -> None:
+        self._loaded = None  # the session trains here now
         if self._state == PREPARING:
             job = self._job
             self._set_state(PAUSED if job is not None and job.pause_requested else RUNNING)
@@ -732,4 +812,6 @@ class TrainingController(QObject):
     @Slot(bool)
     def _on_weights_reset(self, done: bool) -> None:
         self._resetting = False
+        if done:
+            self._loaded = None
         self.weightsReset.emit(done)

@@ -18,7 +18,8 @@ class RunController(Protocol):
     Signals deliver in the GUI thread: ``stateChanged(RunState)``,
     ``started(RunStarted)``, ``reported(ChunkReport)`` (≤ 20 a second: the epoch ends,
     probes, latest progress and, when due, weights since the last one), ``finished(RunFinished)``,
-    ``failed(str)`` (before a run starts), ``weightsReset(bool)``.
+    ``failed(str)`` (before a run starts), ``weightsReset(bool)``, ``modelLoaded(LoadedWeights)``
+    (a session built from an opened model's weights, untrained).
     """
 
     stateChanged: SignalInstance
@@ -27,6 +28,7 @@ class RunController(Protocol):
     finished: SignalInstance
     failed: SignalInstance
     weightsReset: SignalInstance
+    modelLoaded: SignalInstance
 
     @property
     def state(self) -> RunState: ...
@@ -39,6 +41,12 @@ class RunController(Protocol):
 
     @property
     def busy(self) -> bool: ...
+
+    @property
+    def loaded_from(self) -> str | None: ...
+
+    @property
+    def has_model(self) -> bool: ...
 
     def start(
         self, project: Project, base_dir: Path | None, epochs: int | None = None, continue_run: bool = False
