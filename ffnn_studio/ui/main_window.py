@@ -194,6 +194,7 @@ class MainWindow(QMainWindow):
         # Decision boundary, network diagram, layer health and runs.
         self.insights = InsightsPanel()
         self.insights.attach(self.controller, doc)
+        self.insights.runs.can_start = self._comparison_blocker
         loss = self.plots.loss_plot
         self.fit_markers = attach_fit_markers(
             loss.item,
@@ -526,6 +527,14 @@ class MainWindow(QMainWindow):
             return "Stop training before starting a search."
         if self.insights.runs.comparing:
             return COMPARING
+        if self.experimenting:
+            return self.experiments.busy_message
+        return ""
+
+    def _comparison_blocker(self) -> str:
+        """Why Compare optimizers/activations may not start now, or ""."""
+        if self.searching:
+            return SEARCHING
         if self.experimenting:
             return self.experiments.busy_message
         return ""

@@ -201,3 +201,20 @@ def test_fold_scores_are_the_end_weights_and_the_test_rows_are_held_out(qtbot) -
     assert f"test_accuracy {test.mean():.4f} ± {test.std():.4f}" in summary
     tip = window.insights.runs.progress_label.toolTip().splitlines()
     assert tip[0] == "Fold 1/3: val_accuracy 0.8200 · test_accuracy 0.7300"
+
+
+def test_a_comparison_waits_for_the_folds(qtbot) -> None:  # type: ignore[no-untyped-def]
+    HeldFold.made = []
+    window = _window(qtbot, HeldFold)
+    experiments = window.experiments
+    with qtbot.waitSignal(experiments.busyChanged, timeout=5_000):
+        assert experiments.cross_validate(3)
+    qtbot.waitUntil(lambda: len(HeldFold.made) == 1, timeout=10_000)
+    runs = window.insights.runs
+    assert not runs.compare_optimizers()
+    assert not runs.compare_activations()
+    assert not runs.comparing and len(HeldFold.made) == 1  # no variant started beside the folds
+    assert runs.warning_label.toolTip() == CROSS_VALIDATING
+    with qtbot.waitSignal(experiments.busyChanged, timeout=10_000):
+        experiments.cancel_cross_validation()
+    assert window._comparison_blocker() == ""

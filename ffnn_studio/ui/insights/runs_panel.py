@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -194,6 +194,9 @@ class RunsPanel(QWidget):
         self.comparison_controller: Any = None
         self.document: Any = None
         self.sweep: ComparisonSweep | None = None
+        #: Why a comparison may not start now ("" if it may): the window sets it, so a
+        #: comparison waits for a search or an experiment as they wait for it.
+        self.can_start: Callable[[], str] | None = None
 
         style = QApplication.style()
         # Short labels after a "Compare:" caption, and icon-only Cancel and Delete
@@ -366,6 +369,9 @@ class RunsPanel(QWidget):
             self._show_warning("Fix the project's problems first: " + "; ".join(str(p) for p in problems))
             return False
         if getattr(self.controller, "busy", False):
+            return False
+        if self.can_start is not None and (why := self.can_start()):
+            self._show_warning(why)
             return False
         self.warning_label.hide()
         ok = self.sweep.start(variants, self.store.next_group(prefix), base_dir)
