@@ -7,11 +7,10 @@ from __future__ import annotations
 
 import numpy as np
 from sklearn.model_selection import KFold, StratifiedKFold
-from sklearn.preprocessing import StandardScaler
 
 from ffnn_studio.core.errors import StudioError
 from ffnn_studio.data.dataset import Dataset, PreparedData
-from ffnn_studio.data.splitting import hold_out_test
+from ffnn_studio.data.splitting import hold_out_test, prepared_parts
 
 #: Fewest and most folds a cross-validation takes.
 MIN_FOLDS, MAX_FOLDS = 2, 20
@@ -79,21 +78,4 @@ def prepare_fold(
     """A fold as a training/validation split (and the held-out test rows, scored once the
     fold's run ends), with its training part's scaling statistics."""
     test = np.asarray(test_index if test_index is not None else np.arange(0), dtype=np.int64)
-    x_train = dataset.x[train_index]
-    scaler = StandardScaler().fit(x_train)
-    variance = np.asarray(scaler.scale_, dtype=np.float64) ** 2
-    return PreparedData(
-        dataset=dataset,
-        x_train=x_train,
-        y_train=dataset.y[train_index],
-        x_val=dataset.x[val_index],
-        y_val=dataset.y[val_index],
-        mean=np.asarray(scaler.mean_, dtype=np.float32),
-        variance=variance.astype(np.float32),
-        train_index=np.asarray(train_index),
-        val_index=np.asarray(val_index),
-        x_test=dataset.x[test],
-        y_test=dataset.y[test],
-        test_index=test,
-        notes=dataset.notes,
-    )
+    return prepared_parts(dataset, np.asarray(train_index), np.asarray(val_index), test, dataset.notes)

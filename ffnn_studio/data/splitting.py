@@ -114,6 +114,17 @@ def prepare(
             names = ", ".join(f"'{dataset.class_names[k]}'" for k in missing)
             notes.append(f"the training part has no rows of class {names}")
 
+    return prepared_parts(dataset, train_index, val_index, test_index, tuple(notes))
+
+
+def prepared_parts(
+    dataset: Dataset,
+    train_index: np.ndarray,
+    val_index: np.ndarray,
+    test_index: np.ndarray,
+    notes: tuple[str, ...],
+) -> PreparedData:
+    """The parts given by their row indices, scaled by the training part's statistics."""
     x_train = dataset.x[train_index]
     scaler = StandardScaler().fit(x_train)
     # scale_ is 1 where a column is constant, so its variance becomes 1 and
@@ -132,5 +143,5 @@ def prepare(
         x_test=dataset.x[test_index],
         y_test=dataset.y[test_index],
         test_index=test_index,
-        notes=tuple(notes),
+        notes=notes,
     )

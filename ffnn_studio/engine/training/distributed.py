@@ -45,9 +45,6 @@ from ffnn_studio.engine.devices import training_devices
 from ffnn_studio.engine.quiet import import_tensorflow
 from ffnn_studio.engine.training.session import (
     DEAD_ACTIVATIONS,
-    EVAL_BATCH,
-    PROBE_FIELDS,
-    RECORD_FIELDS,
     SATURATION,
     TrainingSession,
 )
@@ -167,7 +164,6 @@ class DistributedTrainingSession(TrainingSession):
         n_blocks = len(blocks)
         kernel_index = [next(i for i, v in enumerate(tv) if v is b.dense.kernel) for b in blocks]
         probe_model = keras.Model(model.inputs, [b.activation_layer.output for b in blocks])
-        spe = self.steps_per_epoch
         max_epochs = self.max_chunk_epochs
         # Each replica takes `local` rows of the global batch, padded to replicas × local.
         local = -(-bsz // replicas)
@@ -238,93 +234,23 @@ class DistributedTrainingSession(TrainingSession):
         def all_finite():
             return tf.reduce_all([tf.reduce_all(tf.math.is_finite(v.value)) for v in tv])
 
-        def evaluate():
-            """[loss, metric] on the validation part (in the cross-replica context); NaNs without one."""
-            nv = self.n_val
-            if not nv:
-                return tf.fill([2], math.nan)
-            eb = min(EVAL_BATCH, nv)
-            n_batches = -(-nv // eb)
-            vrows = tf.range(eb)
+        # Called in the cross-replica context.
+        evaluate = self._validation_graph
 
-            def body(j, acc):
-                idx = j * eb + vrows
-                w = tf.cast(idx < nv, tf.float32)
-                idx = tf.minimum(idx, nv - 1)
-                xb, yb = tf.gather(self._xv, idx), tf.gather(self._yv, idx)
-                per, hit = self._per_sample(yb, model(xb, training=False))
-                return j + 1, acc + tf.stack([tf.reduce_sum(per * w), tf.reduce_sum(hit * w), tf.reduce_sum(w)])
-
-            _, acc = tf.while_loop(lambda j, _a: j < n_batches, body, [tf.constant(0), tf.zeros([3])])
-            loss = acc[0] / acc[2]
-            if model.losses:
-                loss = loss + tf.cast(tf.add_n(model.losses), tf.float32)
-            return tf.stack([loss, acc[1] / acc[2]])
+        def step(s, order):
+            idx = s * bsz + rows
+            w = tf.cast(tf.logical_and(rows < bsz, idx < n), tf.float32)
+            pick = tf.gather(order, tf.minimum(idx, n - 1))
+            xb, yb = tf.gather(self._x, pick), tf.gather(self._y, pick)
+            sw = tf.reduce_sum(w)
+            per_replica = strategy.run(replica_step, args=(xb, yb, w, sw))
+            loss, hits, grads, stats = unpack(strategy.reduce(tf.distribute.ReduceOp.SUM, per_replica, axis=None))
+            before = [b.dense.kernel.value.read_value() for b in blocks]
+            opt.apply(grads, tv)
+            return loss, tf.stack([loss * sw, hits, sw]), lambda: layer_probes(grads, stats, before, sw)
 
         def chunk(k, perms):
-            start = self._pos.read_value()
-            for b, v in zip(self._backup, self._state_vars, strict=True):
-                b.assign(v.value if isinstance(v, keras.Variable) else v.read_value())
-            sums = tf.where(tf.equal(start, 0), tf.zeros([3]), self._sums.read_value())
-            no_probes = tf.fill([n_blocks, len(PROBE_FIELDS)], math.nan)
-
-            def body(i, _loss, acc, probes, records, epoch_probes, closed):
-                at = start + i
-                j = at // spe
-                s = at - j * spe
-                idx = s * bsz + rows
-                w = tf.cast(tf.logical_and(rows < bsz, idx < n), tf.float32)
-                pick = tf.gather(tf.gather(perms, j), tf.minimum(idx, n - 1))
-                xb, yb = tf.gather(self._x, pick), tf.gather(self._y, pick)
-                sw = tf.reduce_sum(w)
-                per_replica = strategy.run(replica_step, args=(xb, yb, w, sw))
-                loss, hits, grads, stats = unpack(
-                    strategy.reduce(tf.distribute.ReduceOp.SUM, per_replica, axis=None)
-                )
-                before = [b.dense.kernel.value.read_value() for b in blocks]
-                opt.apply(grads, tv)
-                acc = acc + tf.stack([loss * sw, hits, sw])
-                ends = tf.equal(s, spe - 1)
-                probes = tf.cond(
-                    tf.logical_or(ends, tf.equal(i, k - 1)),
-                    lambda: layer_probes(grads, stats, before, sw),
-                    lambda: probes,
-                )
-
-                def close_epoch():
-                    row = tf.concat([acc, evaluate()], 0)
-                    return (
-                        tf.tensor_scatter_nd_update(records, [[j]], [row]),
-                        tf.tensor_scatter_nd_update(epoch_probes, [[j]], [probes]),
-                        tf.zeros([3]),
-                        closed + 1,
-                    )
-
-                records, epoch_probes, acc, closed = tf.cond(
-                    ends, close_epoch, lambda: (records, epoch_probes, acc, closed)
-                )
-                return i + 1, loss, acc, probes, records, epoch_probes, closed
-
-            _, loss, sums, probes, records, epoch_probes, closed = tf.while_loop(
-                lambda i, loss, *_: tf.logical_and(i < k, tf.math.is_finite(loss)),
-                body,
-                [
-                    tf.constant(0),
-                    tf.constant(0.0),
-                    sums,
-                    no_probes,
-                    tf.fill([max_epochs, len(RECORD_FIELDS)], math.nan),
-                    tf.fill([max_epochs, n_blocks, len(PROBE_FIELDS)], math.nan),
-                    tf.constant(0),
-                ],
-            )
-            finite = tf.logical_and(tf.math.is_finite(loss), all_finite())
-            self._sums.assign(sums)
-            self._pos.assign(tf.math.floormod(start + k, spe))
-            head = tf.stack([loss, tf.cast(finite, tf.float32), tf.cast(closed, tf.float32)])
-            return tf.concat(
-                [head, tf.reshape(records, [-1]), tf.reshape(probes, [-1]), tf.reshape(epoch_probes, [-1])], 0
-            )
+            return self._chunk_graph(k, perms, step, evaluate, all_finite, n_blocks)
 
         self._chunk_fn = tf.function(
             chunk,

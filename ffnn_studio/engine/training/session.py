@@ -206,6 +206,18 @@ class RunHistory:
                 self._cols[name][self._n] = _MISSING[name] if v is None else v
             self._n += 1
 
+    def append_end(self, end: EpochEnd) -> None:
+        """Appends the epoch an ``EpochEnd`` reports."""
+        self.append_epoch(
+            epoch=end.epoch,
+            loss=end.loss,
+            val_loss=end.val_loss,
+            metric=end.metric,
+            val_metric=end.val_metric,
+            learning_rate=end.learning_rate,
+            elapsed_s=end.elapsed_s,
+        )
+
     def append_probe(self, step: int, epoch: float, values: np.ndarray) -> None:
         row = np.empty(self._probes.columns)
         row[0] = step
@@ -437,7 +449,6 @@ class TrainingSession:
         probe_model = keras.Model(model.inputs, [b.activation_layer.output for b in blocks])
         rows = tf.range(bsz)
         n_blocks = len(blocks)
-        spe = self.steps_per_epoch
         max_epochs = self.max_chunk_epochs
 
         def batch_loss(yb, pred, w):
@@ -472,108 +483,28 @@ class TrainingSession:
         def all_finite():
             return tf.reduce_all([tf.reduce_all(tf.math.is_finite(v.value)) for v in tv])
 
-        def evaluate():
-            """[loss, metric] on the validation part; NaNs without one."""
-            nv = self.n_val
-            if not nv:
-                return tf.fill([2], math.nan)
-            eb = min(EVAL_BATCH, nv)
-            n_batches = -(-nv // eb)
-            vrows = tf.range(eb)
+        evaluate = self._validation_graph
 
-            def body(j, acc):
-                idx = j * eb + vrows
-                w = tf.cast(idx < nv, tf.float32)
-                idx = tf.minimum(idx, nv - 1)
-                xb, yb = tf.gather(self._xv, idx), tf.gather(self._yv, idx)
-                per, hit = self._per_sample(yb, model(xb, training=False))
-                return j + 1, acc + tf.stack([tf.reduce_sum(per * w), tf.reduce_sum(hit * w), tf.reduce_sum(w)])
-
-            _, acc = tf.while_loop(lambda j, _a: j < n_batches, body, [tf.constant(0), tf.zeros([3])])
-            loss = acc[0] / acc[2]
-            if model.losses:  # Keras's val_loss includes the regularization penalty too
-                loss = loss + tf.cast(tf.add_n(model.losses), tf.float32)
-            return tf.stack([loss, acc[1] / acc[2]])
+        def step(s, order):
+            idx = s * bsz + rows
+            w = tf.cast(idx < n, tf.float32)  # the last batch is padded and masked
+            pick = tf.gather(order, tf.minimum(idx, n - 1))
+            xb, yb = tf.gather(self._x, pick), tf.gather(self._y, pick)
+            with tf.GradientTape() as tape:
+                # The probe view computes the same forward pass and also
+                # hands out every block's activation.
+                acts = probe_model(xb, training=True)
+                if not isinstance(acts, (list, tuple)):
+                    acts = [acts]
+                loss, step_sums = batch_loss(yb, acts[-1], w)
+            grads = tape.gradient(loss, tv)
+            # `.value` is the tf.Variable itself: read it now, before the update.
+            before = [b.dense.kernel.value.read_value() for b in blocks]
+            opt.apply(grads, tv)
+            return loss, step_sums, lambda: layer_probes(acts, grads, before, w)
 
         def chunk(k, perms):
-            start = self._pos.read_value()
-            for b, v in zip(self._backup, self._state_vars, strict=True):
-                # A Keras variable's `.value` is its tf.Variable; the session's own are tf.Variables.
-                b.assign(v.value if isinstance(v, keras.Variable) else v.read_value())
-            # Summing on from the epoch's running sums keeps the addition order
-            # independent of where chunks begin: same seed, same curve.
-            sums = tf.where(tf.equal(start, 0), tf.zeros([3]), self._sums.read_value())
-            no_probes = tf.fill([n_blocks, len(PROBE_FIELDS)], math.nan)
-
-            def body(i, _loss, acc, probes, records, epoch_probes, closed):
-                at = start + i  # steps from the start of the chunk's first epoch
-                j = at // spe  # which of the chunk's epochs
-                s = at - j * spe  # the step within it
-                idx = s * bsz + rows
-                w = tf.cast(idx < n, tf.float32)  # the last batch is padded and masked
-                pick = tf.gather(tf.gather(perms, j), tf.minimum(idx, n - 1))
-                xb, yb = tf.gather(self._x, pick), tf.gather(self._y, pick)
-                with tf.GradientTape() as tape:
-                    # The probe view computes the same forward pass and also
-                    # hands out every block's activation.
-                    acts = probe_model(xb, training=True)
-                    if not isinstance(acts, (list, tuple)):
-                        acts = [acts]
-                    loss, step_sums = batch_loss(yb, acts[-1], w)
-                grads = tape.gradient(loss, tv)
-                # `.value` is the tf.Variable itself: read it now, before the update.
-                before = [b.dense.kernel.value.read_value() for b in blocks]
-                opt.apply(grads, tv)
-                acc = acc + step_sums
-                ends = tf.equal(s, spe - 1)
-                # Probes on an epoch's last step and the chunk's: one step graph, so
-                # XLA compiles the model once, and the other steps pay nothing.
-                probes = tf.cond(
-                    tf.logical_or(ends, tf.equal(i, k - 1)),
-                    lambda: layer_probes(acts, grads, before, w),
-                    lambda: probes,
-                )
-
-                def close_epoch():
-                    # The validation pass with the epoch's final weights.
-                    row = tf.concat([acc, evaluate()], 0)
-                    return (
-                        tf.tensor_scatter_nd_update(records, [[j]], [row]),
-                        tf.tensor_scatter_nd_update(epoch_probes, [[j]], [probes]),
-                        tf.zeros([3]),
-                        closed + 1,
-                    )
-
-                records, epoch_probes, acc, closed = tf.cond(
-                    ends, close_epoch, lambda: (records, epoch_probes, acc, closed)
-                )
-                return i + 1, loss, acc, probes, records, epoch_probes, closed
-
-            # An explicit while_loop with k a tensor: with autograph's
-            # `for i in tf.range(k)` XLA compiled k in as a constant and
-            # recompiled for every distinct chunk length.
-            _, loss, sums, probes, records, epoch_probes, closed = tf.while_loop(
-                lambda i, loss, *_: tf.logical_and(i < k, tf.math.is_finite(loss)),
-                body,
-                [
-                    tf.constant(0),
-                    tf.constant(0.0),
-                    sums,
-                    no_probes,
-                    tf.fill([max_epochs, len(RECORD_FIELDS)], math.nan),
-                    tf.fill([max_epochs, n_blocks, len(PROBE_FIELDS)], math.nan),
-                    tf.constant(0),
-                ],
-            )
-            finite = tf.logical_and(tf.math.is_finite(loss), all_finite())
-            self._sums.assign(sums)
-            self._pos.assign(tf.math.floormod(start + k, spe))
-            # One array back: CHUNK_FIELDS, the closed epochs' RECORD_FIELDS, the
-            # last step's probes, then each closed epoch's last probes.
-            head = tf.stack([loss, tf.cast(finite, tf.float32), tf.cast(closed, tf.float32)])
-            return tf.concat(
-                [head, tf.reshape(records, [-1]), tf.reshape(probes, [-1]), tf.reshape(epoch_probes, [-1])], 0
-            )
+            return self._chunk_graph(k, perms, step, evaluate, all_finite, n_blocks)
 
         # Each epoch's order of rows comes in as an argument: shuffling in the graph
         # (a random key per row, then a sort) added ~0.2 s of XLA compilation.
@@ -587,6 +518,100 @@ class TrainingSession:
         self._predict_fn = tf.function(
             lambda x: model(x, training=False),
             input_signature=[tf.TensorSpec([None, self.data.n_features], tf.float32)],
+        )
+
+    def _validation_graph(self):
+        """[loss, metric] on the validation part; NaNs without one."""
+        model = self.model
+        nv = self.n_val
+        if not nv:
+            return tf.fill([2], math.nan)
+        eb = min(EVAL_BATCH, nv)
+        n_batches = -(-nv // eb)
+        vrows = tf.range(eb)
+
+        def body(j, acc):
+            idx = j * eb + vrows
+            w = tf.cast(idx < nv, tf.float32)
+            idx = tf.minimum(idx, nv - 1)
+            xb, yb = tf.gather(self._xv, idx), tf.gather(self._yv, idx)
+            per, hit = self._per_sample(yb, model(xb, training=False))
+            return j + 1, acc + tf.stack([tf.reduce_sum(per * w), tf.reduce_sum(hit * w), tf.reduce_sum(w)])
+
+        _, acc = tf.while_loop(lambda j, _a: j < n_batches, body, [tf.constant(0), tf.zeros([3])])
+        loss = acc[0] / acc[2]
+        if model.losses:  # Keras's val_loss includes the regularization penalty too
+            loss = loss + tf.cast(tf.add_n(model.losses), tf.float32)
+        return tf.stack([loss, acc[1] / acc[2]])
+
+    def _chunk_graph(self, k, perms, step, evaluate, all_finite, n_blocks: int):
+        """The compiled chunk's loop: ``k`` steps of ``step`` that close epochs in the graph.
+
+        ``step(s, order)`` trains on step ``s`` of an epoch whose rows come in ``order``
+        and returns the loss, the step's [loss sum, hits, weight] and a callable that
+        computes the layer probes.
+        """
+        spe = self.steps_per_epoch
+        max_epochs = self.max_chunk_epochs
+        start = self._pos.read_value()
+        for b, v in zip(self._backup, self._state_vars, strict=True):
+            # A Keras variable's `.value` is its tf.Variable; the session's own are tf.Variables.
+            b.assign(v.value if isinstance(v, keras.Variable) else v.read_value())
+        # Summing on from the epoch's running sums keeps the addition order
+        # independent of where chunks begin: same seed, same curve.
+        sums = tf.where(tf.equal(start, 0), tf.zeros([3]), self._sums.read_value())
+        no_probes = tf.fill([n_blocks, len(PROBE_FIELDS)], math.nan)
+
+        def body(i, _loss, acc, probes, records, epoch_probes, closed):
+            at = start + i  # steps from the start of the chunk's first epoch
+            j = at // spe  # which of the chunk's epochs
+            s = at - j * spe  # the step within it
+            loss, step_sums, probe = step(s, tf.gather(perms, j))
+            acc = acc + step_sums
+            ends = tf.equal(s, spe - 1)
+            # Probes on an epoch's last step and the chunk's: one step graph, so
+            # XLA compiles the model once, and the other steps pay nothing.
+            probes = tf.cond(tf.logical_or(ends, tf.equal(i, k - 1)), probe, lambda: probes)
+
+            def close_epoch():
+                # The validation pass with the epoch's final weights.
+                row = tf.concat([acc, evaluate()], 0)
+                return (
+                    tf.tensor_scatter_nd_update(records, [[j]], [row]),
+                    tf.tensor_scatter_nd_update(epoch_probes, [[j]], [probes]),
+                    tf.zeros([3]),
+                    closed + 1,
+                )
+
+            records, epoch_probes, acc, closed = tf.cond(
+                ends, close_epoch, lambda: (records, epoch_probes, acc, closed)
+            )
+            return i + 1, loss, acc, probes, records, epoch_probes, closed
+
+        # An explicit while_loop with k a tensor: with autograph's
+        # `for i in tf.range(k)` XLA compiled k in as a constant and
+        # recompiled for every distinct chunk length.
+        _, loss, sums, probes, records, epoch_probes, closed = tf.while_loop(
+            lambda i, loss, *_: tf.logical_and(i < k, tf.math.is_finite(loss)),
+            body,
+            [
+                tf.constant(0),
+                tf.constant(0.0),
+                sums,
+                no_probes,
+                tf.fill([max_epochs, len(RECORD_FIELDS)], math.nan),
+                tf.fill([max_epochs, n_blocks, len(PROBE_FIELDS)], math.nan),
+                tf.constant(0),
+            ],
+        )
+        finite = tf.logical_and(tf.math.is_finite(loss), all_finite())
+        self._sums.assign(sums)
+        self._pos.assign(tf.math.floormod(start + k, spe))
+        # One array back: CHUNK_FIELDS, the closed epochs' RECORD_FIELDS, the
+        # last step's probes, then each closed epoch's last probes.
+        head = tf.stack([loss, tf.cast(finite, tf.float32), tf.cast(closed, tf.float32)])
+        return tf.concat(
+            [head, tf.reshape(records, [-1]), tf.reshape(probes, [-1]), tf.reshape(epoch_probes, [-1])], 0
         )
 
     def _make_quick(self) -> QuickTrainer | None:
@@ -1020,24 +1045,15 @@ class TrainingSession:
                 # The chunk's epochs share its duration in proportion to their steps.
                 elapsed = segment_start + c0 + (now - c0) * steps_in / k
                 self._elapsed_total = elapsed
-                self.history.append_epoch(
-                    epoch=self._epochs_done,
-                    loss=train_loss,
-                    val_loss=val_loss,
-                    metric=train_metric,
-                    val_metric=val_metric,
-                    learning_rate=lr,
-                    elapsed_s=elapsed,
-                )
+                end = EpochEnd(self._epochs_done, train_loss, val_loss, train_metric, val_metric, lr, elapsed)
+                self.history.append_end(end)
                 # Every epoch gets its last step's probes, so short runs still draw a
                 # point per epoch; within an epoch the throttle holds.
                 reported_probe = (step0 + steps_in, float(self._epochs_done), epoch_probes[j])
                 pending_probe = reported_probe
                 self._report_probe(*reported_probe)
                 last_probe = now
-                self._pending.epochs.append(
-                    EpochEnd(self._epochs_done, train_loss, val_loss, train_metric, val_metric, lr, elapsed)
-                )
+                self._pending.epochs.append(end)
                 if es:
                     assert val_loss is not None
                     if val_loss < best:

@@ -222,16 +222,8 @@ class StreamingSession:
                 self._epochs_done += 1
                 train_loss, train_metric = float(acc[0] / max(acc[2], 1)), float(acc[1] / max(acc[2], 1))
                 elapsed = time.perf_counter() - t0
-                self.history.append_epoch(
-                    epoch=self._epochs_done,
-                    loss=train_loss,
-                    val_loss=val_loss,
-                    metric=train_metric,
-                    val_metric=val_metric,
-                    learning_rate=lr,
-                    elapsed_s=elapsed,
-                )
                 end = EpochEnd(self._epochs_done, train_loss, val_loss, train_metric, val_metric, lr, elapsed)
+                self.history.append_end(end)
                 self.sink.chunk(ChunkReport(epochs=(end,)))
         except _Diverged:
             reason = "diverged"
