@@ -9,7 +9,6 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QSignalBlocker, Qt
-from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -47,31 +46,20 @@ from ffnn_studio.ui.build.param_widgets import (
 from ffnn_studio.ui.document.commands import EditLayerCommand
 from ffnn_studio.ui.document.document import ProjectDocument
 from ffnn_studio.ui.widgets.colors import layer_color
+from ffnn_studio.ui.widgets.small_plot import SmallPlot
 
 _NOT_HIDDEN = "Only for the output layer: a hidden layer needs an element-wise activation."
 
 
-class ActivationPlot(pg.PlotWidget):
+class ActivationPlot(SmallPlot):
     """f(x) and f'(x) of one activation over [-5, 5]."""
 
     X = np.linspace(-5.0, 5.0, 401)
 
     def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent, background=None)
-        self.setObjectName("activationPlot")
-        self.setAccessibleName("Activation and derivative plot")
-        self.setMinimumHeight(130)
-        self.setMaximumHeight(170)
-        self.setMouseEnabled(x=False, y=False)
-        self.setMenuEnabled(False)
-        self.hideButtons()
+        super().__init__("activationPlot", "Activation and derivative plot", (130, 170), parent)
         item = self.getPlotItem()
-        item.showGrid(x=True, y=True, alpha=0.25)
-        fg = self.palette().color(QPalette.ColorRole.WindowText)
-        item.addLegend(offset=(6, 4), labelTextSize="8pt", labelTextColor=fg)
-        for axis in ("left", "bottom"):
-            item.getAxis(axis).setTextPen(fg)
-            item.getAxis(axis).setPen(fg)
+        item.addLegend(offset=(6, 4), labelTextSize="8pt", labelTextColor=self.foreground)
         self.f_curve = item.plot(name="f(x)", pen=pg.mkPen("#0072B2", width=2))
         self.df_curve = item.plot(
             name="f′(x)", pen=pg.mkPen("#D55E00", width=1.6, style=Qt.PenStyle.DashLine)

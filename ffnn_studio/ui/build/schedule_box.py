@@ -11,7 +11,6 @@ import math
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -35,6 +34,7 @@ from ffnn_studio.ui.build.param_widgets import (
 )
 from ffnn_studio.ui.document.commands import EditTrainingCommand
 from ffnn_studio.ui.document.document import ProjectDocument
+from ffnn_studio.ui.widgets.small_plot import SmallPlot
 
 #: Steps an epoch is drawn with when the data's size is not known from the project.
 DEFAULT_STEPS_PER_EPOCH = 10
@@ -69,24 +69,12 @@ def schedule_curve(project: Project) -> tuple[np.ndarray, np.ndarray]:
     return epochs.astype(np.float64), rates
 
 
-class SchedulePlot(pg.PlotWidget):
+class SchedulePlot(SmallPlot):
     """The learning rate over the run's epochs."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent, background=None)
-        self.setObjectName("schedulePlot")
-        self.setAccessibleName("Learning rate over the run")
-        self.setMinimumHeight(110)
-        self.setMaximumHeight(140)
-        self.setMouseEnabled(x=False, y=False)
-        self.setMenuEnabled(False)
-        self.hideButtons()
+        super().__init__("schedulePlot", "Learning rate over the run", (110, 140), parent)
         item = self.getPlotItem()
-        item.showGrid(x=True, y=True, alpha=0.25)
-        fg = self.palette().color(QPalette.ColorRole.WindowText)
-        for axis in ("left", "bottom"):
-            item.getAxis(axis).setTextPen(fg)
-            item.getAxis(axis).setPen(fg)
         item.setLabel("bottom", "epoch")
         left = item.getAxis("left")
         # Rates such as 0.001 as they are, not as "1" with a hidden "×1e-3".
