@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import partial
+from typing import Any
 
 import numpy as np
 
@@ -150,6 +151,21 @@ def encode_targets(y: np.ndarray, task: Task, loss: str, n_classes: int) -> np.n
             return np.eye(n_classes, dtype=np.float32)[labels]
         return labels
     return np.asarray(y, dtype=np.float32).reshape(-1, 1)
+
+
+def build_model_for(project: Project, data: Any, *, steps_per_epoch: int = 1) -> BuiltModel:
+    """``build_model`` for prepared data: anything with ``n_features``, ``task``,
+    ``n_classes`` and the training part's ``mean`` and ``variance`` (a
+    ``PreparedData``, or a streamed file's first-pass plan)."""
+    return build_model(
+        project,
+        n_features=data.n_features,
+        task=data.task,
+        n_classes=data.n_classes,
+        mean=data.mean,
+        variance=data.variance,
+        steps_per_epoch=steps_per_epoch,
+    )
 
 
 def build_model(

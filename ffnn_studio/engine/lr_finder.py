@@ -26,7 +26,7 @@ import numpy as np
 
 from ffnn_studio.core.errors import StudioError
 from ffnn_studio.core.spec import Project
-from ffnn_studio.engine.builder import build_model, encode_targets
+from ffnn_studio.engine.builder import build_model_for, encode_targets
 from ffnn_studio.engine.quiet import import_tensorflow
 
 #: The range of the test: from a rate too small to matter to one too large for most nets.
@@ -204,14 +204,7 @@ def find_learning_rate(
 ) -> LrFinderResult:
     """The range test for ``project`` on ``data`` (a ``PreparedData``), from the project's
     initial weights; nothing of a trained model is touched."""
-    built = build_model(
-        project,
-        n_features=data.n_features,
-        task=data.task,
-        n_classes=data.n_classes,
-        mean=data.mean,
-        variance=data.variance,
-    )
+    built = build_model_for(project, data)
     y = encode_targets(data.y_train, data.task, project.training.loss, int(data.n_classes))
     return range_test(
         built.model,

@@ -48,7 +48,7 @@ from ffnn_studio.core.reports import (
     TrainingSink,
 )
 from ffnn_studio.core.spec import Project
-from ffnn_studio.engine.builder import build_model, encode_targets, metric_name
+from ffnn_studio.engine.builder import build_model_for, encode_targets, metric_name
 from ffnn_studio.engine.quiet import import_tensorflow
 
 log = logging.getLogger(__name__)
@@ -111,14 +111,7 @@ class _GradientTwin:
     def __init__(self, project: Project, prepared: Any) -> None:
         tf = import_tensorflow()
         self._tf = tf
-        built = build_model(
-            project,
-            n_features=prepared.n_features,
-            task=prepared.task,
-            n_classes=prepared.n_classes,
-            mean=prepared.mean,
-            variance=prepared.variance,
-        )
+        built = build_model_for(project, prepared)
         self.model = built.model
         self._loss = built.model.loss
         self._pairs = [(b.dense.kernel, b.dense.bias) for b in built.blocks]

@@ -62,7 +62,7 @@ from ffnn_studio.core.snapshots import EpochSnapshots
 from ffnn_studio.core.spec import Project, Task
 from ffnn_studio.engine.builder import (
     BuiltModel,
-    build_model,
+    build_model_for,
     encode_targets,
     metric_name,
 )
@@ -402,16 +402,8 @@ class TrainingSession:
     # ------------------------------------------------------------------ building
 
     def _build(self) -> BuiltModel:
-        d = self.data
-        return build_model(
-            self.project,
-            n_features=d.n_features,
-            task=d.task,
-            n_classes=d.n_classes,
-            mean=d.mean,
-            variance=d.variance,
-            steps_per_epoch=_steps_per_epoch(d.n_train, self.project.training.batch_size),
-        )
+        steps = _steps_per_epoch(self.data.n_train, self.project.training.batch_size)
+        return build_model_for(self.project, self.data, steps_per_epoch=steps)
 
     def _make_state(self) -> None:
         """Variables the graph reads and writes besides the model's own."""

@@ -34,7 +34,7 @@ from ffnn_studio.core.reports import (
 )
 from ffnn_studio.core.spec import Project, Task
 from ffnn_studio.data.streaming import StreamPlan, batches, expected_rows
-from ffnn_studio.engine.builder import build_model, encode_targets, metric_name
+from ffnn_studio.engine.builder import build_model_for, encode_targets, metric_name
 from ffnn_studio.engine.quiet import import_tensorflow
 from ffnn_studio.engine.training.session import HISTORY_COLUMNS, RunHistory
 
@@ -59,14 +59,7 @@ class StreamingSession:
         self._loss_name = settings.loss
         if self.task is Task.REGRESSION and settings.loss != "mse":
             raise StudioError("the streamed target is a regression target: use the mean squared error loss")
-        self.built = build_model(
-            project,
-            n_features=plan.n_features,
-            task=plan.task,
-            n_classes=plan.n_classes,
-            mean=plan.mean,
-            variance=plan.variance,
-        )
+        self.built = build_model_for(project, plan)
         self.model = self.built.model
         self._opt = self.model.optimizer
         self._tv = list(self.model.trainable_variables)
