@@ -170,12 +170,13 @@ def test_compiling_for_zero_steps_leaves_the_training_state_alone(monkeypatch) -
 def test_a_long_run_compiles_in_the_background_and_switches_in_mid_run(monkeypatch) -> None:
     monkeypatch.setattr(session_module, "COMPILE_AFTER_S", 0.0)  # compile on any run
     sink = RecordingSink()
-    s = TrainingSession(project(epochs=3, batch=16), xor_data(), sink)
+    # Long enough for a few chunks: the decision waits for a second measured chunk.
+    s = TrainingSession(project(epochs=40, batch=16), xor_data(), sink)
     assert s.run().reason == "completed"
     assert s.wait_for_program(120)
     result = s.run(2)  # continues on the compiled program
     assert result.reason == "completed" and s._compiled
-    assert [e.epoch for e in sink.epochs] == [1, 2, 3, 4, 5]
+    assert [e.epoch for e in sink.epochs] == list(range(1, 43))
     assert np.isfinite([e.loss for e in sink.epochs]).all()
 
 
@@ -321,3 +322,109 @@ def test_a_program_compiled_ahead_serves_the_run_without_another_trace(monkeypat
     np.testing.assert_array_equal(
         [[e.loss, e.val_loss] for e in sink.epochs], [[e.loss, e.val_loss] for e in plain.epochs]
     )
+
+
+def _keras_weights(s: TrainingSession) -> list[np.ndarray]:
+    return [v.numpy() for v in s._tv]
+
+
+def test_a_quick_run_writes_the_keras_variables_back_once_not_after_every_chunk(monkeypatch) -> None:
+    """Writing the weights and optimizer slots into Keras after every chunk cost ~8 ms a
+    chunk; they are written when read (the run's end), and reads in between see the
+    quick trainer's newer weights."""
+    from ffnn_studio.engine.training.quickstart import QuickTrainer
+
+    monkeypatch.setattr(session_module, "COMPILE_AFTER_S", 1e9)
+    stores: list[int] = []
+    real_store = QuickTrainer.store
+    monkeypatch.setattr(QuickTrainer, "store", lambda self, opt: (stores.append(1), real_store(self, opt)))
+    seen: list[tuple[int, np.ndarray]] = []
+
+    class Sink(RecordingSink):
+        def epoch_end(self, report) -> None:
+            super().epoch_end(report)
+            seen.append((report.epoch, s._read_weights()[0][0]))
+
+    s = TrainingSession(project(epochs=30, batch=16), xor_data(), Sink())
+    before = _keras_weights(s)
+    assert s.run().reason == "completed" and not s._compiled
+    assert len(stores) == 1
+    after = _keras_weights(s)
+    np.testing.assert_array_equal(after[0], s._quick.weights[0])
+    assert not np.array_equal(after[0], before[0])
+    # Mid-run reads came from the quick trainer, epoch by epoch, and the last is the final weights.
+    assert not np.array_equal(seen[0][1], seen[-1][1])
+    np.testing.assert_array_equal(seen[-1][1], after[0])
+    # The optimizer's state went back too: the next run goes on, not over.
+    assert int(s._opt.iterations.numpy()) == s._quick.iterations == 30 * s.steps_per_epoch
+
+
+def test_a_run_after_the_weights_changed_outside_takes_them(monkeypatch) -> None:
+    monkeypatch.setattr(session_module, "COMPILE_AFTER_S", 1e9)
+    s = TrainingSession(project(epochs=2, batch=16), xor_data())
+    s.run()
+    s.reset_weights()
+    fresh = _keras_weights(s)
+    seen: list[np.ndarray] = []
+    real = s._quick.chunk
+
+    def chunk(k, perms):
+        seen.append(s._quick.weights[0].copy())
+        return real(k, perms)
+
+    monkeypatch.setattr(s._quick, "chunk", chunk)
+    s.run(1)
+    np.testing.assert_array_equal(seen[0], fresh[0])  # the reset weights, not the last run's
+
+
+def test_early_stopping_restores_the_best_weights_on_the_quick_path(monkeypatch) -> None:
+    monkeypatch.setattr(session_module, "COMPILE_AFTER_S", 1e9)
+    proj = project(epochs=300, batch=16, early_stopping=True, patience=3, restore_best_weights=True)
+    best: dict[int, np.ndarray] = {}
+
+    class Sink(RecordingSink):
+        def epoch_end(self, report) -> None:
+            super().epoch_end(report)
+            best[report.epoch] = s._read_weights()[0][0]
+
+    s = TrainingSession(proj, xor_data(noise_labels=True), Sink())
+    result = s.run()
+    assert "Restored the weights of epoch" in result.message
+    epoch = int(result.message.rsplit("epoch ", 1)[1].rstrip("."))
+    np.testing.assert_array_equal(_keras_weights(s)[0], best[epoch])
+    np.testing.assert_array_equal(s.weights_snapshot()[0][0], best[epoch])
+
+
+def test_a_pause_asked_while_the_program_traces_takes_effect_at_once(monkeypatch) -> None:
+    """The quick path waits for the background trace (~1 s, longer under load) before it
+    steps on; a pause or stop asked meanwhile used to wait for the trace to end."""
+    import threading
+
+    monkeypatch.setattr(session_module, "COMPILE_AFTER_S", 0.0)
+    release, tracing = threading.Event(), threading.Event()
+
+    def slow_compile(self) -> None:
+        tracing.set()
+        release.wait(60)  # a trace that does not end until the test says so
+        self._program_traced.set()
+        self._program_ready.set()
+
+    monkeypatch.setattr(TrainingSession, "_compile_program", slow_compile)
+    s = TrainingSession(project(epochs=10_000, batch=16), xor_data(), RecordingSink())
+    worker = threading.Thread(target=s.run)
+    worker.start()
+    try:
+        assert tracing.wait(60)
+        s.pause()
+        assert s.wait_until_paused(timeout=0.5)
+        assert not release.is_set()
+        s.stop()
+        s.resume()
+        worker.join(5)
+        assert not worker.is_alive()
+    finally:
+        release.set()
+        s.stop()
+        s.resume()
+        worker.join(60)
+    assert s.sink.finishes[-1].reason == "stopped"

@@ -401,6 +401,12 @@ class QuickTrainer:
                 v.assign(self._slots[k][o[i] : o[i + 1]].reshape(v.shape))
         opt.iterations.assign(self.iterations)
 
+    def trainable_values(self, variables: Sequence[Any]) -> list[np.ndarray]:
+        """Copies of the trained weights in the order of ``variables`` (the model's
+        trainable variables, which are this trainer's kernels and biases)."""
+        by_id = {id(v): w for v, w in zip(self._variables(), self.weights, strict=True)}
+        return [by_id[id(v)].copy() for v in variables]
+
     def kernels_and_biases(self) -> list[tuple[np.ndarray, np.ndarray | None]]:
         out, i = [], 0
         for d in self._dense:

@@ -384,6 +384,9 @@ class TrainingSession:
         self._weights_time = -math.inf
         self._pending = _PendingReports()
         self._step_seconds: float | None = None
+        #: Chunks behind ``_step_seconds``: the first one's time includes one-off costs
+        #: (taking the weights, first calls), so it is replaced, not averaged in.
+        self._speed_samples = 0
         self._compiled = False
 
         self._make_state()
@@ -392,6 +395,11 @@ class TrainingSession:
         #: The numpy path that trains while the chunk program is not compiled yet.
         self._quick: QuickTrainer | None = self._make_quick()
         self._quick_last = False  # the last chunk ran on the quick path
+        #: The quick trainer holds this run's state (loaded from the Keras variables).
+        self._quick_loaded = False
+        #: The quick trainer has trained past the Keras variables: they are written
+        #: back only when something reads them (``_sync_keras``), not after every chunk.
+        self._keras_behind = False
         self._path = "compile"  # where the next chunk runs (see _chunk_path)
         self._program_ready = threading.Event()
         #: Set once the chunk program is traced (XLA then compiles it in C++).
@@ -637,12 +645,12 @@ class TrainingSession:
             else:
                 # Compiling ahead and still tracing: quick steps beside the trace fight
                 # it and the window for the GIL (see below); XLA's part is C++.
-                self._program_traced.wait()
+                self._wait_for_trace()
         if self._compiled or self._quick is None:
             return "compiled" if self._compiled else "compile"
         if (
             self._compile_thread is None
-            and self._step_seconds is not None
+            and self._speed_samples >= 2
             and steps_left * self._step_seconds > COMPILE_AFTER_S
         ):
             # The first chunk's reports are on their way: let their consumer (the
@@ -659,7 +667,7 @@ class TrainingSession:
             # taking turns on the GIL made the window stutter (bench_ui: GUI timer p99
             # 88 ms, max 537 ms). The quick path waits for the trace (~1 s) and trains
             # on while XLA compiles, which is C++.
-            self._program_traced.wait()
+            self._wait_for_trace()
         if self._program_ready.is_set() and self._program_ok:
             # The hand-over: the quick path wrote weights, optimizer slots and
             # iterations after every chunk; the place in the epoch and its sums now.
@@ -667,8 +675,19 @@ class TrainingSession:
             self._sums.assign(self._quick.sums)
             self._compiled = True
             self._step_seconds = None  # another speed: measure again
+            self._speed_samples = 0
             return "compiled"
         return "quick"
+
+    def _wait_for_trace(self) -> None:
+        """Wait until the chunk program is traced, or a pause or stop is asked for (the
+        run's loop then takes it before the next chunk: a trace takes ~1 s)."""
+        while not self._program_traced.wait(0.01):
+            if self._interrupted():
+                return
+
+    def _interrupted(self) -> bool:
+        return self._stop.is_set() or not self._go.is_set()
 
     def compile_ahead(self) -> None:
         """Start tracing and compiling the chunk program on its own thread before any run,
@@ -709,14 +728,25 @@ class TrainingSession:
     def _quick_chunk(self, k: int, perms: np.ndarray) -> np.ndarray:
         q = self._quick
         assert q is not None
-        # Keras's variables stay the truth between chunks (snapshots, early stopping's
-        # best weights, a reset), so every quick chunk starts and ends there.
-        q.load(self._opt, self._pos_host)
+        # Between runs the Keras variables are the truth (a reset, an import, the
+        # best weights): a run's first quick chunk takes them. Within the run the
+        # quick trainer is, until something reads the variables (``_sync_keras``);
+        # writing them back after every chunk cost ~8 ms a chunk (measured).
+        if not self._quick_loaded:
+            q.load(self._opt, self._pos_host)
+            self._quick_loaded = True
         with one_blas_thread():
             out = q.chunk(k, perms)
-        q.store(self._opt)
+        self._keras_behind = True
         self._quick_last = True
         return out
+
+    def _sync_keras(self) -> None:
+        """Write the quick trainer's weights, optimizer slots and iterations into the
+        Keras variables if it has trained past them."""
+        if self._keras_behind and self._quick is not None:
+            self._quick.store(self._opt)
+        self._keras_behind = False
 
     def _call_chunk(self, k: int, perms: np.ndarray) -> np.ndarray:
         """``k`` steps (over at most ``max_chunk_epochs`` epochs, ordered by the rows of
@@ -724,6 +754,8 @@ class TrainingSession:
         the first compiled call, fall back to no XLA if XLA cannot compile the model."""
         if self._path == "quick":
             return self._quick_chunk(k, perms)
+        self._sync_keras()  # the hand-over: the program trains on from the quick path's state
+        self._quick_loaded = False
         self._quick_last = False
         if self._compiled or not self._jit:
             out = self._chunk_fn(k, perms).numpy()
@@ -750,6 +782,7 @@ class TrainingSession:
         if self._quick_last and self._quick is not None:
             self._quick.restore_backup()
             self._quick.store(self._opt)
+            self._keras_behind = False
             return
         for b, v in zip(self._backup, self._state_vars, strict=True):
             v.assign(b)
@@ -804,10 +837,13 @@ class TrainingSession:
         return [(k.copy(), None if b is None else b.copy()) for k, b in cache]
 
     def _read_weights(self) -> list[tuple[np.ndarray, np.ndarray | None]]:
-        out = []
-        for b in self.built.blocks:
-            bias = b.dense.bias
-            out.append((np.array(b.dense.kernel.numpy()), None if bias is None else np.array(bias.numpy())))
+        if self._keras_behind and self._quick is not None:  # the quick trainer's are newer
+            out = [(k.copy(), None if b is None else b.copy()) for k, b in self._quick.kernels_and_biases()]
+        else:
+            out = []
+            for b in self.built.blocks:
+                bias = b.dense.bias
+                out.append((np.array(b.dense.kernel.numpy()), None if bias is None else np.array(bias.numpy())))
         with self._weights_lock:
             self._weights_cache = out
             self._weights_time = time.perf_counter()
@@ -883,13 +919,17 @@ class TrainingSession:
         self._blocked.clear()
         self._running = True
         self._clock = _Clock()
+        self._quick_loaded = False  # the variables may have changed since the last run
         # The cache weights_snapshot serves while the run goes; the first replay snapshot.
         self.epoch_snapshots.plan(self._epochs_done, self._epochs_done + epochs, self._read_weights())
         self._pending = _PendingReports()
         try:
             try:
                 self.sink.run_started(self._started_info(epochs))
-                reason, message = self._train(epochs)
+                try:
+                    reason, message = self._train(epochs)
+                finally:
+                    self._sync_keras()  # after the run the Keras variables are the truth
             except StudioError as exc:
                 reason, message = "failed", str(exc)
             except Exception as exc:  # reported to the user, not raised into the worker
@@ -925,6 +965,7 @@ class TrainingSession:
         if self._go.is_set():
             return
         self._clock.pause()
+        self._sync_keras()  # a paused run's model can be read (predictions, export)
         self._blocked.set()
         self._go.wait()
         self._blocked.clear()
@@ -993,6 +1034,8 @@ class TrainingSession:
                 if row_epochs[j] != first + j:
                     orders[j], row_epochs[j] = self._epoch_order(first + j), first + j
             path = self._chunk_path((target - first) * spe - done)
+            if self._interrupted():  # asked while waiting for a trace: nothing ran yet
+                continue
             compiling = path == "compile"
             c0 = self._clock.elapsed()
             t0 = time.perf_counter()
@@ -1007,11 +1050,15 @@ class TrainingSession:
                 # chunk's epochs are undone with it, so none of them is reported.
                 self._restore_backup()
                 return "diverged", self._diverged_message(first + (closed if bad is None else bad))
-            if not compiling and not cut:  # the compiling call's time says nothing about a step
+            # The compiling call's time says nothing about a step; nor does a compiled call
+            # cut short for a snapshot (its fixed cost is spread over fewer steps). A quick
+            # chunk's fixed cost is tens of microseconds: every one is measured.
+            if not compiling and (path == "quick" or not cut):
                 per_step = dt / k
                 self._step_seconds = (
-                    per_step if self._step_seconds is None else 0.7 * self._step_seconds + 0.3 * per_step
+                    per_step if self._speed_samples < 2 else 0.7 * self._step_seconds + 0.3 * per_step
                 )
+                self._speed_samples += 1
             now = self._clock.elapsed()
             last_probes = out[n_head + n_records : n_head + n_records + n_probes].reshape(probe_shape)
             epoch_probes = out[n_head + n_records + n_probes :].reshape(cap, *probe_shape)
@@ -1051,7 +1098,7 @@ class TrainingSession:
                     if val_loss < best:
                         best, best_epoch, wait = val_loss, self._epochs_done, 0
                         if settings.restore_best_weights:
-                            best_weights = [v.numpy() for v in self._tv]
+                            best_weights = self._trainable_values()
                     else:
                         wait += 1
                         if wait >= settings.patience:
@@ -1060,6 +1107,7 @@ class TrainingSession:
                                 f"{settings.patience} epochs (best {best:.4g} at epoch {best_epoch})."
                             )
                             if best_weights is not None:
+                                self._sync_keras()  # the optimizer's state, then the best weights
                                 for v, w in zip(self._tv, best_weights, strict=True):
                                     v.assign(w)
                                 msg += f" Restored the weights of epoch {best_epoch}."
@@ -1080,6 +1128,13 @@ class TrainingSession:
         self._flush_probe(pending_probe, reported_probe)
         flush_progress()
         return "completed", ""
+
+    def _trainable_values(self) -> list[np.ndarray]:
+        """Copies of the trainable variables' values, in ``self._tv``'s order, from
+        wherever they are newest."""
+        if self._keras_behind and self._quick is not None:
+            return self._quick.trainable_values(self._tv)
+        return [v.numpy() for v in self._tv]
 
     def _first_nonfinite_epoch(self, records: np.ndarray) -> int | None:
         """The first of these epoch records whose training loss, or validation loss
