@@ -37,6 +37,8 @@ TENSORBOARD_ENABLED_KEY = "tensorboard/enabled"
 #: The folder under which each run written for TensorBoard gets its own folder.
 TENSORBOARD_DIR_KEY = "tensorboard/folder"
 
+#: Keep compiled training programs between launches (Run ▸ Keep Compiled Programs).
+COMPILE_CACHE_KEY = "engine/compileCache"
 #: Every settings key with the value it reads as when it was never written.
 SETTINGS_DEFAULTS: Mapping[str, object] = {
     RECENT_FILES_KEY: [],
@@ -44,6 +46,7 @@ SETTINGS_DEFAULTS: Mapping[str, object] = {
     WINDOW_STATE_KEY: None,
     EXPORT_LAST_DIR_KEY: "",
     TENSORBOARD_ENABLED_KEY: False,
+    COMPILE_CACHE_KEY: True,
     TENSORBOARD_DIR_KEY: "~/ffnn-studio-tensorboard",
 }
 
@@ -78,6 +81,18 @@ QUICK_ENV = "FFNN_STUDIO_QUICKSTART"
 def quick_start_enabled(environ: Mapping[str, str] = os.environ) -> bool:
     """Whether a run trains in numpy while its compiled program is prepared (on unless ``QUICK_ENV`` says off)."""
     return environ.get(QUICK_ENV, "1").strip().lower() not in _OFF
+
+
+#: ``FFNN_STUDIO_COMPILE_CACHE=0`` keeps no compiled training programs between launches
+#: (``engine/compile_cache.py``); the window's Run menu sets it from ``COMPILE_CACHE_KEY``.
+COMPILE_CACHE_ENV = "FFNN_STUDIO_COMPILE_CACHE"
+#: Most bytes the kept programs may take (an entry is ~1 MB for the examples).
+COMPILE_CACHE_BUDGET = 256 * 1024 * 1024
+
+
+def compile_cache_enabled(environ: Mapping[str, str] = os.environ) -> bool:
+    """Whether compiled training programs are kept between launches (on unless ``COMPILE_CACHE_ENV`` says off)."""
+    return environ.get(COMPILE_CACHE_ENV, "1").strip().lower() not in _OFF
 
 
 #: Environment switch: "0" builds no session ahead of Train (the window then

@@ -18,6 +18,11 @@ os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 _DATA_HOME = tempfile.mkdtemp(prefix="ffnn-studio-data-")
 os.environ["XDG_DATA_HOME"] = _DATA_HOME
 atexit.register(shutil.rmtree, _DATA_HOME, ignore_errors=True)
+# And the cache folder (compiled programs kept between launches): platformdirs
+# follows XDG_CACHE_HOME on Linux.
+_CACHE_HOME = tempfile.mkdtemp(prefix="ffnn-studio-cache-")
+os.environ["XDG_CACHE_HOME"] = _CACHE_HOME
+atexit.register(shutil.rmtree, _CACHE_HOME, ignore_errors=True)
 
 
 @pytest.fixture(autouse=True)

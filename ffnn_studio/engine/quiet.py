@@ -6,7 +6,8 @@ drivers" on every import). Python's logging cannot filter that, so while
 TensorFlow is imported or a converter runs, fd 2 points at a temporary file.
 
 Contract: owns TensorFlow's import and its native log output; imports
-``config``, never Qt.
+``config`` and ``engine.compile_cache`` (which sets TensorFlow's cache flag
+before the import), never Qt.
 """
 
 from __future__ import annotations
@@ -110,6 +111,9 @@ def import_tensorflow():
     if "tensorflow" in sys.modules:
         return sys.modules["tensorflow"]
     os.environ.setdefault(TF_LOG_LEVEL_ENV, TF_LOG_LEVEL_DEFAULT)
+    from ffnn_studio.engine.compile_cache import configure
+
+    configure()  # TF_XLA_FLAGS are read once, when TensorFlow starts
     with quiet_native_logs():
         import tensorflow
 

@@ -68,6 +68,7 @@ from ffnn_studio.ui.live.training_controls import TrainingControls
 from ffnn_studio.ui.menus import build_help_menu, build_view_menu, experiments_menu, show_about
 from ffnn_studio.ui.run.ahead import CompileAhead
 from ffnn_studio.ui.run.bridge import TrainingController
+from ffnn_studio.ui.run.compile_cache_option import CompileCacheActions
 from ffnn_studio.ui.run.model_open import ModelOpener, is_model_file
 from ffnn_studio.ui.search.dialog import SearchDialog
 from ffnn_studio.ui.widgets.app_icon import app_icon
@@ -151,6 +152,8 @@ class MainWindow(QMainWindow):
             self.document.setParent(self)
         self.controller = controller if controller is not None else TrainingController(self)
         self.last_finish: RunFinished | None = None
+        #: Run ▸ Keep Compiled Programs: applied here, before the engine loads.
+        self.compile_cache = CompileCacheActions(self, self.settings)
         #: Compiles the training program of a project that has settled, before Train.
         self.compile_ahead = CompileAhead(self.document, self.controller, self)
         # Screenshot mode leaves no trace, recovery files included.
@@ -372,6 +375,9 @@ class MainWindow(QMainWindow):
             run_menu.addAction(action)
         run_menu.addSeparator()
         run_menu.addAction(c.reset_action)
+        run_menu.addSeparator()
+        run_menu.addAction(self.compile_cache.keep_action)
+        run_menu.addAction(self.compile_cache.clear_action)
 
         # Experiments ▸ Hyper-parameter Search… (ui/search).
         self.search_action = experiments_menu(self).addAction("Hyper-parameter &Search…")

@@ -7,13 +7,17 @@ not trained before), headless, with a recording sink:
   rerun    after Reset weights, Train again → the first epoch's report
   sklearn  ``MLPClassifier``/``MLPRegressor`` (adam, same rows, layers, batch,
            epochs and learning rate) ``fit``
+  window   in the main window (offscreen, engine warmed up, compiling ahead off,
+           so nothing was prepared before the click): ``train()`` → the loss
+           plot's first paint with a point on it; each repeat a new seed, so a
+           new network
 Arms alternate within each repeat; medians over ``--repeats``. ``cli_vs_import``
 is the wall time of ``ffnn-studio train <spirals> --quiet`` over that of a
 process that only imports the engine (TensorFlow and Keras).
 The last line is ``first_epoch_s=<max over examples> rerun_first_epoch_s=<max>
 done_vs_sklearn=<max> cli_vs_import=<n>``.
 
-    python tests/benchmarks/bench_latency.py [--repeats 3] [--no-cli]
+    python tests/benchmarks/bench_latency.py [--repeats 3] [--no-cli] [--no-window]
 """
 
 from __future__ import annotations
@@ -106,6 +110,72 @@ def run_sklearn(project, data) -> float:
     return time.perf_counter() - t
 
 
+def window_first_points(repeats: int) -> dict[str, list[float]]:
+    """Per example, seconds from ``MainWindow.train()`` to the loss plot's first paint
+    that shows a point."""
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    os.environ["FFNN_STUDIO_COMPILE_AHEAD"] = "0"
+    from dataclasses import replace
+
+    from PySide6.QtCore import QEvent, QEventLoop, QObject, QTimer
+
+    from ffnn_studio.core.examples import load_example
+    from ffnn_studio.ui.app import ensure_application, load_engine_in_background
+    from ffnn_studio.ui.document.document import ProjectDocument
+    from ffnn_studio.ui.main_window import MainWindow
+
+    app = ensure_application()
+    window = MainWindow(ProjectDocument(load_example(EXAMPLES[0])), interactive=False)
+    window.resize(1280, 800)
+    window.show()
+    loop = QEventLoop()
+    window.controller.warmedUp.connect(loop.quit)
+    load_engine_in_background(window.controller)
+    loop.exec()
+    plot = window.plots.loss_plot
+
+    class FirstPaint(QObject):
+        def __init__(self) -> None:
+            super().__init__()
+            self.at: float | None = None
+
+        def eventFilter(self, obj, event) -> bool:
+            if event.type() == QEvent.Type.Paint and self.at is None and plot.buffer.n:
+                self.at = time.perf_counter()
+            return False
+
+    out: dict[str, list[float]] = {n: [] for n in EXAMPLES}
+    for r in range(repeats):
+        for name in EXAMPLES:
+            project = load_example(name)
+            project = replace(project, training=replace(project.training, seed=100 + r))
+            window.document.reset(project)
+            app.processEvents()
+            watcher = FirstPaint()
+            plot.widget.viewport().installEventFilter(watcher)
+            done = QEventLoop()
+            window.controller.finished.connect(done.quit)
+            window.controller.failed.connect(done.quit)
+            t = [0.0]
+
+            def press(t=t) -> None:
+                t[0] = time.perf_counter()
+                if not window.train():
+                    raise RuntimeError("the window did not start training")
+
+            QTimer.singleShot(0, press)
+            done.exec()
+            app.processEvents()
+            window.controller.finished.disconnect(done.quit)
+            window.controller.failed.disconnect(done.quit)
+            plot.widget.viewport().removeEventFilter(watcher)
+            if watcher.at is None:
+                raise RuntimeError(f"{name}: the loss plot never painted a point")
+            out[name].append(watcher.at - t[0])
+    window.close()
+    return out
+
+
 def wall(cmd: list[str]) -> float:
     t = time.perf_counter()
     subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -116,6 +186,7 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--no-cli", action="store_true", help="skip the command-line measurement")
+    ap.add_argument("--no-window", action="store_true", help="skip the window measurement")
     args = ap.parse_args()
 
     from ffnn_studio.engine.training.session import warm_up_engine
@@ -137,17 +208,23 @@ def main() -> int:
                     results[name]["rerun"].append(rerun)
                 else:
                     results[name]["sklearn"].append(run_sklearn(project, data))
+    windowed = {} if args.no_window else window_first_points(args.repeats)
     firsts, reruns, ratios = [], [], []
     for name in EXAMPLES:
         med = {k: statistics.median(v) for k, v in results[name].items()}
         ratio = med["done"] / med["sklearn"]
         firsts.append(med["first"])
+        shown = ""
+        if name in windowed:
+            w = statistics.median(windowed[name])
+            firsts.append(w)
+            shown = f"  window first point {w:.3f} s"
         reruns.append(med["rerun"])
         ratios.append(ratio)
         print(
             f"{name}: first epoch {med['first']:.3f} s  done {med['done']:.3f} s  "
             f"rerun first epoch {med['rerun']:.3f} s  sklearn fit {med['sklearn']:.3f} s  "
-            f"done/sklearn {ratio:.2f}",
+            f"done/sklearn {ratio:.2f}{shown}",
             flush=True,
         )
     cli = "n/a"
