@@ -95,6 +95,20 @@ def compile_cache_enabled(environ: Mapping[str, str] = os.environ) -> bool:
     return environ.get(COMPILE_CACHE_ENV, "1").strip().lower() not in _OFF
 
 
+#: TensorFlow's size of its intra-op thread pool (XLA's too). The window sets it to
+#: ``window_training_threads()`` unless the user did: training then leaves one core
+#: to the GUI thread, which paints the live plots. Measured on 2 cores (bench_ui):
+#: the default project trains as fast on one thread, and the GUI timer's p99
+#: dropped; a wide network trains up to 2× slower in the window than headless.
+TF_INTRAOP_THREADS_ENV = "TF_NUM_INTRAOP_THREADS"
+
+
+def window_training_threads(cpus: int | None = None) -> int:
+    """Threads TensorFlow may use for training in the window: all cores but one."""
+    n = os.cpu_count() if cpus is None else cpus
+    return max(1, (n or 1) - 1)
+
+
 #: Environment switch: "0" builds no session ahead of Train (the window then
 #: compiles a project's training program when Train is pressed).
 COMPILE_AHEAD_ENV = "FFNN_STUDIO_COMPILE_AHEAD"

@@ -20,7 +20,14 @@ from PySide6.QtCore import QEventLoop, QTimer
 from PySide6.QtWidgets import QApplication
 
 from ffnn_studio import __version__
-from ffnn_studio.config import APP_NAME, DESKTOP_FILE_NAME, ORGANIZATION, SCREENSHOT_SETTLE_MS
+from ffnn_studio.config import (
+    APP_NAME,
+    DESKTOP_FILE_NAME,
+    ORGANIZATION,
+    SCREENSHOT_SETTLE_MS,
+    TF_INTRAOP_THREADS_ENV,
+    window_training_threads,
+)
 from ffnn_studio.core.reports import RunFinished, finish_text
 
 
@@ -107,7 +114,9 @@ def freeze_heap() -> None:
 
 def load_engine_in_background(controller: Any) -> None:
     """Once the window is up: import and warm up TensorFlow off the GUI thread,
-    then ``freeze_heap``."""
+    then ``freeze_heap``. TensorFlow is told to leave a core to the GUI thread
+    (``window_training_threads``) unless the user chose its thread count."""
+    os.environ.setdefault(TF_INTRAOP_THREADS_ENV, str(window_training_threads()))
     controller.warmedUp.connect(freeze_heap)
     QTimer.singleShot(0, controller.warm_up)
 

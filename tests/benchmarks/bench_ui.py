@@ -328,6 +328,12 @@ def main() -> int:
 
     # The app's QApplication, with its garbage collection on a GUI-thread timer.
     app = ensure_application(sys.argv[:1])
+    # As the app does before it loads the engine (ui.app.load_engine_in_background):
+    # training leaves a core to the GUI thread. Process-wide, so the headless and
+    # model.fit arms here train with the same thread count.
+    from ffnn_studio.config import TF_INTRAOP_THREADS_ENV, window_training_threads
+
+    os.environ.setdefault(TF_INTRAOP_THREADS_ENV, str(window_training_threads()))
     import tensorflow as tf  # noqa: F401  (imported once, before anything is timed)
 
     project = load_default_project()

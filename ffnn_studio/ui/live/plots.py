@@ -62,6 +62,8 @@ from ffnn_studio.ui.widgets.colors import TRAINING_COLOR, VALIDATION_COLOR, laye
 #: (measured), so one per tick keeps the GUI thread's longest busy stretch to
 #: one plot; each plot still redraws ≥ 7 times a second.
 PLOTS_PER_TICK = 1
+#: A log axis draws grid lines at 2…9 × 10ⁿ only where a decade is this many pixels.
+MIN_DECADE_PX = 60
 #: Lines wider than 1 px go through Qt's stroker: measured 16–24 ms to paint
 #: four noisy 5,000-point curves 2 px wide, 1 ms at 1 px; two 1,000-point
 #: epoch curves 1.3 ms vs 0.26 ms. The per-layer plots (up to ~20 points a
@@ -152,7 +154,22 @@ class _Curve:
 
 
 class _Axis(pg.AxisItem):
-    """An axis whose log ticks label only 1, 2 and 5 × 10ⁿ when they crowd."""
+    """An axis whose log ticks label only 1, 2 and 5 × 10ⁿ when they crowd, and whose
+    log grid keeps the lines between decades only where a decade has room for them.
+
+    The grid is drawn by the axes, and replaying it is most of a repaint after the
+    view's range changed (measured offscreen at 1400×900, after 2,000 epochs: the
+    gradient-norm plot's log grid 16 ms of a 23 ms repaint; without the in-between
+    lines of crowded decades 8 ms). The linear axes draw two tick levels, not three
+    (``maxTickLevel=1``: the loss plot's repaint 8.8 → 3.9 ms).
+    """
+
+    def logTickValues(self, minVal, maxVal, size, stdTicks):
+        ticks = super().logTickValues(minVal, maxVal, size, stdTicks)
+        decades = max(maxVal - minVal, 1e-9)
+        if size / decades >= MIN_DECADE_PX:
+            return ticks
+        return [(spacing, values) for spacing, values in ticks if spacing is not None] or ticks
 
     def logTickStrings(self, values: list[float], scale: float, spacing: float) -> list[str]:
         strings = super().logTickStrings(values, scale, spacing)
@@ -211,6 +228,7 @@ class LivePlot:
             # four plots at 1400×800). Cached as a pixmap, it is only redrawn when
             # the range changes, which the range following keeps rare.
             ax.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
+            ax.setStyle(maxTickLevel=1)
         self.item.setClipToView(True)
         self.item.setDownsampling(auto=True, mode="peak")
         self.item.setLogMode(False, log_y)
