@@ -10,10 +10,11 @@ trace, ~1.4 s of Python, is not cached; the quick path trains meanwhile).
 
 Contract:
 
-* ``configure()`` runs before TensorFlow is imported (``quiet.import_tensorflow``
-  calls it) and adds the folder to ``TF_XLA_FLAGS``, unless the user's own
-  flags name one or ``COMPILE_CACHE_ENV`` says off (the window's setting
-  sets that variable before it loads the engine).
+* ``configure()`` runs when the engine imports TensorFlow
+  (``quiet.import_tensorflow``), before the first XLA compilation, which is when
+  TensorFlow reads its flags, and adds the folder to ``TF_XLA_FLAGS``, unless the
+  user's own flags name one or ``COMPILE_CACHE_ENV`` says off (the window's
+  setting sets that variable before it loads the engine). It runs once a process.
 * The folder is the platform's user cache folder (``platformdirs``), under
   ``ffnn-studio/xla``. Safe to delete at any time: TensorFlow compiles again.
 * It stays under ``COMPILE_CACHE_BUDGET`` bytes: at start-up the least
@@ -61,6 +62,8 @@ def configure(environ: MutableMapping[str, str] = os.environ, folder: Path | Non
     if not compile_cache_enabled(environ):
         return None
     flags = environ.get("TF_XLA_FLAGS", "")
+    if environ is os.environ and _configured is not None:
+        return _configured  # tidied once a process
     if FLAG in flags:
         return None  # the user's own choice
     folder = cache_dir() if folder is None else folder
@@ -71,7 +74,17 @@ def configure(environ: MutableMapping[str, str] = os.environ, folder: Path | Non
         log.info("no compile cache: %s", exc)
         return None
     environ["TF_XLA_FLAGS"] = f"{flags} {FLAG}={folder}".strip()
+    if environ is os.environ:
+        _remember(folder)
     return folder
+
+
+_configured: Path | None = None
+
+
+def _remember(folder: Path) -> None:
+    global _configured
+    _configured = folder
 
 
 def entries(folder: Path) -> list[Path]:

@@ -108,12 +108,14 @@ def _replay(text: str, errors: list[str]) -> None:
 
 def import_tensorflow():
     """Import TensorFlow (once) without its start-up log lines; returns the module."""
+    from ffnn_studio.engine.compile_cache import configure
+
+    # TensorFlow reads TF_XLA_FLAGS once, at its first XLA compilation (measured: still
+    # in time after ``import tensorflow``), so this holds for a caller that imported it.
+    configure()
     if "tensorflow" in sys.modules:
         return sys.modules["tensorflow"]
     os.environ.setdefault(TF_LOG_LEVEL_ENV, TF_LOG_LEVEL_DEFAULT)
-    from ffnn_studio.engine.compile_cache import configure
-
-    configure()  # TF_XLA_FLAGS are read once, when TensorFlow starts
     with quiet_native_logs():
         import tensorflow
 

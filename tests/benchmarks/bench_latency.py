@@ -11,11 +11,16 @@ not trained before), headless, with a recording sink:
            so nothing was prepared before the click): ``train()`` → the loss
            plot's first paint with a point on it; each repeat a new seed, so a
            new network
+  relaunch the chunk program's first call (XLA compilation) in a new process, with
+           an empty compile cache and then again in another process that finds
+           the first one's entry (``engine/compile_cache.py``)
 Arms alternate within each repeat; medians over ``--repeats``. ``cli_vs_import``
-is the wall time of ``ffnn-studio train <spirals> --quiet`` over that of a
-process that only imports the engine (TensorFlow and Keras).
-The last line is ``first_epoch_s=<max over examples> rerun_first_epoch_s=<max>
-done_vs_sklearn=<max> cli_vs_import=<n>``.
+is the wall time of ``ffnn-studio train <426-row CSV> --epochs 100 --quiet``
+over that of ``python -c "import tensorflow"``; the same command is also put
+next to a process that imports the engine (TensorFlow and Keras).
+The last line is ``first_epoch_s=<max over examples, headless and window>
+rerun_first_epoch_s=<max> done_vs_sklearn=<max> cli_vs_import=<n>
+relaunch_compile_s=<n>``.
 
     python tests/benchmarks/bench_latency.py [--repeats 3] [--no-cli] [--no-window]
 """
@@ -176,6 +181,60 @@ def window_first_points(repeats: int) -> dict[str, list[float]]:
     return out
 
 
+RELAUNCH_CHILD = """
+import sys, time
+sys.path.insert(0, {bench!r})
+import numpy as np
+from bench_latency import load
+from ffnn_studio.engine.training.session import TrainingSession
+import tensorflow as tf
+project, data = load("digits.ffnn.json")
+s = TrainingSession(project, data)
+s._chunk_fn.get_concrete_function()
+t = time.perf_counter()
+s._chunk_fn(tf.constant(0), np.zeros((s.max_chunk_epochs, s.n_train), np.int32)).numpy()
+print("COMPILE", time.perf_counter() - t)
+"""
+
+
+def relaunch_compile(repeats: int) -> tuple[float, float]:
+    """Median seconds of the digits chunk program's first call in a new process: with an
+    empty compile cache, and in the next process, which finds the entry."""
+    import tempfile
+
+    child = RELAUNCH_CHILD.format(bench=str(Path(__file__).resolve().parent))
+    cold, warm = [], []
+    for _ in range(repeats):
+        with tempfile.TemporaryDirectory() as home:
+            env = dict(os.environ, XDG_CACHE_HOME=home, FFNN_STUDIO_COMPILE_CACHE="1")
+            env.pop("TF_XLA_FLAGS", None)
+            for into in (cold, warm):
+                out = subprocess.run(
+                    [sys.executable, "-c", child],
+                    env=env,
+                    capture_output=True,
+                    text=True,
+                    check=True,
+                ).stdout
+                into.append(float(out.split("COMPILE", 1)[1].split()[0]))
+    return statistics.median(cold), statistics.median(warm)
+
+
+def small_csv(folder: Path, rows: int = 426) -> Path:
+    """A CSV of ``rows`` rows (four features, two classes), as a user might bring."""
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(rows, 4))
+    y = (x[:, 0] + x[:, 1] * x[:, 2] > 0).astype(int)
+    path = folder / "small.csv"
+    lines = ["a,b,c,d,label"] + [
+        ",".join(f"{v:.4f}" for v in r) + f",{t}" for r, t in zip(x, y, strict=True)
+    ]
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
 def wall(cmd: list[str]) -> float:
     t = time.perf_counter()
     subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -187,6 +246,7 @@ def main() -> int:
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--no-cli", action="store_true", help="skip the command-line measurement")
     ap.add_argument("--no-window", action="store_true", help="skip the window measurement")
+    ap.add_argument("--no-relaunch", action="store_true", help="skip the compile-cache measurement")
     args = ap.parse_args()
 
     from ffnn_studio.engine.training.session import warm_up_engine
@@ -229,21 +289,45 @@ def main() -> int:
         )
     cli = "n/a"
     if not args.no_cli:
-        from ffnn_studio.core.examples import example_path
+        import tempfile
 
-        spirals = str(example_path("spirals.ffnn.json"))
-        cli_s, imp_s = [], []
-        for _ in range(args.repeats):
-            cli_s.append(wall([sys.executable, "-m", "ffnn_studio", "train", spirals, "--quiet"]))
-            imp_s.append(wall([sys.executable, "-c", "import ffnn_studio.engine.training"]))
+        with tempfile.TemporaryDirectory() as folder:
+            csv = str(small_csv(Path(folder)))
+            train = [
+                sys.executable,
+                "-m",
+                "ffnn_studio",
+                "train",
+                "--csv",
+                csv,
+                "--target",
+                "label",
+            ]
+            train += ["--epochs", "100", "--quiet"]
+            cli_s, tf_s, eng_s = [], [], []
+            for _ in range(args.repeats):
+                cli_s.append(wall(train))
+                tf_s.append(wall([sys.executable, "-c", "import tensorflow"]))
+                eng_s.append(wall([sys.executable, "-c", "import ffnn_studio.engine.training"]))
+        c, t, e = (statistics.median(v) for v in (cli_s, tf_s, eng_s))
         print(
-            f"cli train {statistics.median(cli_s):.2f} s  engine import {statistics.median(imp_s):.2f} s",
+            f"cli train (426 rows, 100 epochs) {c:.2f} s  import tensorflow {t:.2f} s  "
+            f"engine import {e:.2f} s  cli/engine import {c / e:.2f}",
             flush=True,
         )
-        cli = f"{statistics.median(cli_s) / statistics.median(imp_s):.2f}"
+        cli = f"{c / t:.2f}"
+    relaunch = "n/a"
+    if not args.no_relaunch:
+        cold, warm = relaunch_compile(args.repeats)
+        print(
+            f"relaunch: first call of the digits program {cold:.2f} s with an empty cache, "
+            f"{warm:.2f} s in the next process",
+            flush=True,
+        )
+        relaunch = f"{warm:.3f}"
     print(
         f"first_epoch_s={max(firsts):.3f} rerun_first_epoch_s={max(reruns):.3f} "
-        f"done_vs_sklearn={max(ratios):.2f} cli_vs_import={cli}",
+        f"done_vs_sklearn={max(ratios):.2f} cli_vs_import={cli} relaunch_compile_s={relaunch}",
         flush=True,
     )
     return 0
