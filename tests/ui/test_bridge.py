@@ -303,11 +303,12 @@ def test_fast_epochs_arrive_in_a_few_batches_in_order(qtbot, make_controller):
 class _WatchedSink:
     """The worker's sink; calls ``after_started()`` when its ``run_started`` returns."""
 
-    def __init__(self, sink: Any, after_started: Callable[[], None]) -> None:
-        self._sink, self._after_started = sink, after_started
+    def __init__(self, sink: Any, after_started: Callable[[], None], compiling: bool = True) -> None:
+        self._sink, self._after_started, self._compiling = sink, after_started, compiling
 
     def run_started(self, info: RunStarted) -> None:
-        self._sink.run_started(info)
+        # As a session whose first steps trace and compile its program says it.
+        self._sink.run_started(replace(info, compiling=self._compiling))
         self._after_started()
 
     def __getattr__(self, name: str) -> Any:
@@ -347,6 +348,24 @@ def test_training_waits_until_the_gui_has_handled_and_painted_the_start(qtbot, m
     with qtbot.waitSignal(controller.finished, timeout=10_000):
         controller.start(tiny_project(epochs=2), None)
     assert seen == [("started", "paint")]
+
+
+def test_a_run_that_traces_nothing_at_its_start_does_not_wait_for_the_gui(qtbot, make_controller, monkeypatch):
+    """The quick path or a program compiled ahead: the GUI's start work overlaps the
+    first chunk instead of holding it back (the first epoch reaches the plots sooner)."""
+    monkeypatch.setattr(bridge, "START_HANDSHAKE_S", 30.0)
+    went_on = threading.Event()
+
+    def factory(project: Project, prepared: Any, sink: Any) -> FakeSession:
+        return FakeSession(project, prepared, _WatchedSink(sink, went_on.set, compiling=False))
+
+    controller = make_controller(session_factory=factory)
+    # The GUI thread is still handling the start when the session goes on.
+    waited: list[bool] = []
+    controller.started.connect(lambda _info: waited.append(went_on.wait(10)))
+    with qtbot.waitSignal(controller.finished, timeout=10_000) as blocker:
+        controller.start(tiny_project(epochs=2), None)
+    assert waited == [True] and blocker.args[0].reason == "completed"
 
 
 def test_training_goes_on_when_the_gui_does_not_catch_up(qtbot, make_controller, monkeypatch):

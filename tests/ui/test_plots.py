@@ -131,6 +131,7 @@ def test_feeding_reports_fills_the_curves(plots, qtbot):
 
 def test_a_tick_redraws_one_plot_round_robin(plots, monkeypatch):
     feed(plots, epochs=2)
+    plots._next_plot = 0  # the run's first epoch was drawn as it came: start the round here
 
     def dirty() -> list[bool]:
         return [p.dirty for p in plots.plots.values()]
@@ -518,3 +519,18 @@ def test_a_legend_of_several_layers_gets_room_above_the_curves(qtbot) -> None:
     data_hi = 15.0 + 30 * 0.1
     assert plot._legend_room() > 0
     assert (y_hi - data_hi) / (y_hi - y_lo) >= 0.8 * plot._legend_room()
+
+
+def test_a_runs_first_epoch_is_drawn_as_it_arrives_loss_first(plots) -> None:
+    """The redraw timer runs at ~30 Hz, one plot a tick, round robin: the first epoch
+    of a run waited up to a tick, and for the loss plot up to four. It is drawn at once."""
+    plots.on_run_started(started())
+    plots.on_probes(probe(1, 0.5))  # mid-epoch probes come first: they do not take the turn
+    assert plots.loss_plot.curves[0].item.xData is None or len(plots.loss_plot.curves[0].item.xData) == 0
+    plots.on_epoch_end(epoch(1))
+    xs = plots.loss_plot.curves[0].item.xData
+    assert xs is not None and list(xs) == [1.0]
+    # Later epochs wait for the timer again.
+    plots.on_epoch_end(epoch(2))
+    assert list(plots.loss_plot.curves[0].item.xData) == [1.0]
+    assert plots.loss_plot.dirty

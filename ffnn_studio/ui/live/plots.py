@@ -656,6 +656,9 @@ class LivePlots(QWidget):
         self._timer.setInterval(PLOT_REDRAW_MS)
         self._timer.timeout.connect(self._on_tick)
         self._next_plot = 0
+        #: A run's first points are drawn as they arrive, the loss plot first; the
+        #: rest at the timer's pace.
+        self._first_draw_pending = False
 
     def _all(self) -> tuple[LivePlot, ...]:
         return (self.loss_plot, self.metric_plot, self.weights_plot, self.gradients_plot)
@@ -746,6 +749,7 @@ class LivePlots(QWidget):
                 plot.show_empty(STARTING_TEXT)
                 # The new run's epochs from the start, not the last run's range.
                 plot.vb.setXRange(0.0, total * 1.02, padding=0)
+        self._first_draw_pending = True
         self._run_summary = (
             f"{info.parameter_count:,} parameters · {info.train_samples:,} training samples"
         )
@@ -830,6 +834,10 @@ class LivePlots(QWidget):
     # --- redraw ----------------------------------------------------------------------
 
     def _schedule(self) -> None:
+        if self._first_draw_pending and self.loss_plot.dirty:
+            self._first_draw_pending = False
+            self._next_plot = 0  # the loss plot
+            self._on_tick()
         if not self._timer.isActive():
             self._timer.start()
 
