@@ -415,7 +415,6 @@ class TrainingSession:
 
     def _make_state(self) -> None:
         """Variables the graph reads and writes besides the model's own."""
-        copy_of = lambda v: tf.Variable(tf.identity(v), trainable=False)  # noqa: E731
         #: Steps done in the current epoch.
         self._pos = tf.Variable(0, dtype=tf.int32, trainable=False)
         #: Σ loss·w, Σ metric·w, Σ w over the epoch so far.
@@ -423,7 +422,16 @@ class TrainingSession:
         #: Model, optimizer and epoch state at the start of the last chunk: the last
         #: finite weights, and where in the epoch they were.
         self._state_vars = self._tv + list(self._opt.variables) + [self._pos, self._sums]
-        self._backup = [copy_of(v) for v in self._state_vars]
+        self._backup_vars: list[Any] | None = None
+
+    @property
+    def _backup(self) -> list[Any]:
+        """The copies of ``_state_vars`` the compiled chunk keeps (made when first needed,
+        outside any trace: a run on the quick path keeps its own, and making ~20
+        variables took ~20 ms of a session's start)."""
+        if self._backup_vars is None:
+            self._backup_vars = [tf.Variable(tf.identity(v), trainable=False) for v in self._state_vars]
+        return self._backup_vars
 
     def _per_sample(self, yb, pred):
         """(per-sample loss, per-sample metric) for a batch."""
@@ -710,6 +718,7 @@ class TrainingSession:
         """Trace and compile the chunk program by calling it for zero steps (on its own
         thread): it leaves the weights, the optimizer and the place in the epoch as they are."""
         try:
+            self._backup  # noqa: B018  (made before the trace reads it)
             try:
                 with short_switch_interval():  # the window's thread waits less for the GIL
                     self._chunk_fn.get_concrete_function()  # the Python part: tracing
@@ -759,6 +768,7 @@ class TrainingSession:
         if self._path == "quick":
             return self._quick_chunk(k, perms)
         self._sync_keras()  # the hand-over: the program trains on from the quick path's state
+        self._backup  # noqa: B018  (made before a first call traces)
         self._quick_loaded = False
         self._quick_last = False
         if self._compiled or not self._jit:
