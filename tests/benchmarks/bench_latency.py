@@ -10,7 +10,9 @@ not trained before), headless, with a recording sink:
   window   in the main window (offscreen, engine warmed up, compiling ahead off,
            so nothing was prepared before the click): ``train()`` → the loss
            plot's first paint with a point on it; each repeat a new seed, so a
-           new network
+           new network; and again with compiling ahead on, Train pressed once an
+           edit (seed and learning rate) has settled and the session it needs is
+           built (its program may still be compiling)
   relaunch the chunk program's first call (XLA compilation) in a new process, with
            an empty compile cache and then again in another process that finds
            the first one's entry (``engine/compile_cache.py``)
@@ -19,7 +21,7 @@ is the wall time of ``ffnn-studio train <426-row CSV> --epochs 100 --quiet``
 over that of ``python -c "import tensorflow"``; the same command is also put
 next to a process that imports the engine (TensorFlow and Keras).
 The last line is ``first_epoch_s=<max over examples, headless and window>
-rerun_first_epoch_s=<max> done_vs_sklearn=<max> cli_vs_import=<n>
+rerun_first_epoch_s=<max of rerun and the settled window arm> done_vs_sklearn=<max> cli_vs_import=<n>
 relaunch_compile_s=<n>``.
 
     python tests/benchmarks/bench_latency.py [--repeats 3] [--no-cli] [--no-window]
@@ -115,11 +117,13 @@ def run_sklearn(project, data) -> float:
     return time.perf_counter() - t
 
 
-def window_first_points(repeats: int) -> dict[str, list[float]]:
+def window_first_points(repeats: int, settled: bool = False) -> dict[str, list[float]]:
     """Per example, seconds from ``MainWindow.train()`` to the loss plot's first paint
-    that shows a point."""
+    that shows a point. ``settled``: as a user works, compiling ahead on, Train pressed
+    once the edit (a new seed and learning rate) has settled and the controller has
+    built its session, while the program may still be compiling in the background."""
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    os.environ["FFNN_STUDIO_COMPILE_AHEAD"] = "0"
+    os.environ["FFNN_STUDIO_COMPILE_AHEAD"] = "1" if settled else "0"
     from dataclasses import replace
 
     from PySide6.QtCore import QEvent, QEventLoop, QObject, QTimer
@@ -153,9 +157,22 @@ def window_first_points(repeats: int) -> dict[str, list[float]]:
     for r in range(repeats):
         for name in EXAMPLES:
             project = load_example(name)
-            project = replace(project, training=replace(project.training, seed=100 + r))
+            lr = project.training.optimizer.learning_rate * (1.0 + 0.1 * (r + 1))
+            optimizer = replace(
+                project.training.optimizer,
+                params={**project.training.optimizer.params, "learning_rate": lr},
+            )
+            project = replace(
+                project, training=replace(project.training, seed=100 + r, optimizer=optimizer)
+            )
             window.document.reset(project)
             app.processEvents()
+            if settled:
+                built = QEventLoop()
+                window.controller.aheadBuilt.connect(built.quit)
+                QTimer.singleShot(30_000, built.quit)
+                built.exec()
+                window.controller.aheadBuilt.disconnect(built.quit)
             watcher = FirstPaint()
             plot.widget.viewport().installEventFilter(watcher)
             done = QEventLoop()
@@ -269,6 +286,7 @@ def main() -> int:
                 else:
                     results[name]["sklearn"].append(run_sklearn(project, data))
     windowed = {} if args.no_window else window_first_points(args.repeats)
+    settled = {} if args.no_window else window_first_points(args.repeats, settled=True)
     firsts, reruns, ratios = [], [], []
     for name in EXAMPLES:
         med = {k: statistics.median(v) for k, v in results[name].items()}
@@ -279,6 +297,10 @@ def main() -> int:
             w = statistics.median(windowed[name])
             firsts.append(w)
             shown = f"  window first point {w:.3f} s"
+        if name in settled:
+            w = statistics.median(settled[name])
+            reruns.append(w)
+            shown += f" (after an edit settled {w:.3f} s)"
         reruns.append(med["rerun"])
         ratios.append(ratio)
         print(

@@ -7,7 +7,7 @@ import os
 from PySide6.QtWidgets import QMenu
 
 from ffnn_studio.config import COMPILE_CACHE_ENV, COMPILE_CACHE_KEY
-from ffnn_studio.engine.compile_cache import cache_dir, entries
+from ffnn_studio.engine.compile_cache import entries
 from ffnn_studio.ui.document.document import ProjectDocument
 from ffnn_studio.ui.main_window import MainWindow, studio_settings
 from tests.ui.window_fixtures import fake_controller, sample_project
@@ -44,10 +44,10 @@ def test_turned_off_it_is_remembered_and_applied_before_the_engine_loads(qtbot, 
     assert os.environ[COMPILE_CACHE_ENV] == "0"
 
 
-def test_clear_deletes_the_kept_programs(qtbot) -> None:
-    # tests/conftest.py points XDG_CACHE_HOME at a throw-away folder.
-    folder = cache_dir()
-    folder.mkdir(parents=True, exist_ok=True)
+def test_clear_deletes_the_kept_programs(qtbot, tmp_path, monkeypatch) -> None:
+    folder = tmp_path / "xla"  # not the suite's own cache, which earlier tests filled
+    monkeypatch.setattr("ffnn_studio.engine.compile_cache.cache_dir", lambda: folder)
+    folder.mkdir()
     (folder / "xla_compile_cache__1__2__XLA_CPU_JIT.pb").write_bytes(b"\x0a\x03abc" * 1000)
     w = window(qtbot)
     w.compile_cache.clear_action.trigger()

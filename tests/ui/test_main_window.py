@@ -470,7 +470,14 @@ def test_run_menu_holds_the_training_actions(qtbot, make_window) -> None:
     window = make_window()
     run_menu = next(m for m in window.menuBar().findChildren(type(window.recent_menu)) if m.objectName() == "runMenu")
     names = [a.objectName() for a in run_menu.actions() if a.objectName()]
-    assert names == ["trainAction", "pauseAction", "stopAction", "resetAction"]
+    assert names == [
+        "trainAction",
+        "pauseAction",
+        "stopAction",
+        "resetAction",
+        "compileCacheAction",
+        "clearCompileCacheAction",
+    ]
     assert window.document.project.network.layers  # the default sample trains as is
 
 
