@@ -300,6 +300,7 @@ def test_a_run_that_compiles_lets_its_sink_catch_up_first(monkeypatch) -> None:
 @pytest.mark.parametrize("quick", ["1", "0"])
 def test_a_program_compiled_ahead_serves_the_run_without_another_trace(monkeypatch, quick) -> None:
     monkeypatch.setenv(QUICK_ENV, quick)
+    monkeypatch.setattr(session_module, "QUICK_STEP_GUESS_S", 1.0)  # a run worth compiling for
     layers = (DenseLayer(16, "tanh"), DenseLayer(8, "relu"))
 
     def curve(ahead: bool) -> tuple[TrainingSession, RecordingSink]:
@@ -428,3 +429,89 @@ def test_a_pause_asked_while_the_program_traces_takes_effect_at_once(monkeypatch
         s.resume()
         worker.join(60)
     assert s.sink.finishes[-1].reason == "stopped"
+
+
+def test_a_short_run_does_not_wait_for_a_program_still_tracing_ahead(monkeypatch) -> None:
+    """Train pressed while the window compiles a settled edit ahead: a run the quick
+    path finishes sooner than the trace starts at once (the first epoch came 0.5-0.6 s
+    late, waiting for a trace it did not need)."""
+    import threading
+
+    release = threading.Event()
+
+    def slow_compile(self) -> None:
+        release.wait(60)  # a trace that does not end until the test says so
+        self._program_traced.set()
+        self._program_ready.set()
+
+    monkeypatch.setattr(TrainingSession, "_compile_program", slow_compile)
+    # Compiled ahead for the project's long run; this run is three epochs.
+    s = TrainingSession(project(epochs=5000, batch=16), xor_data(), RecordingSink())
+    assert s.compile_ahead()
+    done = threading.Event()
+    worker = threading.Thread(target=lambda: (s.run(3), done.set()))
+    worker.start()
+    try:
+        assert done.wait(30), "the run waited for the trace"
+        assert not release.is_set() and s.sink.finishes[-1].reason == "completed"
+        assert [e.epoch for e in s.sink.epochs] == [1, 2, 3] and not s._compiled
+    finally:
+        release.set()
+        worker.join(60)
+        s.wait_for_program(60)
+
+
+def test_a_long_run_waits_for_the_trace_ahead_before_stepping_beside_it(monkeypatch) -> None:
+    import threading
+
+    monkeypatch.setattr(session_module, "QUICK_STEP_GUESS_S", 1.0)  # any run is long
+    release, stepped = threading.Event(), threading.Event()
+
+    def slow_compile(self) -> None:
+        release.wait(60)
+        self._program_traced.set()
+        self._program_ready.set()
+
+    monkeypatch.setattr(TrainingSession, "_compile_program", slow_compile)
+    s = TrainingSession(project(epochs=3, batch=16), xor_data(), RecordingSink())
+    real = s._quick.chunk
+    monkeypatch.setattr(s._quick, "chunk", lambda k, p: (stepped.set(), real(k, p))[1])
+    s.compile_ahead()
+    worker = threading.Thread(target=s.run)
+    worker.start()
+    try:
+        assert not stepped.wait(0.5)  # held while the trace goes on
+        release.set()
+        worker.join(60)
+        assert s.sink.finishes[-1].reason == "completed"
+    finally:
+        release.set()
+        worker.join(60)
+
+
+def test_a_run_the_quick_path_finishes_soon_is_not_compiled_ahead() -> None:
+    short = TrainingSession(project(epochs=3, batch=16), xor_data())
+    assert not short.compile_ahead() and short._compile_thread is None
+    long = TrainingSession(project(epochs=20_000, batch=16), xor_data())
+    assert long.compile_ahead() and long.wait_for_program(120)
+
+
+def test_slow_first_chunks_do_not_start_a_compile_for_a_short_run(monkeypatch) -> None:
+    """In the window the first chunks share the CPU with the GUI's start work and ran
+    1-5 ms a step against 0.2 ms: judged by them, a run the quick path ends in well under
+    a second started compiling and waited for the trace. The fastest chunk decides, and
+    not before the run's first epoch."""
+    import time
+
+    s = TrainingSession(project(epochs=40, batch=16), xor_data(), RecordingSink())
+    real, calls = s._quick.chunk, []
+
+    def contended(k, perms):
+        calls.append(k)
+        if len(calls) <= 2:
+            time.sleep(0.2)  # stands for the GUI's start work on the other side of the GIL
+        return real(k, perms)
+
+    monkeypatch.setattr(s._quick, "chunk", contended)
+    assert s.run().reason == "completed"
+    assert len(calls) > 2 and s._compile_thread is None and not s._compiled

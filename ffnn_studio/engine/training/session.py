@@ -110,6 +110,9 @@ RECORD_FIELDS: tuple[str, ...] = (
 #: compiling take 1–3 s and share the CPU (and the GIL) with the quick steps,
 #: which run 3–6× slower meanwhile (measured), so a shorter run ends sooner without.
 COMPILE_AFTER_S = 2.5
+#: A quick step's time before one was measured: generous (the examples' steps take
+#: 0.1-0.3 ms), so only runs that are surely short skip waiting for a trace.
+QUICK_STEP_GUESS_S = 1e-3
 
 PROBE_FIELDS: tuple[str, ...] = (
     "weight_norm",
@@ -387,6 +390,10 @@ class TrainingSession:
         #: Chunks behind ``_step_seconds``: the first one's time includes one-off costs
         #: (taking the weights, first calls), so it is replaced, not averaged in.
         self._speed_samples = 0
+        #: The fastest step seen on the current path (what compiling is weighed against).
+        self._best_step_seconds = math.inf
+        #: Epochs done when the current run began.
+        self._run_start_epoch = 0
         self._compiled = False
 
         self._make_state()
@@ -654,16 +661,23 @@ class TrainingSession:
                 self._compile_thread.join()  # compiling ahead: its program serves the run
                 if self._program_ok:
                     self._compiled = True
-            else:
+            elif self._quick_time(steps_left) > COMPILE_AFTER_S:
                 # Compiling ahead and still tracing: quick steps beside the trace fight
-                # it and the window for the GIL (see below); XLA's part is C++.
+                # it and the window for the GIL (see below); XLA's part is C++. A run
+                # that the quick path ends sooner does not wait for it (Train pressed
+                # while a settled edit compiles: the first epoch came 0.5-0.6 s late).
                 self._wait_for_trace()
         if self._compiled or self._quick is None:
             return "compiled" if self._compiled else "compile"
         if (
             self._compile_thread is None
             and self._speed_samples >= 2
-            and steps_left * self._step_seconds > COMPILE_AFTER_S
+            # The run's first epoch is out before a trace can hold the run up, and the
+            # fastest chunk decides: the first ones share the CPU with the window's
+            # start work (measured 1-5 ms a step against 0.2 ms), which made a 40-epoch
+            # run that the quick path ends in 0.4 s start compiling and wait 0.5 s.
+            and self._epochs_done > self._run_start_epoch
+            and steps_left * self._best_step_seconds > COMPILE_AFTER_S
         ):
             # The first chunk's reports are on their way: let their consumer (the
             # window) take its turn before seconds of tracing, as at a run's start.
@@ -688,8 +702,14 @@ class TrainingSession:
             self._compiled = True
             self._step_seconds = None  # another speed: measure again
             self._speed_samples = 0
+            self._best_step_seconds = math.inf
             return "compiled"
         return "quick"
+
+    def _quick_time(self, steps: int) -> float:
+        """Seconds ``steps`` would take on the quick path (a guess before any was measured)."""
+        per_step = self._step_seconds if self._speed_samples else QUICK_STEP_GUESS_S
+        return steps * per_step
 
     def _wait_for_trace(self) -> None:
         """Wait until the chunk program is traced, or a pause or stop is asked for (the
@@ -701,13 +721,24 @@ class TrainingSession:
     def _interrupted(self) -> bool:
         return self._stop.is_set() or not self._go.is_set()
 
-    def compile_ahead(self) -> None:
+    def compile_ahead(self) -> bool:
         """Start tracing and compiling the chunk program on its own thread before any run,
-        so that a run started later finds it ready (nothing is reported to the sink)."""
-        if self._compiled or self._compile_thread is not None or self._running:
-            return
+        so that a run started later finds it ready (nothing is reported to the sink).
+
+        Not for a run of the project's epochs that the quick path would finish within
+        ``COMPILE_AFTER_S`` (it never uses the program): a trace going on when Train is
+        pressed held such a run's first epoch back by 0.5-1 s in the window. Returns
+        whether the program is compiled or being compiled."""
+        if self._compiled or self._compile_thread is not None:
+            return True
+        if self._running:
+            return False
+        steps = int(self.project.training.epochs) * self.steps_per_epoch
+        if self._quick is not None and self._quick_time(steps) <= COMPILE_AFTER_S:
+            return False
         self._compile_thread = threading.Thread(target=self._compile_program, name="ffnn-studio-compile")
         self._compile_thread.start()
+        return True
 
     @property
     def program_ready(self) -> bool:
@@ -934,6 +965,7 @@ class TrainingSession:
         self._running = True
         self._clock = _Clock()
         self._quick_loaded = False  # the variables may have changed since the last run
+        self._run_start_epoch = self._epochs_done
         # The cache weights_snapshot serves while the run goes; the first replay snapshot.
         self.epoch_snapshots.plan(self._epochs_done, self._epochs_done + epochs, self._read_weights())
         self._pending = _PendingReports()
@@ -1073,6 +1105,7 @@ class TrainingSession:
                     per_step if self._speed_samples < 2 else 0.7 * self._step_seconds + 0.3 * per_step
                 )
                 self._speed_samples += 1
+                self._best_step_seconds = min(self._best_step_seconds, per_step)
             now = self._clock.elapsed()
             last_probes = out[n_head + n_records : n_head + n_records + n_probes].reshape(probe_shape)
             epoch_probes = out[n_head + n_records + n_probes :].reshape(cap, *probe_shape)

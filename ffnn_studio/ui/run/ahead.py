@@ -6,7 +6,10 @@ the GIL (the window's event loop stalled for up to ~0.2 s). The project is
 known before Train is pressed, so once the document has been unchanged for
 ``COMPILE_AHEAD_SETTLE_MS`` (and no run is going) the controller builds the
 session that Train would build and compiles its program in the background;
-Train then starts on the compiled program. The controller keeps at most one
+Train then starts on the compiled program. A project whose run the quick path
+finishes within a few seconds is built but not compiled (``compile_ahead``
+declines): its run never uses the program, and a trace in progress when Train
+is pressed would slow its first epoch. The controller keeps at most one
 such session, for the document's latest settled project: an edit that changes
 what the program depends on (``bridge._session_key``: network, data, training
 settings other than the epoch count) builds another; a Train that would
