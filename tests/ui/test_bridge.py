@@ -350,38 +350,32 @@ def test_training_waits_until_the_gui_has_handled_and_painted_the_start(qtbot, m
     assert seen == [("started", "paint")]
 
 
+def _goes_on_while_the_gui_is_busy(qtbot, make_controller, monkeypatch, handshake_s: float, compiling: bool):
+    """Start a fake run whose GUI ``started`` handler blocks until the session has gone
+    on past ``run_started``; whether it did (and the run completed)."""
+    monkeypatch.setattr(bridge, "START_HANDSHAKE_S", handshake_s)
+    went_on = threading.Event()
+
+    def factory(project: Project, prepared: Any, sink: Any) -> FakeSession:
+        return FakeSession(project, prepared, _WatchedSink(sink, went_on.set, compiling=compiling))
+
+    controller = make_controller(session_factory=factory)
+    waited: list[bool] = []
+    controller.started.connect(lambda _info: waited.append(went_on.wait(10)))
+    with qtbot.waitSignal(controller.finished, timeout=10_000) as blocker:
+        controller.start(tiny_project(epochs=2), None)
+    return waited == [True] and blocker.args[0].reason == "completed"
+
+
 def test_a_run_that_traces_nothing_at_its_start_does_not_wait_for_the_gui(qtbot, make_controller, monkeypatch):
     """The quick path or a program compiled ahead: the GUI's start work overlaps the
     first chunk instead of holding it back (the first epoch reaches the plots sooner)."""
-    monkeypatch.setattr(bridge, "START_HANDSHAKE_S", 30.0)
-    went_on = threading.Event()
-
-    def factory(project: Project, prepared: Any, sink: Any) -> FakeSession:
-        return FakeSession(project, prepared, _WatchedSink(sink, went_on.set, compiling=False))
-
-    controller = make_controller(session_factory=factory)
-    # The GUI thread is still handling the start when the session goes on.
-    waited: list[bool] = []
-    controller.started.connect(lambda _info: waited.append(went_on.wait(10)))
-    with qtbot.waitSignal(controller.finished, timeout=10_000) as blocker:
-        controller.start(tiny_project(epochs=2), None)
-    assert waited == [True] and blocker.args[0].reason == "completed"
+    assert _goes_on_while_the_gui_is_busy(qtbot, make_controller, monkeypatch, 30.0, compiling=False)
 
 
 def test_training_goes_on_when_the_gui_does_not_catch_up(qtbot, make_controller, monkeypatch):
-    monkeypatch.setattr(bridge, "START_HANDSHAKE_S", 0.2)
-    went_on = threading.Event()
-
-    def factory(project: Project, prepared: Any, sink: Any) -> FakeSession:
-        return FakeSession(project, prepared, _WatchedSink(sink, went_on.set))
-
-    controller = make_controller(session_factory=factory)
-    # The GUI thread is busy (here: blocked) while the run starts; the worker goes on.
-    waited: list[bool] = []
-    controller.started.connect(lambda _info: waited.append(went_on.wait(10)))
-    with qtbot.waitSignal(controller.finished, timeout=10_000) as blocker:
-        controller.start(tiny_project(epochs=2), None)
-    assert waited == [True] and blocker.args[0].reason == "completed"
+    # The GUI thread is busy (here: blocked) while a run that compiles starts; the worker goes on.
+    assert _goes_on_while_the_gui_is_busy(qtbot, make_controller, monkeypatch, 0.2, compiling=True)
 
 
 def test_epochs_argument_overrides_the_project(qtbot, make_controller):
