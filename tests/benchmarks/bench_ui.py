@@ -251,16 +251,9 @@ def run_plain_fit(project: Project, prepared: object, epochs: int) -> float:
     """What a user would write instead: build the same model, ``model.fit(verbose=0)``."""
     import keras
 
-    from ffnn_studio.engine.builder import build_model, encode_targets
+    from ffnn_studio.engine.builder import build_model_for, encode_targets
 
-    built = build_model(
-        project,
-        n_features=prepared.n_features,
-        task=prepared.task,
-        n_classes=prepared.n_classes,
-        mean=prepared.mean,
-        variance=prepared.variance,
-    )
+    built = build_model_for(project, prepared)
     loss = project.training.loss
     y_train = encode_targets(prepared.y_train, prepared.task, loss, prepared.n_classes)
     y_val = encode_targets(prepared.y_val, prepared.task, loss, prepared.n_classes)

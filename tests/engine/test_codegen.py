@@ -374,7 +374,7 @@ def test_the_script_compiles_the_same_loss_and_metric(
 def _studio_validation_score(project: Project) -> float:
     """Accuracy on the validation part after the studio trains ``project``."""
     from ffnn_studio.data import load_dataset, prepare
-    from ffnn_studio.engine.builder import build_model, encode_targets
+    from ffnn_studio.engine.builder import build_model_for, encode_targets
 
     t = project.training
     data = prepare(load_dataset(project.data), t.validation_fraction, t.seed)
@@ -387,14 +387,7 @@ def _studio_validation_score(project: Project) -> float:
         session.run()
         predictions = session.predict(data.x_val)
     else:
-        built = build_model(
-            project,
-            n_features=data.n_features,
-            task=data.task,
-            n_classes=data.n_classes,
-            mean=data.mean,
-            variance=data.variance,
-        )
+        built = build_model_for(project, data)
         callbacks = []
         if t.early_stopping:
             callbacks.append(

@@ -23,7 +23,7 @@ from ffnn_studio.core import (
     TrainingSettings,
 )
 from ffnn_studio.data import prepare, read_csv_dataset
-from ffnn_studio.engine.builder import build_model, encode_targets
+from ffnn_studio.engine.builder import build_model_for, encode_targets
 from ffnn_studio.engine.export.formats import export_session, read_metadata
 from ffnn_studio.engine.inference import (
     PredictionCancelled,
@@ -72,14 +72,7 @@ def _session(csv_path: Path, missing: str = "mean", task=None) -> SimpleNamespac
     )
     dataset = read_csv_dataset(source)
     data = prepare(dataset, 0.25, 0)
-    built = build_model(
-        project,
-        n_features=data.n_features,
-        task=data.task,
-        n_classes=data.n_classes,
-        mean=data.mean,
-        variance=data.variance,
-    )
+    built = build_model_for(project, data)
     built.model.fit(
         data.x_train,
         encode_targets(data.y_train, data.task, project.training.loss, data.n_classes),
