@@ -55,10 +55,15 @@ def cache_dir() -> Path:
     return Path(user_cache_dir("ffnn-studio", appauthor=False)) / "xla"
 
 
+#: The folder this process's TensorFlow was pointed at (set once, by ``configure``).
+_configured: Path | None = None
+
+
 def configure(environ: MutableMapping[str, str] = os.environ, folder: Path | None = None) -> Path | None:
-    """Point TensorFlow's persistent XLA cache at the studio's folder (before TensorFlow
-    is imported); tidy the folder. Returns the folder, or None when the cache is off,
+    """Point TensorFlow's persistent XLA cache at the studio's folder (before its first
+    XLA compilation); tidy the folder. Returns the folder, or None when the cache is off,
     the user's ``TF_XLA_FLAGS`` already name one, or the folder cannot be made."""
+    global _configured
     if not compile_cache_enabled(environ):
         return None
     flags = environ.get("TF_XLA_FLAGS", "")
@@ -75,16 +80,8 @@ def configure(environ: MutableMapping[str, str] = os.environ, folder: Path | Non
         return None
     environ["TF_XLA_FLAGS"] = f"{flags} {FLAG}={folder}".strip()
     if environ is os.environ:
-        _remember(folder)
+        _configured = folder
     return folder
-
-
-_configured: Path | None = None
-
-
-def _remember(folder: Path) -> None:
-    global _configured
-    _configured = folder
 
 
 def entries(folder: Path) -> list[Path]:

@@ -7,7 +7,7 @@ TensorFlow is imported or a converter runs, fd 2 points at a temporary file.
 
 Contract: owns TensorFlow's import and its native log output; imports
 ``config`` and ``engine.compile_cache`` (which sets TensorFlow's cache flag
-before the import), never Qt.
+before its first XLA compilation), never Qt.
 """
 
 from __future__ import annotations

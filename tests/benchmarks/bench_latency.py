@@ -207,7 +207,7 @@ from ffnn_studio.engine.training.session import TrainingSession
 import tensorflow as tf
 project, data = load("digits.ffnn.json")
 s = TrainingSession(project, data)
-s._backup  # the compiled path's state, made before the trace (as _compile_program does)
+s._ensure_backup()  # the compiled path's state, made before the trace (as _compile_program does)
 s._chunk_fn.get_concrete_function()
 t = time.perf_counter()
 s._chunk_fn(tf.constant(0), np.zeros((s.max_chunk_epochs, s.n_train), np.int32)).numpy()

@@ -125,7 +125,7 @@ class DistributedTrainingSession(TrainingSession):
         with self.strategy.scope():
             super().__init__(project, data, sink)
             self._host = tf.Variable(tf.zeros([4], tf.float64), trainable=False)
-            self._backup  # noqa: B018  (the chunk's copies are the strategy's variables too)
+            self._ensure_backup()  # the chunk's copies are the strategy's variables too
 
     @property
     def is_chief(self) -> bool:

@@ -306,6 +306,11 @@ class RunHistory:
 # --------------------------------------------------------------------------- session
 
 
+def _copies(pairs: Any) -> list[tuple[np.ndarray, np.ndarray | None]]:
+    """Copies of (kernel, bias) pairs (bias may be None)."""
+    return [(k.copy(), None if b is None else b.copy()) for k, b in pairs]
+
+
 def _steps_per_epoch(n_train: int, batch_size: int) -> int:
     """Optimizer steps an epoch takes (the last batch may be short)."""
     n = max(1, int(n_train))
@@ -386,12 +391,7 @@ class TrainingSession:
         self._weights_cache: list[tuple[np.ndarray, np.ndarray | None]] | None = None
         self._weights_time = -math.inf
         self._pending = _PendingReports()
-        self._step_seconds: float | None = None
-        #: Chunks behind ``_step_seconds``: the first one's time includes one-off costs
-        #: (taking the weights, first calls), so it is replaced, not averaged in.
-        self._speed_samples = 0
-        #: The fastest step seen on the current path (what compiling is weighed against).
-        self._best_step_seconds = math.inf
+        self._reset_speed()
         #: Epochs done when the current run began.
         self._run_start_epoch = 0
         self._compiled = False
@@ -431,14 +431,18 @@ class TrainingSession:
         self._state_vars = self._tv + list(self._opt.variables) + [self._pos, self._sums]
         self._backup_vars: list[Any] | None = None
 
-    @property
-    def _backup(self) -> list[Any]:
-        """The copies of ``_state_vars`` the compiled chunk keeps (made when first needed,
-        outside any trace: a run on the quick path keeps its own, and making ~20
-        variables took ~20 ms of a session's start)."""
+    def _ensure_backup(self) -> list[Any]:
+        """The copies of ``_state_vars`` the compiled chunk keeps, made on first use. Called
+        before anything traces the chunk (a variable cannot be made inside the trace): a
+        run on the quick path keeps its own, and making ~20 variables took ~20 ms of a
+        session's start."""
         if self._backup_vars is None:
             self._backup_vars = [tf.Variable(tf.identity(v), trainable=False) for v in self._state_vars]
         return self._backup_vars
+
+    @property
+    def _backup(self) -> list[Any]:
+        return self._ensure_backup()
 
     def _per_sample(self, yb, pred):
         """(per-sample loss, per-sample metric) for a batch."""
@@ -695,16 +699,24 @@ class TrainingSession:
             # on while XLA compiles, which is C++.
             self._wait_for_trace()
         if self._program_ready.is_set() and self._program_ok:
-            # The hand-over: the quick path wrote weights, optimizer slots and
-            # iterations after every chunk; the place in the epoch and its sums now.
+            # The hand-over: the place in the epoch and its sums now; the weights,
+            # optimizer slots and iterations before the first compiled call
+            # (``_call_chunk``: ``_sync_keras``).
             self._pos.assign(self._pos_host)
             self._sums.assign(self._quick.sums)
             self._compiled = True
-            self._step_seconds = None  # another speed: measure again
-            self._speed_samples = 0
-            self._best_step_seconds = math.inf
+            self._reset_speed()  # another path, another speed: measure again
             return "compiled"
         return "quick"
+
+    def _reset_speed(self) -> None:
+        #: Seconds a step takes on the current path (None until a chunk was measured).
+        self._step_seconds: float | None = None
+        #: Chunks behind ``_step_seconds``: the first one's time includes one-off costs
+        #: (taking the weights, first calls), so it is replaced, not averaged in.
+        self._speed_samples = 0
+        #: The fastest step seen on the current path (what compiling is weighed against).
+        self._best_step_seconds = math.inf
 
     def _quick_time(self, steps: int) -> float:
         """Seconds ``steps`` would take on the quick path (a guess before any was measured)."""
@@ -749,7 +761,7 @@ class TrainingSession:
         """Trace and compile the chunk program by calling it for zero steps (on its own
         thread): it leaves the weights, the optimizer and the place in the epoch as they are."""
         try:
-            self._backup  # noqa: B018  (made before the trace reads it)
+            self._ensure_backup()
             try:
                 with short_switch_interval():  # the window's thread waits less for the GIL
                     self._chunk_fn.get_concrete_function()  # the Python part: tracing
@@ -799,7 +811,7 @@ class TrainingSession:
         if self._path == "quick":
             return self._quick_chunk(k, perms)
         self._sync_keras()  # the hand-over: the program trains on from the quick path's state
-        self._backup  # noqa: B018  (made before a first call traces)
+        self._ensure_backup()
         self._quick_loaded = False
         self._quick_last = False
         if self._compiled or not self._jit:
@@ -879,11 +891,11 @@ class TrainingSession:
             cache = self._weights_cache
         if cache is None or not self._running:
             cache = self._read_weights()
-        return [(k.copy(), None if b is None else b.copy()) for k, b in cache]
+        return _copies(cache)
 
     def _read_weights(self) -> list[tuple[np.ndarray, np.ndarray | None]]:
         if self._keras_behind and self._quick is not None:  # the quick trainer's are newer
-            out = [(k.copy(), None if b is None else b.copy()) for k, b in self._quick.kernels_and_biases()]
+            out = _copies(self._quick.kernels_and_biases())
         else:
             out = []
             for b in self.built.blocks:
